@@ -1,0 +1,43 @@
+# `make run` and `make test` do every set-up step themselves, on a fresh machine too.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: install translations run serve test lint browser bench clean-db
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# compiled catalogs are build products: made from the .po files next to each domain
+translations: $(STAMP)
+	@for d in traceability/translations traceability/*/translations; do \
+	  [ -d "$$d" ] && $(VENV)/bin/pybabel compile --statistics -d "$$d" 2>&1 | grep -v '^compiling' || true; \
+	done
+
+run: install
+	$(VENV)/bin/traceability db upgrade
+	$(VENV)/bin/traceability demo
+	$(VENV)/bin/traceability serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+browser:
+	@scripts/ensure-chromium.sh
+
+test: install browser lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	@for script in scripts/bench*.py; do [ -f "$$script" ] && $(PY) "$$script" || exit 1; done
+
+clean-db:
+	rm -f instance/traceability.db instance/traceability.db-wal instance/traceability.db-shm

@@ -1,0 +1,173 @@
+"""Test harness: the schema migrated once per run; every test inside a SAVEPOINT that is rolled back.
+
+SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (CI). A database that cannot be reached
+fails the run: it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+_RUN_DIR = tempfile.mkdtemp(prefix="traceability-tests-")
+os.environ.setdefault("INSTANCE_PATH", _RUN_DIR)
+os.environ.setdefault("SECRET_KEY", "tests-only-secret")
+
+from traceability import create_app, db, migrate  # noqa: E402
+from traceability.accounts import services as accounts  # noqa: E402
+from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+def database_url(suffix: str = "") -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url + suffix
+    return f"sqlite:///{_RUN_DIR}/test{suffix}.db"
+
+
+def reset_postgres(engine: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Any]:
+    eng = db.make_engine(database_url())
+    if eng.dialect.name == "postgresql":
+        reset_postgres(eng)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine: Any):
+    return create_app(
+        {
+            "TESTING": True,
+            "ENGINE": engine,
+            "KEEP_SESSION_BINDING": True,
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",  # tests that check a limit set it low themselves
+            "PUBLIC_BASE_URL": "https://registry.example",
+            "UPLOAD_DIR": os.path.join(_RUN_DIR, "uploads"),
+        }
+    )
+
+
+@pytest.fixture(autouse=True)
+def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Everything a test writes, commits included, is rolled back afterwards."""
+    if "no_db" in request.keywords:
+        yield None
+        return
+    engine = request.getfixturevalue("engine")
+    request.getfixturevalue("app")
+    conn = engine.connect()
+    outer = conn.begin()
+    db.bind(conn, join_transaction_mode="create_savepoint")
+    yield db.session
+    db.session.remove()
+    outer.rollback()
+    conn.close()
+    db.bind(engine)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_org(db_session):
+    counter = iter(range(1, 10_000))
+
+    def _make(status: OrgStatus = OrgStatus.VERIFIED, **values: Any) -> Organization:
+        n = next(counter)
+        data = {
+            "name": f"Hợp tác xã thử nghiệm {n}",
+            "kind": OrgKind.COOPERATIVE,
+            "tax_code": f"46{os.getpid() % 10000:04d}{n:04d}",
+            "province": "Thái Nguyên",
+            "commune": "Tân Cương",
+            "address": f"Xóm {n}",
+        }
+        data.update(values)
+        org = accounts.create_organization(db_session, data)
+        if status != OrgStatus.PENDING:
+            accounts.set_organization_status(db_session, org, None, status, reason="test")
+        return org
+
+    return _make
+
+
+@pytest.fixture
+def make_user(db_session, make_org):
+    counter = iter(range(1, 10_000))
+
+    def _make(role: Role | str = Role.PRODUCER, org: Organization | None = None, **values: Any) -> User:
+        role = Role(role)
+        if role == Role.PRODUCER and org is None:
+            org = make_org()
+        n = next(counter)
+        return accounts.create_user(
+            db_session,
+            email=values.pop("email", f"{role.value}{n}@example.org"),
+            password=values.pop("password", PASSWORD),
+            full_name=values.pop("full_name", f"Người dùng {n}"),
+            role=role,
+            organization=org,
+            **values,
+        )
+
+    return _make
+
+
+def login(client: Any, user: User, password: str = PASSWORD) -> Any:
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user: User) -> Any:
+        login(client, user)
+        return client
+
+    return _login
+
+
+class ApiClient:
+    """A test client that sends a bearer token with every call."""
+
+    def __init__(self, client: Any, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def __getattr__(self, method: str):
+        def call(path: str, **kwargs: Any) -> Any:
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            return getattr(self.client, method)(path, headers=headers, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def api_as(app, db_session):
+    def _api(user: User) -> ApiClient:
+        token = accounts.create_token(db_session, user, "test")
+        return ApiClient(app.test_client(), token)
+
+    return _api
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "no_db: the test needs no database")

@@ -1,0 +1,79 @@
+"""The traceability registry: an app factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from traceability import db
+from traceability.config import PROJECT_ROOT, load_config
+from traceability.extensions import api, cache, csrf, limiter
+
+# Each domain has views.py (`bp`, HTML pages) and api.py (`blp`, JSON under /api/v1).
+BLUEPRINTS = [
+    "traceability.accounts",
+    "traceability.registry",
+    "traceability.batches",
+    "traceability.codes",
+    "traceability.public",
+    "traceability.inspection",
+    "traceability.interop",
+    "traceability.reference",
+    "traceability.audit",
+]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    import importlib
+
+    from traceability import models  # noqa: F401  (the whole schema, for relationships)
+    from traceability.auth import init_auth
+    from traceability.errors import register_error_handlers
+    from traceability.i18n import init_i18n
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config())
+    if test_config:
+        app.config.update(test_config)
+    app.instance_path = app.config["INSTANCE_PATH"]
+    logging.basicConfig(level=logging.INFO)
+
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    engine = app.config.get("ENGINE") or db.make_engine(app.config["DATABASE_URL"])
+    app.extensions["engine"] = engine
+    if not app.config.get("KEEP_SESSION_BINDING"):
+        db.bind(engine)
+
+    @app.teardown_appcontext
+    def _end_session(_exc: BaseException | None) -> None:
+        db.session.remove()  # rolls back anything not committed
+
+    init_i18n(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    api.init_app(app)
+    init_auth(app)
+
+    for name in BLUEPRINTS:
+        for module_name, attr, registrar in (("views", "bp", app), ("api", "blp", api)):
+            blueprint = getattr(importlib.import_module(f"{name}.{module_name}"), attr)
+            if module_name == "api":
+                csrf.exempt(blueprint)  # the API takes bearer tokens only, never cookies
+            registrar.register_blueprint(blueprint)
+
+    register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
+    from traceability.templating import init_templating
+
+    init_templating(app)
+    return app

@@ -1,0 +1,53 @@
+"""JSON API: tokens and organisations."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+
+from traceability import db
+from traceability.accounts import services
+from traceability.accounts.models import OrgStatus, Role
+from traceability.accounts.schemas import OrganizationSchema, TokenRequestSchema, TokenSchema, VerifySchema
+from traceability.auth import public, roles
+from traceability.extensions import limiter
+
+blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Accounts, organisations, tokens")
+
+
+@blp.route("/auth/tokens", methods=["POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+def create_token(data):
+    """Exchange an e-mail and password for an API token (shown once)."""
+    user = services.authenticate(db.session, data["email"], data["password"])
+    if user is None:
+        abort(401, message=_("Wrong e-mail address or password."))
+    token = services.create_token(db.session, user, name="api")
+    db.session.commit()
+    return {"token": token}
+
+
+@blp.route("/organizations/me")
+@roles(Role.PRODUCER)
+@blp.response(200, OrganizationSchema)
+def my_organization():
+    """The caller's organisation."""
+    return current_user.organization
+
+
+@blp.route("/organizations/<int:org_id>/verify", methods=["POST"])
+@roles(Role.ADMIN)
+@blp.arguments(VerifySchema)
+@blp.response(200, OrganizationSchema)
+def verify_organization(data, org_id: int):
+    """Verify an organisation, or send `{suspend: true, reason}` / `{reject: true, reason}`."""
+    org = services.get_organization(db.session, org_id)
+    status = OrgStatus.SUSPENDED if data["suspend"] else OrgStatus.REJECTED if data["reject"] else OrgStatus.VERIFIED
+    services.set_organization_status(db.session, org, current_user, status, data["reason"])
+    db.session.commit()
+    return org

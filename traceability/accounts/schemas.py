@@ -1,0 +1,89 @@
+"""Inputs and outputs of accounts: organisations, users, logins, tokens."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate
+
+from traceability.accounts.models import OrgKind, OrgStatus, Role
+from traceability.schemas import BaseSchema
+
+TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
+
+
+def validate_tax_code(value: str) -> None:
+    if not TAX_CODE_RE.match(value):
+        raise ValidationError(str(_l("A tax code has 10 digits, or 10 digits, a dash and 3 digits.")))
+
+
+class LoginSchema(BaseSchema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(max=200))
+    remember = fields.Boolean(load_default=False)
+    next = fields.String(load_default=None)
+
+
+class TokenRequestSchema(BaseSchema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+
+
+class OrganizationInSchema(BaseSchema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.Enum(OrgKind, by_value=True, required=True)
+    tax_code = fields.String(required=True, validate=validate_tax_code)
+    province = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    commune = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    address = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    phone = fields.String(load_default=None, validate=validate.Regexp(r"^\+?[0-9 .-]{8,20}$"))
+    email = fields.Email(load_default=None)
+    website = fields.URL(load_default=None, schemes={"http", "https"})
+    gs1_prefix = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6,12}$"))
+
+
+class OrganizationSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.Enum(OrgKind, by_value=True)
+    tax_code = fields.String()
+    province = fields.String()
+    commune = fields.String()
+    address = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    website = fields.String()
+    gs1_prefix = fields.String()
+    status = fields.Enum(OrgStatus, by_value=True)
+    status_reason = fields.String()
+    status_changed_at = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class UserInSchema(BaseSchema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+    full_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    phone = fields.String(load_default=None, validate=validate.Regexp(r"^\+?[0-9 .-]{8,20}$"))
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    full_name = fields.String()
+    role = fields.Enum(Role, by_value=True)
+    organization_id = fields.Integer()
+    is_active = fields.Boolean()
+
+
+class VerifySchema(BaseSchema):
+    """Verify an organisation, or suspend/reject it with a reason."""
+
+    suspend = fields.Boolean(load_default=False)
+    reject = fields.Boolean(load_default=False)
+    reason = fields.String(load_default=None, validate=validate.Length(max=500))

@@ -1,0 +1,128 @@
+"""Rules for organisations, users and tokens. Plain functions: they flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from traceability.accounts.models import ApiToken, Organization, OrgStatus, Role, User
+from traceability.db import utcnow
+from traceability.errors import Invalid, NotFound, invalid
+
+# a hash to compare against when the e-mail is unknown, so both paths take the same time
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None."""
+    user = find_user(session, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_organization(session: Session, data: dict[str, Any]) -> Organization:
+    if session.scalar(select(Organization.id).where(Organization.tax_code == data["tax_code"])):
+        raise invalid("tax_code", _("An organisation with this tax code is already registered."))
+    org = Organization(**data, status=OrgStatus.PENDING)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    role: Role,
+    organization: Organization | None = None,
+    phone: str | None = None,
+) -> User:
+    email = normalise_email(email)
+    if role == Role.PRODUCER and organization is None:
+        raise invalid("organization", _("A producer belongs to an organisation."))
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise invalid("email", _("This e-mail address is already in use."))
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        full_name=full_name,
+        phone=phone,
+        role=role,
+        organization=organization if role == Role.PRODUCER else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_organization_status(
+    session: Session, org: Organization, actor: User | None, status: OrgStatus, reason: str | None = None
+) -> Organization:
+    """Admins verify an organisation, or suspend or reject it (which needs a reason)."""
+    if status != OrgStatus.VERIFIED and not reason:
+        raise invalid("reason", _("Give a reason; the organisation will see it."))
+    org.status = status
+    org.status_reason = reason
+    org.status_changed_at = utcnow()
+    org.status_changed_by_id = actor.id if actor else None
+    session.flush()
+    return org
+
+
+def get_organization(session: Session, org_id: int) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(_("No such organisation."))
+    return org
+
+
+def find_organization(session: Session, tax_code: str) -> Organization | None:
+    return session.scalar(select(Organization).where(Organization.tax_code == tax_code))
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str = "") -> str:
+    """A new API token for the user. Returned once; only its digest is stored."""
+    if not user.is_active:
+        raise Invalid(_("This account is disabled."))
+    token = "tr_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, token_hash=_token_digest(token), name=name))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    api_token = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None or not api_token.user.is_active:
+        return None
+    return api_token.user

@@ -1,0 +1,122 @@
+"""Sign in and out; administration of organisations."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from traceability import db
+from traceability.accounts import services
+from traceability.accounts.models import Organization, OrgStatus, Role
+from traceability.accounts.schemas import LoginSchema, VerifySchema
+from traceability.auth import public, roles
+from traceability.errors import Invalid
+from traceability.extensions import limiter
+from traceability.labels import label
+from traceability.schemas import form_data
+
+bp = Blueprint("accounts", __name__)
+
+
+def _home_for(user) -> str:
+    if user.role == Role.PRODUCER:
+        return url_for("registry.home")
+    if user.role == Role.ADMIN:
+        return url_for("accounts.admin_home")
+    return url_for("inspection.home")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # only a path on this site, never another host
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_home_for(current_user))
+    errors: dict = {}
+    values = {"next": request.args.get("next")}
+    if request.method == "POST":
+        values = form_data(request.form)
+        try:
+            data = LoginSchema().load(values)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            user = services.authenticate(db.session, data["email"], data["password"])
+            if user is None:
+                errors = {"_schema": [_("Wrong e-mail address or password.")]}
+            else:
+                db.session.commit()
+                login_user(user, remember=data["remember"])
+                return redirect(_safe_next(data.get("next")) or _home_for(user))
+    status = 422 if errors else 200
+    return render_template("accounts/login.html", errors=errors, values=values), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    logout_user()
+    flash(_("You have signed out."))
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/admin/")
+@roles(Role.ADMIN)
+def admin_home():
+    pending = db.session.scalars(
+        select(Organization).where(Organization.status == OrgStatus.PENDING).order_by(Organization.created_at)
+    ).all()
+    return render_template("admin/home.html", pending=pending)
+
+
+@bp.route("/admin/organizations")
+@roles(Role.ADMIN)
+def organizations():
+    status = request.args.get("status")
+    query = select(Organization).order_by(Organization.name)
+    if status in {s.value for s in OrgStatus}:
+        query = query.where(Organization.status == status)
+    orgs = db.session.scalars(query).all()
+    return render_template("admin/organizations.html", orgs=orgs, status=status, statuses=list(OrgStatus))
+
+
+@bp.route("/admin/organizations/<int:org_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def organization(org_id: int):
+    org = services.get_organization(db.session, org_id)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            data = VerifySchema().load(form_data(request.form))
+            status = (
+                OrgStatus.SUSPENDED if data["suspend"] else OrgStatus.REJECTED if data["reject"] else OrgStatus.VERIFIED
+            )
+            services.set_organization_status(db.session, org, current_user, status, data["reason"])
+        except ValidationError as exc:
+            errors = exc.messages
+        except Invalid as exc:
+            errors = exc.errors or {}
+        else:
+            db.session.commit()
+            flash(_("The organisation is now: %(status)s.", status=label(org.status)))
+            return redirect(url_for("accounts.organization", org_id=org.id))
+    return render_template("admin/organization.html", org=org, errors=errors), 422 if errors else 200

@@ -1,0 +1,258 @@
+"""The `traceability` command (also `flask --app traceability …`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from traceability import db
+
+
+def _create_app():
+    from traceability import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """Traceability registry."""
+
+
+def _engine():
+    return current_app.extensions["engine"]
+
+
+def _commit_as_cli() -> None:
+    db.session.commit()
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database named by DATABASE_URL."""
+    from traceability import migrate
+
+    migrate.upgrade(_engine(), revision)
+    click.echo(f"Database is at {revision}: {_engine().url.render_as_string(hide_password=True)}")
+
+
+@db_group.command("downgrade")
+@click.option("--revision", required=True, help="target revision, or 'base' to remove everything")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Step the schema back (development)."""
+    from traceability import migrate
+
+    migrate.downgrade(_engine(), revision)
+
+
+@main.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load the demo data set (idempotent) and print the demo logins."""
+    from traceability.audit.services import set_actor
+    from traceability.demo import DEMO_LOGINS, load_demo
+
+    set_actor(label="demo")
+    load_demo(db.session)
+    db.session.commit()
+    click.echo("Demo data loaded. Sign in with:")
+    for role, email, password in DEMO_LOGINS:
+        click.echo(f"  {role:<10} {email:<36} {password}")
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["producer", "inspector", "admin"]), required=True)
+@click.option("--org-tax-code", help="producers: the organisation's tax code (created if new)")
+@click.option("--org-name", help="name for a new organisation")
+@click.option("--name", "full_name", help="the person's full name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def users_create(email, role, org_tax_code, org_name, full_name, password) -> None:
+    """Create a user; --org-tax-code creates or joins that organisation."""
+    from traceability.accounts import services
+    from traceability.accounts.models import OrgKind, Role
+    from traceability.accounts.schemas import validate_tax_code
+    from traceability.audit.services import set_actor
+    from traceability.errors import ServiceError
+
+    set_actor(label="cli")
+    org = None
+    try:
+        if org_tax_code:
+            try:
+                validate_tax_code(org_tax_code)
+            except Exception as exc:
+                raise click.BadParameter(str(exc), param_hint="--org-tax-code") from exc
+            org = services.find_organization(db.session, org_tax_code) or services.create_organization(
+                db.session,
+                {
+                    "name": org_name or org_tax_code,
+                    "kind": OrgKind.ENTERPRISE,
+                    "tax_code": org_tax_code,
+                    "province": "Thái Nguyên",
+                    "commune": "-",
+                    "address": "-",
+                },
+            )
+        if len(password) < 8:
+            raise click.BadParameter("at least 8 characters", param_hint="--password")
+        user = services.create_user(
+            db.session,
+            email=email,
+            password=password,
+            full_name=full_name or email.split("@")[0],
+            role=Role(role),
+            organization=org,
+        )
+    except ServiceError as exc:
+        raise click.ClickException(_messages(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}" + (f" in {org.name} ({org.tax_code})" if org else ""))
+
+
+def _messages(exc) -> str:
+    if exc.errors:
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items())
+    return exc.message
+
+
+@main.group("orgs")
+def orgs_group() -> None:
+    """Organisations."""
+
+
+@orgs_group.command("verify")
+@click.option("--tax-code", required=True)
+@with_appcontext
+def orgs_verify(tax_code: str) -> None:
+    """Mark an organisation verified."""
+    from traceability.accounts import services
+    from traceability.accounts.models import OrgStatus
+    from traceability.audit.services import set_actor
+
+    set_actor(label="cli")
+    org = services.find_organization(db.session, tax_code)
+    if org is None:
+        raise click.ClickException(f"No organisation with tax code {tax_code}.")
+    services.set_organization_status(db.session, org, None, OrgStatus.VERIFIED)
+    db.session.commit()
+    click.echo(f"{org.name} ({org.tax_code}) is verified.")
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="cli", show_default=True)
+@with_appcontext
+def tokens_create(email: str, name: str) -> None:
+    """Print a new API token for the user (shown once, stored hashed)."""
+    from traceability.accounts import services
+    from traceability.audit.services import set_actor
+
+    set_actor(label="cli")
+    user = services.find_user(db.session, email)
+    if user is None:
+        raise click.ClickException(f"No user {email}.")
+    token = services.create_token(db.session, user, name)
+    db.session.commit()
+    click.echo(token)
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Re-check the hash chain; exit non-zero naming the first broken entry."""
+    from traceability.audit.services import verify_chain
+
+    report = verify_chain(db.session)
+    if report.ok:
+        click.echo(f"Audit chain intact: {report.checked} entries.")
+        return
+    where = f"entry seq={report.broken_seq}" + (f" (id {report.broken_id})" if report.broken_id else "")
+    click.echo(
+        f"Audit chain BROKEN at {where}: {report.reason}. {report.checked} entries before it are intact.", err=True
+    )
+    sys.exit(1)
+
+
+@main.group("substances")
+def substances_group() -> None:
+    """Reference list of banned and removed pesticide active ingredients."""
+
+
+@substances_group.command("load")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV in the shipped format (default: the list shipped with the registry)",
+)
+@with_appcontext
+def substances_load(path: Path | None) -> None:
+    """Load or refresh the list (adds new names, updates changed rows)."""
+    from traceability.audit.services import set_actor
+    from traceability.reference.services import DEFAULT_SUBSTANCES_CSV, load_substances
+
+    set_actor(label="cli")
+    added, updated = load_substances(db.session, path or DEFAULT_SUBSTANCES_CSV)
+    db.session.commit()
+    click.echo(f"Substances: {added} added, {updated} updated.")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=lambda: int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)),
+    type=int,
+    help="gunicorn sync workers (default 2×cores+1, or WEB_CONCURRENCY)",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the production server (gunicorn)."""
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--no-control-socket",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "traceability.wsgi:app",
+    ]
+    os.execv(sys.executable, args)  # noqa: S606  (replaces this process with gunicorn)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Configuration from the environment, with a zero-set-up default (SQLite and a secret in instance/)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def _secret_key(instance: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production (TRACEABILITY_ENV=production).")
+    # Development: generate once and keep it, so sessions survive restarts.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config() -> dict:
+    """Everything the app reads from the environment, in one place (README lists each variable)."""
+    instance = instance_path()
+    production = os.environ.get("TRACEABILITY_ENV", "development") == "production"
+    redis_url = os.environ.get("REDIS_URL")
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": _secret_key(instance, production),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'traceability.db'}",
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
+        "REDIS_URL": redis_url,
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # Sessions and cookies
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # i18n
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ["vi", "en"],
+        # Shared state: Redis where several app servers run, memory otherwise
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        # OpenAPI (flask-smorest)
+        "API_TITLE": "Traceability registry API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+    }

@@ -1,0 +1,116 @@
+"""Database plumbing: the declarative base, the engine and a scoped session of our own.
+
+A plain scoped session (rather than Flask-SQLAlchemy) lets tests bind it to a connection inside a
+savepoint, and works the same in the CLI and in scripts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, MetaData, Numeric, String, create_engine, event, types
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(types.TypeDecorator):
+    """Timestamps stored as UTC and always returned time-zone aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store times in UTC")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dt.datetime: UTCDateTime(),
+        Decimal: Numeric(14, 3),
+        str: String(255),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
+
+
+def normalise_url(url: str) -> str:
+    # psycopg2 is the driver we ship; SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql:// URL.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"timeout": 15})
+        engine = create_engine(url, **kwargs)
+        _fix_sqlite_transactions(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _fix_sqlite_transactions(engine: Engine) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN itself.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def bind(engine_or_connection: Any, **kwargs: Any) -> None:
+    """Point the scoped session at an engine (the app) or a connection (a test)."""
+    session.remove()
+    session.configure(bind=engine_or_connection, **kwargs)
+
+
+def choice(enum_cls: type, name: str) -> types.Enum:
+    """A column type for a StrEnum: stored as its value, guarded by a CHECK constraint."""
+    return types.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

@@ -1,0 +1,108 @@
+"""Errors raised by services, and the handlers that turn any error into a clean answer.
+
+On /api every answer is JSON in the format of API.md; elsewhere an HTML page. No stack trace reaches a user.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A rule said no. `status` is the HTTP status an API answers with."""
+
+    status = 400
+
+    def __init__(self, message: str = "", errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class NotFound(ServiceError):
+    """Missing, or belonging to another organisation (we never say which)."""
+
+    status = 404
+
+
+class Forbidden(ServiceError):
+    status = 403
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class Invalid(ServiceError):
+    """Bad input: `errors` maps each field to its messages."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, list[str]] | str, message: str = ""):
+        if isinstance(errors, str):
+            errors = {"_schema": [errors]}
+        super().__init__(message or _("Some fields are not valid."), errors)
+
+
+def invalid(field: str, message: str) -> Invalid:
+    return Invalid({field: [message]})
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_payload(status: int, message: str | None = None, errors: dict | None = None) -> dict:
+    payload: dict = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error")}
+    if errors:
+        payload["errors"] = errors
+    if message:
+        payload["message"] = message
+    return payload
+
+
+def _respond(status: int, message: str | None, errors: dict | None = None, headers: dict | None = None):
+    if wants_json():
+        response = jsonify(error_payload(status, message, errors))
+    else:
+        response = render_template("errors/error.html", status=status, message=message, errors=errors)
+    return response, status, headers or {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        errors = data.get("messages")  # webargs (flask-smorest) puts field errors here
+        # werkzeug's stock descriptions are English prose; pages show their own translated title instead
+        custom = error.description != type(error).description
+        message = data.get("message") or (error.description if custom or wants_json() else None)
+        if errors:
+            message = data.get("message")
+        headers = dict(error.get_headers() or [])
+        headers.pop("Content-Type", None)
+        headers.update(data.get("headers") or {})
+        return _respond(error.code or 500, message, errors, headers)
+
+    @app.errorhandler(ServiceError)
+    def handle_service(error: ServiceError):
+        errors = {"json": error.errors} if error.errors and wants_json() else error.errors
+        return _respond(error.status, error.message or None, errors)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, _("Something went wrong on our side. Please try again later."))
+
+    # InternalServerError raised by Flask itself wraps the original; answer it the same way.
+    app.register_error_handler(InternalServerError, handle_unexpected)

@@ -1,0 +1,16 @@
+"""Flask extensions, created unbound and initialised in create_app()."""
+
+from flask_babel import Babel
+from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_smorest import Api
+from flask_wtf import CSRFProtect
+
+api = Api()
+babel = Babel()
+cache = Cache()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+login_manager = LoginManager()

@@ -1,0 +1,90 @@
+"""Vietnamese by default, English on request (a ?lang= switch kept in a cookie, or the browser's language)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_datetime
+
+from traceability.extensions import babel
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LANG_COOKIE = "lang"
+
+
+def translation_directories() -> str:
+    # Each domain keeps its own catalog next to its code; Flask-Babel merges them.
+    dirs = [PACKAGE_DIR / "translations", *sorted(PACKAGE_DIR.glob("*/translations"))]
+    return ";".join(str(d) for d in dirs if d.is_dir())
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        g.set_lang_cookie = chosen
+        return chosen
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages, default=current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _remember_choice(response):
+    lang = g.pop("set_lang_cookie", None)
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def init_i18n(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories())
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember_choice)
+    app.jinja_env.filters["date"] = lambda d, fmt="short": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else ""
+
+
+def localise_validation_messages() -> None:
+    """Have marshmallow's stock messages go through the catalogs, so a form error reads in Vietnamese.
+
+    Fields copy these when they are created, so this runs when traceability.schemas is first imported.
+    (validate.Range formats its messages when created, so give Range an explicit error= where it matters;
+    Email and URL insist on plain strings, so their stock messages are translated by BaseSchema.handle_error.)
+    """
+    from flask_babel import lazy_gettext as _l
+    from marshmallow import fields, validate
+
+    fields.Field.default_error_messages.update(
+        required=_l("This field is required."),
+        null=_l("This field is required."),
+        validator_failed=_l("Invalid value."),
+    )
+    messages = {
+        fields.String: {"invalid": _l("Not a valid text.")},
+        fields.Integer: {"invalid": _l("Not a valid whole number.")},
+        fields.Decimal: {"invalid": _l("Not a valid number."), "special": _l("Not a valid number.")},
+        fields.Float: {"invalid": _l("Not a valid number.")},
+        fields.Boolean: {"invalid": _l("Not a valid yes/no value.")},
+        fields.Date: {"invalid": _l("Not a valid date (use YYYY-MM-DD)."), "format": _l("Not a valid date.")},
+        fields.DateTime: {"invalid": _l("Not a valid date and time."), "format": _l("Not a valid date and time.")},
+        fields.Enum: {"unknown": _l("Choose one of: {choices}.")},
+        fields.List: {"invalid": _l("Not a valid list.")},
+        fields.Nested: {"type": _l("Invalid input type.")},
+    }
+    for field_cls, overrides in messages.items():
+        field_cls.default_error_messages = {**field_cls.default_error_messages, **overrides}
+    from marshmallow.schema import Schema
+
+    Schema._default_error_messages = {
+        **Schema._default_error_messages,
+        "unknown": _l("Unknown field."),
+        "type": _l("Invalid input type."),
+    }
+    validate.Length.message_min = _l("Shorter than the minimum length of {min}.")
+    validate.Length.message_max = _l("Longer than the maximum length of {max}.")
+    validate.Length.message_all = _l("Length must be between {min} and {max}.")
+    validate.Length.message_equal = _l("Length must be {equal}.")
+    validate.OneOf.default_message = _l("Choose one of: {choices}.")
+    validate.Regexp.default_message = _l("Not in the expected format.")

@@ -1,0 +1,72 @@
+"""Inspections recorded by the provincial departments' inspectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from traceability.accounts.models import Organization, User
+from traceability.batches.models import Batch
+from traceability.db import Base, choice, utcnow
+from traceability.registry.models import Site
+
+
+class InspectionResult(enum.StrEnum):
+    COMPLIANT = "compliant"
+    MINOR_ISSUE = "minor_issue"
+    VIOLATION = "violation"
+
+
+class InspectionAction(enum.StrEnum):
+    NONE = "none"
+    WARNING = "warning"
+    SUSPEND = "suspend"
+    RECALL = "recall"
+
+
+class Inspection(Base):
+    __tablename__ = "inspections"
+    __table_args__ = (
+        CheckConstraint(
+            "batch_id IS NOT NULL OR site_id IS NOT NULL OR organization_id IS NOT NULL", name="has_subject"
+        ),
+        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    inspected_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    result: Mapped[InspectionResult] = mapped_column(choice(InspectionResult, "result"))
+    findings: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[InspectionAction] = mapped_column(choice(InspectionAction, "action"), default=InspectionAction.NONE)
+    photos: Mapped[list[Any]] = mapped_column(default=list)  # stored file names
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    inspector: Mapped[User] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    batch: Mapped[Batch | None] = relationship()
+    site: Mapped[Site | None] = relationship()
+    samples: Mapped[list[InspectionSample]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
+
+
+class InspectionSample(Base):
+    __tablename__ = "inspection_samples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    sample_code: Mapped[str] = mapped_column(String(60))
+    laboratory: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    inspection: Mapped[Inspection] = relationship(back_populates="samples")

@@ -1,0 +1,44 @@
+"""Imports every domain's models so that the metadata (and Alembic) sees the whole schema."""
+
+from traceability.accounts.models import ApiToken, Organization, User
+from traceability.audit.models import AuditEntry, AuditHead
+from traceability.batches.models import (
+    Amendment,
+    Batch,
+    BatchInput,
+    ChemicalApplication,
+    Event,
+    LabTest,
+    PublishAttempt,
+)
+from traceability.codes.models import Code, Scan
+from traceability.db import Base
+from traceability.inspection.models import Inspection, InspectionSample
+from traceability.public.models import ConsumerReport
+from traceability.reference.models import BannedSubstance
+from traceability.registry.models import Certification, Product, Site
+
+__all__ = [
+    "Amendment",
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "BannedSubstance",
+    "Base",
+    "Batch",
+    "BatchInput",
+    "Certification",
+    "ChemicalApplication",
+    "Code",
+    "ConsumerReport",
+    "Event",
+    "Inspection",
+    "InspectionSample",
+    "LabTest",
+    "Organization",
+    "Product",
+    "PublishAttempt",
+    "Scan",
+    "Site",
+    "User",
+]

@@ -1,0 +1,51 @@
+"""Consumer reports: a problem seen on a product, with a receipt to follow it up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from traceability.accounts.models import User
+from traceability.batches.models import Batch
+from traceability.codes.models import Code
+from traceability.db import Base, choice, utcnow
+
+
+class ReportKind(enum.StrEnum):
+    SUSPECTED_FAKE = "suspected_fake"
+    QUALITY = "quality"
+    LABELLING = "labelling"
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class ConsumerReport(Base):
+    __tablename__ = "consumer_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt: Mapped[str] = mapped_column(String(16), unique=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    kind: Mapped[ReportKind] = mapped_column(choice(ReportKind, "kind"))
+    message: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    photo_path: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[ReportStatus] = mapped_column(choice(ReportStatus, "status"), default=ReportStatus.NEW)
+    reply: Mapped[str | None] = mapped_column(Text)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    code: Mapped[Code | None] = relationship()
+    batch: Mapped[Batch | None] = relationship()
+    handled_by: Mapped[User | None] = relationship()

@@ -1,0 +1,64 @@
+"""Who may see and change which rows. Services call these; views never decide it themselves.
+
+A producer reaches only its own organisation's rows; anything else answers 404, exactly like a row that does
+not exist, so ids cannot be probed. Inspectors and admins read everything; only producers edit their data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask_babel import gettext as _
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from traceability.accounts.models import Role, User
+from traceability.errors import Forbidden, NotFound
+
+T = TypeVar("T")
+
+
+def owner_org_id(obj: Any) -> int | None:
+    """The organisation a row belongs to (directly, or through its batch)."""
+    if hasattr(obj, "organization_id"):
+        return obj.organization_id
+    batch = getattr(obj, "batch", None)
+    return batch.organization_id if batch is not None else None
+
+
+def can_view(user: User | None, obj: Any) -> bool:
+    if user is None:
+        return False
+    if user.role in (Role.INSPECTOR, Role.ADMIN):
+        return True
+    return user.organization_id is not None and owner_org_id(obj) == user.organization_id
+
+
+def can_edit(user: User | None, obj: Any) -> bool:
+    return (
+        user is not None
+        and user.role == Role.PRODUCER
+        and user.organization_id is not None
+        and owner_org_id(obj) == user.organization_id
+    )
+
+
+def get_visible(session: Session, model: type[T], obj_id: Any, user: User | None) -> T:
+    obj = session.get(model, obj_id)
+    if obj is None or not can_view(user, obj):
+        raise NotFound(_("Not found."))
+    return obj
+
+
+def get_editable(session: Session, model: type[T], obj_id: Any, user: User | None) -> T:
+    obj = get_visible(session, model, obj_id, user)
+    if not can_edit(user, obj):
+        raise Forbidden(_("Only the organisation that owns this record can change it."))
+    return obj
+
+
+def scope(query: Select, model: Any, user: User) -> Select:
+    """Limit a query on an organisation-owned model to what the user may see."""
+    if user.role == Role.PRODUCER:
+        return query.where(model.organization_id == user.organization_id)
+    return query
