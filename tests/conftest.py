@@ -6,9 +6,11 @@ fails the run: it never skips.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,6 +23,10 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret")
 from traceability import create_app, db, migrate  # noqa: E402
 from traceability.accounts import services as accounts  # noqa: E402
 from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User  # noqa: E402
+from traceability.batches.models import Batch, BatchInput, BatchStatus  # noqa: E402
+from traceability.codes.services import issue_lot_code  # noqa: E402
+from traceability.db import utcnow  # noqa: E402
+from traceability.registry.models import Product, Site, SiteKind  # noqa: E402
 
 PASSWORD = "correct horse battery"
 
@@ -126,6 +132,77 @@ def make_user(db_session, make_org):
             organization=org,
             **values,
         )
+
+    return _make
+
+
+@pytest.fixture
+def make_site(db_session, make_org):
+    def _make(org: Organization | None = None, **values: Any) -> Site:
+        data = {
+            "kind": SiteKind.GROWING_AREA,
+            "name": "Đồi chè thử",
+            "province": "Thái Nguyên",
+            "commune": "Tân Cương",
+            "area_code": "VN-TNTC-0099",
+            "latitude": Decimal("21.57"),
+            "longitude": Decimal("105.75"),
+        }
+        data.update(values)
+        site = Site(organization=org or make_org(), **data)
+        db_session.add(site)
+        db_session.flush()
+        return site
+
+    return _make
+
+
+@pytest.fixture
+def make_product(db_session, make_org):
+    def _make(org: Organization | None = None, **values: Any) -> Product:
+        data = {"name": "Chè xanh thử", "category": "tea", "unit": "kg", "shelf_life_days": 365}
+        data.update(values)
+        product = Product(organization=org or make_org(), **data)
+        db_session.add(product)
+        db_session.flush()
+        return product
+
+    return _make
+
+
+@pytest.fixture
+def make_batch(db_session, make_org, make_site, make_product):
+    """A batch with its product and site; `status=PUBLISHED` also issues its lot code, as publishing does."""
+    counter = iter(range(1, 100_000))
+
+    def _make(
+        org: Organization | None = None,
+        status: BatchStatus = BatchStatus.DRAFT,
+        inputs: list[tuple[Batch, Decimal | int]] = (),
+        **values: Any,
+    ) -> Batch:
+        given = values.get("product") or values.get("site")
+        org = org or (given.organization if given is not None else make_org())
+        product = values.pop("product", None) or make_product(org)
+        site = values.pop("site", None) or make_site(org)
+        data = {
+            "lot_code": f"LOT-{next(counter):05d}",
+            "quantity": Decimal("100"),
+            "unit": product.unit,
+            "harvested_on": dt.date(2026, 10, 1),
+        }
+        data.update(values)
+        batch = Batch(organization=org, product=product, site=site, status=status, **data)
+        if status != BatchStatus.DRAFT:
+            batch.published_at = utcnow()
+        db_session.add(batch)
+        db_session.flush()
+        for input_batch, quantity in inputs:
+            db_session.add(BatchInput(batch_id=batch.id, input_batch_id=input_batch.id, quantity=Decimal(quantity)))
+        if status != BatchStatus.DRAFT:
+            issue_lot_code(db_session, batch)
+        db_session.flush()
+        return batch
 
     return _make
 

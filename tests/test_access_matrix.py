@@ -1,0 +1,155 @@
+"""Every route × every kind of visitor: each route declares who may use it, and the declaration holds.
+
+A route without a declared rule fails here. A producer of another organisation must get 404 (never 403 or
+data) on a route that names the owner's rows, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from traceability import db
+from traceability.accounts import services as accounts
+from traceability.accounts.models import Role
+from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
+from traceability.batches.models import BatchStatus
+from traceability.codes.services import lot_code_for
+
+from .conftest import PASSWORD
+
+VISITORS = ["anonymous", "owner", "other_producer", "inspector", "admin"]
+ROLE_OF = {"owner": Role.PRODUCER, "other_producer": Role.PRODUCER, "inspector": Role.INSPECTOR, "admin": Role.ADMIN}
+# URL parameters that name a row of the owner's organisation
+OWNED_PARAMS = {
+    "site_id",
+    "product_id",
+    "batch_id",
+    "certification_id",
+    "code",
+    "event_id",
+    "chemical_id",
+    "lab_test_id",
+    "amendment_id",
+}
+
+
+@dataclass
+class World:
+    params: dict[str, Any]
+
+
+@pytest.fixture
+def world(db_session, make_org, make_user, make_site, make_product, make_batch) -> World:
+    owner_org = make_org()
+    product = make_product(owner_org, gtin="08936012345001")
+    site = make_site(owner_org)
+    batch = make_batch(owner_org, product=product, site=site, status=BatchStatus.PUBLISHED, lot_code="L1")
+    code = lot_code_for(db_session, batch)
+    users = {
+        "owner": make_user(Role.PRODUCER, owner_org),
+        "other_producer": make_user(Role.PRODUCER),
+        "inspector": make_user(Role.INSPECTOR),
+        "admin": make_user(Role.ADMIN),
+    }
+    db_session.commit()
+    return World(
+        params={
+            "org_id": owner_org.id,
+            "site_id": site.id,
+            "product_id": product.id,
+            "batch_id": batch.id,
+            "code": code.value,
+            "gtin": product.gtin,
+            "lot": batch.lot_code,
+            "serial": code.value,
+            "users": users,
+        }
+    )
+
+
+def _routes(app) -> list[tuple[str, str, Any]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXTENSION_PUBLIC_ENDPOINTS:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule))
+    return found
+
+
+def _path(rule, params: dict[str, Any]) -> str:
+    missing = [name for name in rule.arguments if name not in params]
+    assert not missing, f"{rule.rule}: add a value for {missing} to the access-matrix world"
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(r"<(?:[^:<>]+:)?" + name + r">", str(params[name]), path)
+    return path
+
+
+def test_every_route_declares_who_may_use_it(app):
+    undeclared = [
+        f"{method} {rule.rule} ({endpoint})"
+        for endpoint, method, rule in _routes(app)
+        if access_rule(app.view_functions[endpoint], method) is None
+    ]
+    assert undeclared == []
+
+
+def test_every_route_answers_each_visitor_as_declared(app, world, db_session):
+    credentials = {}
+    for visitor, user in world.params["users"].items():
+        client = app.test_client()
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+        credentials[visitor] = (client.get_cookie("session").value, accounts.create_token(db_session, user))
+    db_session.commit()
+
+    failures = []
+    connection = db.session.get_bind()  # the test's own connection
+    db.session.remove()
+    for endpoint, method, rule in _routes(app):
+        declared = access_rule(app.view_functions[endpoint], method)
+        path = _path(rule, world.params)
+        is_api = path.startswith("/api/")
+        for visitor in VISITORS:
+            client = app.test_client()
+            headers = {}
+            if visitor != "anonymous":
+                cookie, token = credentials[visitor]
+                if is_api:
+                    headers["Authorization"] = f"Bearer {token}"
+                else:
+                    client.set_cookie("session", cookie)
+            savepoint = connection.begin_nested()
+            try:
+                kwargs = {"json": {}} if is_api and method != "GET" else {}
+                response = client.open(path, method=method, headers=headers, **kwargs)
+            finally:
+                db.session.remove()
+                savepoint.rollback()
+            problem = _judge(declared, visitor, rule, is_api, response)
+            if problem:
+                failures.append(f"{method} {path} as {visitor}: {problem} (got {response.status_code})")
+    assert failures == []
+
+
+def _judge(declared, visitor: str, rule, is_api: bool, response) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return "server error"
+    if PUBLIC in declared:
+        return "a public route refused a visitor" if status in (401, 403) else None
+    if visitor == "anonymous":
+        if is_api:
+            return None if status == 401 else "expected 401"
+        location = response.headers.get("Location", "")
+        return None if status == 302 and "/login" in location else "expected a redirect to /login"
+    if ROLE_OF[visitor] not in declared:
+        return None if status == 403 else "expected 403 for a role the route does not allow"
+    if visitor == "other_producer" and OWNED_PARAMS & set(rule.arguments):
+        return None if status == 404 else "another organisation's row must answer 404"
+    return "allowed visitor refused" if status in (401, 403) else None
