@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: install translations run serve test lint browser bench clean-db
+.PHONY: install translations run serve test lint system-packages bench clean-db
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,10 +30,10 @@ run: install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-browser:
-	@scripts/ensure-chromium.sh
+system-packages:
+	@scripts/ensure-system-packages.sh
 
-test: install browser lint
+test: install system-packages lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install

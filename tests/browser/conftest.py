@@ -138,7 +138,7 @@ def browser() -> Iterator[Any]:
 
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(executable):
-        pytest.fail("Debian's chromium is missing: `make test` installs it (scripts/ensure-chromium.sh).")
+        pytest.fail("Debian's chromium is missing: `make test` installs it (scripts/ensure-system-packages.sh).")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs: chromium for the browser tests (never a browser downloaded by a test
+# tool), poppler-utils (pdftoppm) and librsvg2-bin (rsvg-convert) to rasterise label PDFs and QR SVGs.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "Installing Debian packages for the tests: ${need[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
