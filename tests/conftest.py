@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 _RUN_DIR = tempfile.mkdtemp(prefix="traceability-tests-")
 os.environ.setdefault("INSTANCE_PATH", _RUN_DIR)
@@ -23,6 +23,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret")
 from traceability import create_app, db, migrate  # noqa: E402
 from traceability.accounts import services as accounts  # noqa: E402
 from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User  # noqa: E402
+from traceability.audit.services import reset_actor  # noqa: E402
 from traceability.batches.models import Batch, BatchInput, BatchStatus  # noqa: E402
 from traceability.codes.services import issue_lot_code  # noqa: E402
 from traceability.db import utcnow  # noqa: E402
@@ -36,6 +37,24 @@ def database_url(suffix: str = "") -> str:
     if url:
         return url + suffix
     return f"sqlite:///{_RUN_DIR}/test{suffix}.db"
+
+
+def scratch_database_url(suffix: str) -> str:
+    """A second, empty database beside the test database (created on PostgreSQL when missing)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        path = f"{_RUN_DIR}/test{suffix}.db"
+        if os.path.exists(path):
+            os.unlink(path)
+        return f"sqlite:///{path}"
+    base = db.normalise_url(base)
+    name = base.rsplit("/", 1)[1] + suffix
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 def reset_postgres(engine: Any) -> None:
@@ -80,6 +99,7 @@ def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
     outer = conn.begin()
     db.bind(conn, join_transaction_mode="create_savepoint")
     yield db.session
+    reset_actor()
     db.session.remove()
     outer.rollback()
     conn.close()

@@ -167,7 +167,6 @@ class ChainReport:
 def verify_chain(session: Session, batch_size: int = 5000) -> ChainReport:
     """Recompute every entry's hash in order; report the first entry that does not match."""
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    last_id = 0
     while True:
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.seq >= expected_seq).order_by(AuditEntry.seq).limit(batch_size)
@@ -180,11 +179,13 @@ def verify_chain(session: Session, batch_size: int = 5000) -> ChainReport:
                 return ChainReport(checked, entry.seq, entry.id, "does not follow the previous entry")
             if entry_hash(values) != entry.hash:
                 return ChainReport(checked, entry.seq, entry.id, "content does not match its hash")
-            expected_prev, expected_seq, last_id = entry.hash, entry.seq + 1, entry.id
+            expected_prev, expected_seq = entry.hash, entry.seq + 1
             checked += 1
         if len(entries) < batch_size:
             break
     head = session.get(AuditHead, 1)
     if head is None or head.seq != expected_seq - 1 or head.hash != expected_prev:
-        return ChainReport(checked, None, last_id or None, "the chain's tip does not match its last entry")
+        if head is not None and head.seq < expected_seq:
+            return ChainReport(checked, head.seq, None, "the chain's recorded tip was changed")
+        return ChainReport(checked, expected_seq, None, f"the chain ends before entry {expected_seq}, its recorded tip")
     return ChainReport(checked)
