@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 _RUN_DIR = tempfile.mkdtemp(prefix="traceability-tests-")
@@ -72,9 +73,18 @@ def engine() -> Iterator[Any]:
     eng.dispose()
 
 
+class CommittingClient(FlaskClient):
+    """Commits what the test wrote before each request (into the test's outer transaction, rolled back at the
+    end), so a request that fails and rolls back its own work cannot take the test's data with it."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(engine: Any):
-    return create_app(
+    application = create_app(
         {
             "TESTING": True,
             "ENGINE": engine,
@@ -85,6 +95,8 @@ def app(engine: Any):
             "UPLOAD_DIR": os.path.join(_RUN_DIR, "uploads"),
         }
     )
+    application.test_client_class = CommittingClient
+    return application
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from traceability.accounts.models import Role
 from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 from traceability.batches.models import BatchStatus
 from traceability.codes.services import lot_code_for
+from traceability.reference.models import BannedSubstance, SubstanceStatus
 
 from .conftest import PASSWORD
 
@@ -55,9 +56,12 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
         "inspector": make_user(Role.INSPECTOR),
         "admin": make_user(Role.ADMIN),
     }
+    substance = BannedSubstance(name="Testazin", status=SubstanceStatus.BANNED)
+    db_session.add(substance)
     db_session.commit()
     return World(
         params={
+            "substance_id": substance.id,
             "org_id": owner_org.id,
             "site_id": site.id,
             "product_id": product.id,
