@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.instance_path = app.config["INSTANCE_PATH"]
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin is noise
 
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]

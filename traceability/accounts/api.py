@@ -9,7 +9,7 @@ from flask_smorest import Blueprint, abort
 
 from traceability import db
 from traceability.accounts import services
-from traceability.accounts.models import OrgStatus, Role
+from traceability.accounts.models import Role
 from traceability.accounts.schemas import OrganizationSchema, TokenRequestSchema, TokenSchema, VerifySchema
 from traceability.auth import public, roles
 from traceability.extensions import limiter
@@ -47,7 +47,6 @@ def my_organization():
 def verify_organization(data, org_id: int):
     """Verify an organisation, or send `{suspend: true, reason}` / `{reject: true, reason}`."""
     org = services.get_organization(db.session, org_id)
-    status = OrgStatus.SUSPENDED if data["suspend"] else OrgStatus.REJECTED if data["reject"] else OrgStatus.VERIFIED
-    services.set_organization_status(db.session, org, current_user, status, data["reason"])
+    services.decide_organization(db.session, org, current_user, data)
     db.session.commit()
     return org

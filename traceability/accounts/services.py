@@ -94,6 +94,18 @@ def set_organization_status(
     return org
 
 
+def decide_organization(session: Session, org: Organization, actor: User | None, decision: dict) -> Organization:
+    """An admin's decision from the verify form or API: verify, or `suspend`/`reject` with a reason."""
+    status = (
+        OrgStatus.SUSPENDED
+        if decision.get("suspend")
+        else OrgStatus.REJECTED
+        if decision.get("reject")
+        else OrgStatus.VERIFIED
+    )
+    return set_organization_status(session, org, actor, status, decision.get("reason"))
+
+
 def get_organization(session: Session, org_id: int) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:

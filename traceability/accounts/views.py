@@ -15,8 +15,8 @@ from traceability.accounts import services
 from traceability.accounts.models import Organization, OrgStatus, Role
 from traceability.accounts.schemas import LoginSchema, VerifySchema
 from traceability.auth import public, roles
-from traceability.errors import Invalid
 from traceability.extensions import limiter
+from traceability.forms import FormResult, submit_form
 from traceability.labels import label
 from traceability.schemas import form_data
 
@@ -103,20 +103,12 @@ def organizations():
 @roles(Role.ADMIN)
 def organization(org_id: int):
     org = services.get_organization(db.session, org_id)
-    errors: dict = {}
+    form = FormResult(values={})
     if request.method == "POST":
-        try:
-            data = VerifySchema().load(form_data(request.form))
-            status = (
-                OrgStatus.SUSPENDED if data["suspend"] else OrgStatus.REJECTED if data["reject"] else OrgStatus.VERIFIED
-            )
-            services.set_organization_status(db.session, org, current_user, status, data["reason"])
-        except ValidationError as exc:
-            errors = exc.messages
-        except Invalid as exc:
-            errors = exc.errors or {}
-        else:
-            db.session.commit()
+        form = submit_form(
+            VerifySchema(), lambda data: services.decide_organization(db.session, org, current_user, data)
+        )
+        if not form.errors:
             flash(_("The organisation is now: %(status)s.", status=label(org.status)))
             return redirect(url_for("accounts.organization", org_id=org.id))
-    return render_template("admin/organization.html", org=org, errors=errors), 422 if errors else 200
+    return render_template("admin/organization.html", org=org, errors=form.errors), form.status

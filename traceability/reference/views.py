@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
-from traceability.errors import Invalid
+from traceability.forms import FormResult, submit_form
 from traceability.reference import services
-from traceability.reference.models import SubstanceStatus
 from traceability.reference.schemas import SubstanceInSchema
-from traceability.schemas import form_data
 
 bp = Blueprint("reference", __name__, url_prefix="/admin/substances")
 
@@ -40,23 +37,15 @@ def edit_substance(substance_id: int):
 
 
 def _edit(substance):
-    errors: dict = {}
-    values = SubstanceInSchema().dump(substance) if substance else {"status": SubstanceStatus.BANNED.value}
+    form = FormResult(values=SubstanceInSchema().dump(substance) if substance else {"status": "banned"})
     if request.method == "POST":
-        values = form_data(request.form)
-        try:
-            services.save_substance(db.session, SubstanceInSchema().load(values), substance)
-        except ValidationError as exc:
-            errors = exc.messages
-        except Invalid as exc:
-            errors = exc.errors or {}
-        else:
-            db.session.commit()
+        form = submit_form(SubstanceInSchema(), lambda data: services.save_substance(db.session, data, substance))
+        if not form.errors:
             flash(_("Saved."))
             return redirect(url_for("reference.substances"))
     return render_template(
-        "admin/substance.html", substance=substance, values=values, errors=errors, statuses=list(SubstanceStatus)
-    ), (422 if errors else 200)
+        "admin/substance.html", substance=substance, values=form.values, errors=form.errors
+    ), form.status
 
 
 @bp.route("/<int:substance_id>/delete", methods=["POST"])
