@@ -8,9 +8,15 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from traceability import db
-from traceability.accounts import services
+from traceability.accounts import services, signup
 from traceability.accounts.models import OrgStatus, Role
-from traceability.accounts.schemas import OrganizationSchema, TokenRequestSchema, TokenSchema, VerifySchema
+from traceability.accounts.schemas import (
+    OrganizationSchema,
+    SignupSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    VerifySchema,
+)
 from traceability.auth import public, roles
 from traceability.extensions import limiter
 
@@ -49,5 +55,17 @@ def verify_organization(data, org_id: int):
     org = services.get_organization(db.session, org_id)
     status = OrgStatus.SUSPENDED if data["suspend"] else OrgStatus.REJECTED if data["reject"] else OrgStatus.VERIFIED
     services.set_organization_status(db.session, org, current_user, status, data["reason"])
+    db.session.commit()
+    return org
+
+
+@blp.route("/signup", methods=["POST"])
+@public
+@limiter.limit("20 per hour")
+@blp.arguments(SignupSchema)
+@blp.response(201, OrganizationSchema)
+def signup_organization(data):
+    """Register a business and its first user; the organisation waits for verification before it can publish."""
+    org, _user = signup.register(db.session, data)
     db.session.commit()
     return org

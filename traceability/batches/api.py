@@ -29,6 +29,7 @@ from traceability.batches.schemas import (
     PublishedSchema,
 )
 from traceability.codes.services import lot_code_for
+from traceability.registry.forms import owner_first
 from traceability.tenancy import get_editable, get_visible
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batches")
@@ -75,6 +76,7 @@ def get_batch(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>", methods=["PATCH"])
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.arguments(BatchPatchSchema)
 @blp.response(200, BatchSchema)
 def update_batch(data, batch_id: int):
@@ -94,6 +96,7 @@ def _add(batch_id: int, adder, data):
 
 @blp.route("/batches/<int:batch_id>/events", methods=["POST"])
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.arguments(EventInSchema)
 @blp.response(201, EventSchema)
 def add_event(data, batch_id: int):
@@ -102,6 +105,7 @@ def add_event(data, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/chemicals", methods=["POST"])
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.arguments(ChemicalInSchema)
 @blp.response(201, ChemicalSchema)
 def add_chemical(data, batch_id: int):
@@ -110,6 +114,7 @@ def add_chemical(data, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/lab-tests", methods=["POST"])
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.arguments(LabTestInSchema)
 @blp.response(201, LabTestSchema)
 def add_lab_test(data, batch_id: int):
@@ -118,6 +123,7 @@ def add_lab_test(data, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/amendments", methods=["POST"])
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.arguments(AmendmentInSchema)
 @blp.response(201, AmendmentSchema)
 def amend_batch(data, batch_id: int):
@@ -127,6 +133,7 @@ def amend_batch(data, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/publish", methods=["POST"])
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.response(200, PublishedSchema)
 def publish_batch(batch_id: int):
     """Publish a draft, or 422 with every reason it cannot be (each refusal is kept for the inspectors)."""

@@ -10,6 +10,7 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.registry import services
+from traceability.registry.forms import owner_first
 from traceability.registry.models import Certification, Product, Site
 from traceability.registry.schemas import (
     CertificationInSchema,
@@ -59,6 +60,7 @@ def get_site(site_id: int):
 
 @blp.route("/sites/<int:site_id>", methods=["PATCH"])
 @roles(Role.PRODUCER)
+@owner_first(Site, "site_id")
 @blp.arguments(SitePatchSchema)
 @blp.response(200, SiteSchema)
 def update_site(data, site_id: int):
@@ -95,6 +97,7 @@ def get_product(product_id: int):
 
 @blp.route("/products/<int:product_id>", methods=["PATCH"])
 @roles(Role.PRODUCER)
+@owner_first(Product, "product_id")
 @blp.arguments(ProductPatchSchema)
 @blp.response(200, ProductSchema)
 def update_product(data, product_id: int):
