@@ -12,9 +12,8 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from flask import has_app_context
-from flask_babel import format_date
-from flask_babel import gettext as _
+from flask import has_request_context
+from flask_babel import format_date, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -47,9 +46,14 @@ class Problem:
         return asdict(self)
 
 
+def _(text: str, **values: object) -> str:
+    """Translated within a request (the user's language); plain English elsewhere (CLI, scripts)."""
+    return gettext(text, **values) if has_request_context() else text % values
+
+
 def day(value: dt.date) -> str:
     """A date as the user reads it (ISO outside a request)."""
-    return format_date(value, "medium") if has_app_context() else value.isoformat()
+    return format_date(value, "medium") if has_request_context() else value.isoformat()
 
 
 def _tokens(text: str) -> list[str]:
