@@ -4,6 +4,8 @@ import pytest
 
 from traceability.reference.services import load_substances
 
+from ..registry.conftest import producer, web  # noqa: F401  (the same signed-in producer)
+
 
 @pytest.fixture
 def substances(db_session):

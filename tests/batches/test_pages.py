@@ -11,17 +11,6 @@ EN = {"Accept-Language": "en"}
 
 
 @pytest.fixture
-def producer(make_user):
-    return make_user()
-
-
-@pytest.fixture
-def web(login_as, producer, db_session):
-    db_session.commit()
-    return login_as(producer)
-
-
-@pytest.fixture
 def product(make_product, producer, db_session):
     product = make_product(producer.organization, name="Chè búp tươi", shelf_life_days=2)
     db_session.commit()

@@ -17,15 +17,12 @@ def png(size=(2000, 1000)) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def producer(make_user):
-    return make_user()
-
-
-@pytest.fixture
-def web(login_as, producer, db_session):
-    db_session.commit()
-    return login_as(producer)
+def certificate(content: bytes, claimed: str, **values) -> dict:
+    """The certification form with a document that claims to be of type `claimed`."""
+    form = {"scheme": "VietGAP", "number": "VG-2026-1", "issuer": "QUACERT", "valid_from": "2026-01-01"}
+    form.update(values)
+    form["document"] = (io.BytesIO(content), "cert.pdf", claimed)
+    return form
 
 
 def test_create_a_site_with_gps(web, producer, db_session):
@@ -128,13 +125,7 @@ def test_product_image_is_resized_and_served_only_to_those_allowed(web, producer
 def test_forged_documents_are_refused(web, producer, db_session, content, claimed):
     response = web.post(
         "/app/certifications",
-        data={
-            "scheme": "VietGAP",
-            "number": "VG-2026-1",
-            "issuer": "QUACERT",
-            "valid_from": "2026-01-01",
-            "document": (io.BytesIO(content), "cert.pdf", claimed),
-        },
+        data=certificate(content, claimed),
         content_type="multipart/form-data",
         headers=EN,
     )
@@ -151,13 +142,7 @@ def test_too_large_documents_are_refused(web, app, db_session):
     try:
         response = web.post(
             "/app/certifications",
-            data={
-                "scheme": "VietGAP",
-                "number": "VG-2026-1",
-                "issuer": "QUACERT",
-                "valid_from": "2026-01-01",
-                "document": (io.BytesIO(b"%PDF-1.4\n" + b"0" * 2000), "cert.pdf", "application/pdf"),
-            },
+            data=certificate(b"%PDF-1.4\n" + b"0" * 2000, "application/pdf"),
             content_type="multipart/form-data",
             headers=EN,
         )
@@ -169,14 +154,7 @@ def test_too_large_documents_are_refused(web, app, db_session):
 def test_certificate_document_is_kept_and_shown_to_inspectors(web, producer, db_session, make_user, login_as):
     response = web.post(
         "/app/certifications",
-        data={
-            "scheme": "VietGAP",
-            "number": "VG-2026-1",
-            "issuer": "QUACERT",
-            "valid_from": "2026-01-01",
-            "valid_to": "2027-12-31",
-            "document": (io.BytesIO(b"%PDF-1.4\n%test\n"), "cert.pdf", "application/octet-stream"),
-        },
+        data=certificate(b"%PDF-1.4\n%test\n", "application/octet-stream", valid_to="2027-12-31"),
         content_type="multipart/form-data",
     )
     assert response.status_code == 302

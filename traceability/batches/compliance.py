@@ -46,6 +46,20 @@ class Problem:
         return asdict(self)
 
 
+def as_errors(problems: list[Problem]) -> dict[str, list[str]]:
+    """Problems as the {field: [messages]} of an Invalid error."""
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(problem.field, []).append(problem.message)
+    return errors
+
+
+def plain(text: str) -> str:
+    """Text without Vietnamese accents (đ → d), for forgiving comparisons and ASCII codes."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def _(text: str, **values: object) -> str:
     """Translated within a request (the user's language); plain English elsewhere (CLI, scripts)."""
     return gettext(text, **values) if has_request_context() else text % values
@@ -57,9 +71,7 @@ def day(value: dt.date) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.findall(r"[a-z0-9]+", text)
+    return re.findall(r"[a-z0-9]+", plain(text).lower())
 
 
 def _compact_names(substance: BannedSubstance) -> set[str]:

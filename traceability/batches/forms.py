@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,7 @@ from traceability.batches.schemas import AMENDABLE
 from traceability.registry.forms import as_values, choices, spec
 from traceability.registry.models import Product, Site
 
-INPUT_ROWS = 3  # input batches on the form (the API takes any number)
+INPUT_ROWS = 3  # empty input rows on a new batch's form; an existing batch shows all of its inputs and one more
 BATCH_NAMES = [
     "product_id",
     "site_id",
@@ -61,17 +62,22 @@ def batch_values(batch: Batch, copy: bool = False) -> dict[str, Any]:
     if copy:
         return as_values(batch, ["product_id", "site_id", "quantity", "unit"])
     values = as_values(batch, BATCH_NAMES)
-    for n, edge in enumerate(batch.inputs[:INPUT_ROWS], start=1):
+    for n, edge in enumerate(batch.inputs, start=1):
         values[f"input_{n}_batch"] = edge.input_batch_id
         values[f"input_{n}_quantity"] = edge.quantity
     return values
+
+
+def input_rows(batch: Batch | None) -> int:
+    return max(INPUT_ROWS, len(batch.inputs) + 1) if batch else INPUT_ROWS
 
 
 def parse_batch_form(values: dict[str, Any]) -> dict[str, Any]:
     """The form's input rows as the `inputs` list the schema takes."""
     data = {k: v for k, v in values.items() if not k.startswith("input_")}
     inputs = []
-    for n in range(1, INPUT_ROWS + 1):
+    rows = sorted({int(m.group(1)) for k in values if (m := re.match(r"input_(\d+)_(?:batch|quantity)$", k))})
+    for n in rows:
         batch_id = (values.get(f"input_{n}_batch") or "").strip()
         quantity = (values.get(f"input_{n}_quantity") or "").strip()
         if batch_id or quantity:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -45,10 +44,7 @@ class PublishRefused(Invalid):
     """Publishing was refused; `attempt` (already in the session) must be committed by the caller."""
 
     def __init__(self, problems: list[Problem], attempt: PublishAttempt):
-        errors: dict[str, list[str]] = {}
-        for problem in problems:
-            errors.setdefault(problem.field, []).append(problem.message)
-        super().__init__(errors, _("This batch cannot be published yet."))
+        super().__init__(compliance.as_errors(problems), _("This batch cannot be published yet."))
         self.problems = problems
         self.attempt = attempt
 
@@ -67,16 +63,11 @@ def _draft_only(batch: Batch) -> None:
 
 def _raise_problems(problems: list[Problem]) -> None:
     if problems:
-        errors: dict[str, list[str]] = {}
-        for problem in problems:
-            errors.setdefault(problem.field, []).append(problem.message)
-        raise Invalid(errors)
+        raise Invalid(compliance.as_errors(problems))
 
 
 def _initials(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    letters = "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", plain))
+    letters = "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", compliance.plain(name)))
     return (letters[:3] or "LOT").upper()
 
 
@@ -100,7 +91,7 @@ def _check_lot_code_free(session: Session, org_id: int, lot_code: str, batch_id:
         raise invalid("lot_code", _("Another batch of your organisation already has this lot code."))
 
 
-def _set_inputs(session: Session, user: User, batch: Batch, inputs: list[dict[str, Any]]) -> None:
+def _set_inputs(session: Session, batch: Batch, inputs: list[dict[str, Any]]) -> None:
     wanted = {}
     for item in inputs:
         source = session.get(Batch, item["batch_id"])
@@ -149,7 +140,7 @@ def create_batch(session: Session, user: User, data: dict[str, Any]) -> Batch:
     _suggest_expiry(batch)
     session.add(batch)
     session.flush()
-    _set_inputs(session, user, batch, inputs)
+    _set_inputs(session, batch, inputs)
     _save_checks(session, batch)
     return batch
 
@@ -172,7 +163,7 @@ def update_batch(session: Session, user: User, batch: Batch, data: dict[str, Any
         setattr(batch, key, value)
     _suggest_expiry(batch)
     if inputs is not None:
-        _set_inputs(session, user, batch, inputs)
+        _set_inputs(session, batch, inputs)
     _save_checks(session, batch)
     return batch
 

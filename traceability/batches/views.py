@@ -14,7 +14,7 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import compliance, services
-from traceability.batches.forms import batch_fields, batch_values, parse_batch_form, record_fields
+from traceability.batches.forms import batch_fields, batch_values, input_rows, parse_batch_form, record_fields
 from traceability.batches.models import Batch, BatchStatus, LabTest
 from traceability.batches.schemas import (
     AmendmentInSchema,
@@ -73,6 +73,7 @@ def _batch_form(title: str, save, values: dict, batch: Batch | None = None):
             back=url_for("batches.batch", batch_id=batch.id) if batch else url_for("batches.batches"),
             extra_template="app/_batch_inputs.html",
             input_options=_input_options(batch),
+            input_rows=input_rows(batch),
         ),
         values,
         parse=parse_batch_form,
