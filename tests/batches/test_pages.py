@@ -129,3 +129,20 @@ def test_list_searches_filters_and_pages(web, producer, product, make_batch, db_
     assert "T-07" in web.get("/app/batches?q=t-07").get_data(as_text=True)
     assert "T-07" not in web.get("/app/batches?status=published").get_data(as_text=True)
     assert web.get("/app/batches?from=not-a-date").status_code == 200
+
+
+def test_the_chemical_form_is_checked_while_typing(web, producer, product, make_batch, db_session, substances):
+    batch = make_batch(org=producer.organization, product=product)
+    db_session.commit()
+    url = f"/app/batches/{batch.id}/check-chemical"
+    early = web.post(url, data={"applied_on": "2026-09-25", "phi_days": "7", "trade_name": "Actara"}, headers=EN)
+    assert early.json["problems"] == [
+        "Actara was applied on Sep 25, 2026 with a pre-harvest interval of 7 days: "
+        "harvest may start on Oct 2, 2026, but the harvest date is Oct 1, 2026."
+    ]
+    assert web.post(url, data={"applied_on": "2026-09-24", "phi_days": "7"}).json["problems"] == []
+    banned = web.post(url, data={"active_ingredient": "Paraquat 20%"}, headers=EN)
+    assert "Paraquat" in banned.json["problems"][0]
+    half_typed = web.post(url, data={"applied_on": "2026-09-"})
+    assert half_typed.json["problems"] == [] and "applied_on" in half_typed.json["errors"]
+    assert not db_session.get(Batch, batch.id).chemicals  # nothing saved

@@ -62,6 +62,10 @@ def test_producer_records_a_batch_is_refused_corrects_it_and_publishes(page, liv
     page.fill("#form-chemical #f-active_ingredient", "Thiamethoxam 25%")
     page.select_option("#form-chemical #f-purpose", "insecticide")
     page.fill("#form-chemical #f-phi_days", "7")
+    # the problem shows while typing, before anything is saved
+    live = page.locator("#check-chemical")
+    live.get_by_text(vi(dt.date(2026, 10, 12)), exact=False).wait_for()
+    assert vi(dt.date(2026, 10, 10)) in live.inner_text()
     page.click("#form-chemical button[type=submit]")
     page.wait_for_selector("#problems")
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import Any
 
 from flask import has_request_context
 from flask_babel import format_date, gettext
@@ -144,55 +145,44 @@ def date_problems(batch: Batch) -> list[Problem]:
     return problems
 
 
-def _pre_harvest_intervals(batch: Batch) -> list[Problem]:
+def _interval(chem: Any, harvest: dt.date | None) -> list[Problem]:
+    # applied after harvest (e.g. on stored produce), the interval does not apply
+    if harvest is None or not chem.phi_days or chem.applied_on > harvest:
+        return []
+    earliest = chem.applied_on + dt.timedelta(days=chem.phi_days)
+    if harvest >= earliest:
+        return []
+    message = _(
+        "%(name)s was applied on %(applied)s with a pre-harvest interval of %(days)s days: "
+        "harvest may start on %(earliest)s, but the harvest date is %(harvest)s.",
+        name=chem.trade_name,
+        applied=day(chem.applied_on),
+        days=chem.phi_days,
+        earliest=day(earliest),
+        harvest=day(harvest),
+    )
+    return [Problem("chemicals", "pre_harvest_interval", message)]
+
+
+def _banned(session: Session, chem: Any) -> list[Problem]:
     problems = []
-    harvest = batch.harvested_on
-    for chem in batch.chemicals:
-        if harvest is None:
-            continue
-        if chem.applied_on > harvest:
-            continue  # applied after harvest (e.g. on stored produce): the interval does not apply
-        if chem.phi_days:
-            earliest = chem.applied_on + dt.timedelta(days=chem.phi_days)
-            if harvest < earliest:
-                problems.append(
-                    Problem(
-                        "chemicals",
-                        "pre_harvest_interval",
-                        _(
-                            "%(name)s was applied on %(applied)s with a pre-harvest interval of %(days)s days: "
-                            "harvest may start on %(earliest)s, but the harvest date is %(harvest)s.",
-                            name=chem.trade_name,
-                            applied=day(chem.applied_on),
-                            days=chem.phi_days,
-                            earliest=day(earliest),
-                            harvest=day(harvest),
-                        ),
-                    )
-                )
+    for substance in matches_banned(session, chem.active_ingredient):
+        status = _("banned") if substance.status == "banned" else _("removed from the permitted list")
+        message = _(
+            "%(name)s (%(ingredient)s) contains %(substance)s, which is %(status)s in Việt Nam (%(source)s).",
+            name=chem.trade_name,
+            ingredient=chem.active_ingredient,
+            substance=substance.name,
+            status=status,
+            source=substance.legal_source or "",
+        )
+        problems.append(Problem("chemicals", "banned_substance", message))
     return problems
 
 
-def _banned(session: Session, batch: Batch) -> list[Problem]:
-    problems = []
-    for chem in batch.chemicals:
-        for substance in matches_banned(session, chem.active_ingredient):
-            problems.append(
-                Problem(
-                    "chemicals",
-                    "banned_substance",
-                    _(
-                        "%(name)s (%(ingredient)s) contains %(substance)s, which is %(status)s in Việt Nam "
-                        "(%(source)s).",
-                        name=chem.trade_name,
-                        ingredient=chem.active_ingredient,
-                        substance=substance.name,
-                        status=_("banned") if substance.status == "banned" else _("removed from the permitted list"),
-                        source=substance.legal_source or "",
-                    ),
-                )
-            )
-    return problems
+def chemical_problems(session: Session, chem: Any, harvest: dt.date | None) -> list[Problem]:
+    """What is wrong with one chemical application (a saved one, or one being typed) for this harvest date."""
+    return _interval(chem, harvest) + _banned(session, chem)
 
 
 def _certifications(session: Session, batch: Batch) -> list[Problem]:
@@ -277,6 +267,11 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _by_chemical(session: Session, batch: Batch, rule: str) -> list[Problem]:
+    found = (chemical_problems(session, chem, batch.harvested_on) for chem in batch.chemicals)
+    return [p for problems in found for p in problems if p.rule == rule]
+
+
 def check_batch(session: Session, batch: Batch) -> list[Problem]:
     """Every problem that keeps this batch from being published (empty when it may be)."""
     session.flush()
@@ -284,7 +279,7 @@ def check_batch(session: Session, batch: Batch) -> list[Problem]:
         *_required(batch),
         *date_problems(batch),
         *input_problems(session, batch),
-        *_pre_harvest_intervals(batch),
-        *_banned(session, batch),
+        *_by_chemical(session, batch, "pre_harvest_interval"),
+        *_by_chemical(session, batch, "banned_substance"),
         *_certifications(session, batch),
     ]

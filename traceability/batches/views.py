@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -223,6 +225,27 @@ def delete(batch_id: int):
     db.session.commit()
     flash(_("Draft %(lot)s deleted.", lot=lot))
     return redirect(url_for("batches.batches"))
+
+
+@bp.route("/batches/<int:batch_id>/check-chemical", methods=["POST"])
+@roles(Role.PRODUCER)
+def check_chemical(batch_id: int):
+    """What the chemical application being typed would break, for the form to show before it is saved."""
+    batch = get_editable(db.session, Batch, batch_id, current_user)
+    try:
+        data = ChemicalInSchema(partial=True).load(form_data(request.form))
+    except ValidationError as exc:
+        return jsonify(problems=[], errors=exc.messages)
+    problems = []
+    if data.get("active_ingredient") or data.get("applied_on"):
+        draft = SimpleNamespace(
+            applied_on=data.get("applied_on") or dt.date.max,
+            phi_days=data.get("phi_days"),
+            active_ingredient=data.get("active_ingredient") or "",
+            trade_name=data.get("trade_name") or data.get("active_ingredient") or "—",
+        )
+        problems = compliance.chemical_problems(db.session, draft, batch.harvested_on)
+    return jsonify(problems=[p.message for p in problems], errors={})
 
 
 @bp.route("/lab-tests/<int:lab_test_id>/document")
