@@ -192,3 +192,11 @@ def test_another_organisations_rows_answer_404(api, make_batch, spray, db_sessio
     assert api.patch(f"/api/v1/products/{product.id}", json={"name": "Của tôi"}).status_code == 404
     taken = api.post("/api/v1/batches", json={"product_id": product.id, "quantity": "1"})
     assert taken.status_code == 422 and "product_id" in taken.json["errors"]["json"]
+
+
+def test_a_batch_others_were_made_from_is_not_deleted(producer, make_batch, db_session, web):
+    leaf = make_batch(org=producer.organization)
+    make_batch(org=producer.organization, inputs=[(leaf, 10)])
+    db_session.commit()
+    assert web.post(f"/app/batches/{leaf.id}/delete").status_code == 409
+    assert db_session.get(Batch, leaf.id) is not None

@@ -12,6 +12,7 @@ from traceability import db
 from traceability.accounts.models import User
 from traceability.batches.models import Batch, ChemicalPurpose, EventType, LabResult
 from traceability.batches.schemas import AMENDABLE
+from traceability.labels import label
 from traceability.registry.forms import as_values, choices, spec
 from traceability.registry.models import Product, Site
 
@@ -28,6 +29,14 @@ BATCH_NAMES = [
     "expires_on",
     "note",
 ]
+
+
+# "processing" and "packing" are also site kinds, labelled as facilities; as steps they read as actions
+_STEP_LABELS = {EventType.PROCESSING: _l("Processing"), EventType.PACKING: _l("Packing")}
+
+
+def event_label(value: EventType) -> str:
+    return str(_STEP_LABELS.get(value) or label(value))
 
 
 def _own(model: type, user: User) -> list:
@@ -90,7 +99,13 @@ def record_fields(user: User, batch: Batch) -> dict[str, list[dict]]:
     sites = _sites(user)
     return {
         "event": [
-            spec("type", _l("What happened"), "select", options=choices(EventType), required=True),
+            spec(
+                "type",
+                _l("What happened"),
+                "select",
+                options=[(t.value, event_label(t)) for t in EventType],
+                required=True,
+            ),
             spec("occurred_at", _l("When"), "datetime-local", required=True),
             spec("site_id", _l("Where"), "select", options=sites, blank="—"),
             spec("note", _l("Note"), "textarea"),

@@ -16,7 +16,14 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import compliance, services
-from traceability.batches.forms import batch_fields, batch_values, input_rows, parse_batch_form, record_fields
+from traceability.batches.forms import (
+    batch_fields,
+    batch_values,
+    event_label,
+    input_rows,
+    parse_batch_form,
+    record_fields,
+)
 from traceability.batches.models import Batch, BatchStatus, LabTest
 from traceability.batches.schemas import (
     AmendmentInSchema,
@@ -35,6 +42,7 @@ from traceability.schemas import form_data
 from traceability.tenancy import get_editable, get_visible, scope
 
 bp = Blueprint("batches", __name__, url_prefix="/app")
+bp.add_app_template_filter(event_label, "event_label")
 
 
 @bp.route("/batches")
