@@ -167,3 +167,19 @@ def test_required_fields_are_named_before_publishing(db_session, make_batch):
     batch = make_batch(site=None, harvested_on=None)
     batch.site = None
     assert {p.field for p in compliance.check_batch(db_session, batch)} >= {"site_id", "harvested_on"}
+
+
+def test_a_suggested_expiry_follows_the_dates_and_a_typed_one_is_kept(db_session, make_user, make_product):
+    user = make_user()
+    product = make_product(user.organization, shelf_life_days=30)
+    batch = services.create_batch(
+        db_session, user, {"product_id": product.id, "quantity": Decimal(5), "harvested_on": dt.date(2026, 10, 1)}
+    )
+    assert batch.expires_on == dt.date(2026, 10, 31)
+    services.update_batch(
+        db_session, user, batch, {"harvested_on": dt.date(2026, 10, 3), "expires_on": dt.date(2026, 10, 31)}
+    )
+    assert batch.expires_on == dt.date(2026, 11, 2)
+    services.update_batch(db_session, user, batch, {"expires_on": dt.date(2026, 12, 1)})
+    services.update_batch(db_session, user, batch, {"harvested_on": dt.date(2026, 10, 4)})
+    assert batch.expires_on == dt.date(2026, 12, 1)

@@ -76,7 +76,9 @@ def test_a_broken_interval_is_shown_then_corrected_and_published(web, producer, 
         data={"harvested_on": "2026-10-05", "quantity": "100", "product_id": product.id},
     )
     assert web.post(f"/app/batches/{batch.id}/publish").status_code == 302
-    assert db_session.get(Batch, batch.id).status == BatchStatus.PUBLISHED
+    published = db_session.get(Batch, batch.id)
+    assert published.status == BatchStatus.PUBLISHED
+    assert published.expires_on.isoformat() == "2026-10-07"  # the suggested expiry followed the new harvest date
     # published: amendments only, with a reason
     amended = web.post(
         f"/app/batches/{batch.id}/records/amendment",

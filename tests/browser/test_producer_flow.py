@@ -89,5 +89,6 @@ def test_producer_records_a_batch_is_refused_corrects_it_and_publishes(page, liv
 
     batch = live_db.scalar(select(Batch).where(Batch.lot_code == lot_code))
     assert batch.status == BatchStatus.PUBLISHED and batch.harvested_on == dt.date(2026, 10, 12)
+    assert batch.expires_on == dt.date(2027, 10, 12)  # the suggested expiry followed the corrected harvest
     attempts = live_db.scalars(select(PublishAttempt.is_accepted).where(PublishAttempt.batch_id == batch.id)).all()
     assert attempts == [False, True]

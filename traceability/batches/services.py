@@ -111,10 +111,16 @@ def _set_inputs(session: Session, batch: Batch, inputs: list[dict[str, Any]]) ->
             batch.inputs.append(BatchInput(input_batch=source, quantity=quantity))
 
 
-def _suggest_expiry(batch: Batch) -> None:
+def _suggested_expiry(batch: Batch) -> dt.date | None:
     start = batch.produced_on or batch.harvested_on
-    if batch.expires_on is None and start and batch.product.shelf_life_days is not None:
-        batch.expires_on = start + dt.timedelta(days=batch.product.shelf_life_days)
+    if start is None or batch.product.shelf_life_days is None:
+        return None
+    return start + dt.timedelta(days=batch.product.shelf_life_days)
+
+
+def _suggest_expiry(batch: Batch) -> None:
+    if batch.expires_on is None:
+        batch.expires_on = _suggested_expiry(batch)
 
 
 def _save_checks(session: Session, batch: Batch) -> None:
@@ -159,6 +165,9 @@ def update_batch(session: Session, user: User, batch: Batch, data: dict[str, Any
     else:
         data.pop("lot_code", None)
     inputs = data.pop("inputs", None)
+    suggested = _suggested_expiry(batch)
+    if suggested and batch.expires_on == suggested and data.get("expires_on", suggested) == suggested:
+        data["expires_on"] = None  # still the suggestion: follow the new dates
     for key, value in data.items():
         setattr(batch, key, value)
     _suggest_expiry(batch)

@@ -33,6 +33,7 @@ from traceability.batches.schemas import (
     EventInSchema,
     LabTestInSchema,
 )
+from traceability.codes.identifiers import grouped
 from traceability.codes.services import lot_code_for
 from traceability.errors import Invalid
 from traceability.registry import uploads
@@ -144,6 +145,7 @@ def _batch_page(batch: Batch, form: str | None = None, values: dict | None = Non
         values=values or {},
         errors=errors or {},
         record_fields=record_fields(current_user, batch),
+        grouped=grouped,
     ), status
 
 
