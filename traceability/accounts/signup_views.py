@@ -59,7 +59,6 @@ def _flatten(errors: dict[str, Any]) -> dict[str, Any]:
 def signup_page():
     def save(data):
         _org, user = signup.register(db.session, data)
-        db.session.commit()
         login_user(user)
         flash(_("Your organisation is registered and awaits verification. You can prepare your records now."))
         return redirect(url_for("registry.home"))
@@ -86,7 +85,6 @@ def my_organization():
 
     def save(data):
         user, token = signup.invite(db.session, current_user, data)
-        db.session.commit()
         flash(_("%(name)s is added. Send them this link to choose a password (valid for 7 days).", name=user.full_name))
         return render_template(
             "accounts/organization.html",
@@ -109,7 +107,6 @@ def join(token: str):
 
     def save(data):
         signup.accept_invitation(db.session, token, data["password"])
-        db.session.commit()
         login_user(user)
         return redirect(url_for("registry.home"))
 
