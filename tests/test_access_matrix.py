@@ -6,6 +6,7 @@ data) on a route that names the owner's rows, so ids cannot be probed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +17,10 @@ from traceability import db
 from traceability.accounts import services as accounts
 from traceability.accounts.models import Role
 from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
-from traceability.batches.models import BatchStatus
+from traceability.batches.models import BatchStatus, LabResult, LabTest
 from traceability.codes.services import lot_code_for
 from traceability.reference.models import BannedSubstance, SubstanceStatus
+from traceability.registry.models import Certification
 
 from .conftest import PASSWORD
 
@@ -50,6 +52,13 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
     site = make_site(owner_org)
     batch = make_batch(owner_org, product=product, site=site, status=BatchStatus.PUBLISHED, lot_code="L1")
     code = lot_code_for(db_session, batch)
+    cert = Certification(
+        organization=owner_org, scheme="VietGAP", number="VG-1", issuer="QUACERT", valid_from=dt.date(2026, 1, 1)
+    )
+    lab_test = LabTest(
+        batch=batch, laboratory="Lab", sampled_on=dt.date(2026, 10, 1), analyte="Dư lượng", result=LabResult.PASS
+    )
+    db_session.add_all([cert, lab_test])
     users = {
         "owner": make_user(Role.PRODUCER, owner_org),
         "other_producer": make_user(Role.PRODUCER),
@@ -58,7 +67,7 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
     }
     substance = BannedSubstance(name="Testazin", status=SubstanceStatus.BANNED)
     db_session.add(substance)
-    db_session.commit()
+    db_session.commit()  # also gives the certification and lab test their ids
     return World(
         params={
             "substance_id": substance.id,
@@ -70,6 +79,10 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "gtin": product.gtin,
             "lot": batch.lot_code,
             "serial": code.value,
+            "certification_id": cert.id,
+            "lab_test_id": lab_test.id,
+            "kind": "event",
+            "token": "not-a-valid-invitation",
             "users": users,
         }
     )

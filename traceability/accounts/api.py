@@ -8,9 +8,15 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from traceability import db
-from traceability.accounts import services
+from traceability.accounts import services, signup
 from traceability.accounts.models import Role
-from traceability.accounts.schemas import OrganizationSchema, TokenRequestSchema, TokenSchema, VerifySchema
+from traceability.accounts.schemas import (
+    OrganizationSchema,
+    SignupSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    VerifySchema,
+)
 from traceability.auth import public, roles
 from traceability.extensions import limiter
 
@@ -48,5 +54,17 @@ def verify_organization(data, org_id: int):
     """Verify an organisation, or send `{suspend: true, reason}` / `{reject: true, reason}`."""
     org = services.get_organization(db.session, org_id)
     services.decide_organization(db.session, org, current_user, data)
+    db.session.commit()
+    return org
+
+
+@blp.route("/signup", methods=["POST"])
+@public
+@limiter.limit("20 per hour")
+@blp.arguments(SignupSchema)
+@blp.response(201, OrganizationSchema)
+def signup_organization(data):
+    """Register a business and its first user; the organisation waits for verification before it can publish."""
+    org, _user = signup.register(db.session, data)
     db.session.commit()
     return org

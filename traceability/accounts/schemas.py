@@ -87,3 +87,19 @@ class VerifySchema(BaseSchema):
     suspend = fields.Boolean(load_default=False)
     reject = fields.Boolean(load_default=False)
     reason = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class SignupSchema(BaseSchema):
+    """A business registers itself and its first user; it waits for an admin's verification."""
+
+    organization = fields.Nested(OrganizationInSchema, required=True)
+    user = fields.Nested(UserInSchema, required=True)
+
+
+class InviteSchema(BaseSchema):
+    email = fields.Email(required=True)
+    full_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class PasswordSchema(BaseSchema):
+    password = fields.String(required=True, validate=validate.Length(min=8, max=200))

@@ -112,3 +112,6 @@ def organization(org_id: int):
             flash(_("The organisation is now: %(status)s.", status=label(org.status)))
             return redirect(url_for("accounts.organization", org_id=org.id))
     return render_template("admin/organization.html", org=org, errors=form.errors), form.status
+
+
+from traceability.accounts import signup_views  # noqa: E402, F401  (its routes join this blueprint)

@@ -1,7 +1,148 @@
-"""JSON API of batches."""
+"""JSON API of batches: the batch itself, its records, amendments and publishing."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from flask import current_app
+from flask_login import current_user
 from flask_smorest import Blueprint
 
+from traceability import db
+from traceability.accounts.models import Role
+from traceability.auth import roles
+from traceability.batches import services
+from traceability.batches.models import Batch
+from traceability.batches.schemas import (
+    AmendmentInSchema,
+    AmendmentSchema,
+    BatchFilterSchema,
+    BatchInSchema,
+    BatchPatchSchema,
+    BatchSchema,
+    ChemicalInSchema,
+    ChemicalSchema,
+    EventInSchema,
+    EventSchema,
+    LabTestInSchema,
+    LabTestSchema,
+    PublishedSchema,
+)
+from traceability.codes.services import lot_code_for
+from traceability.registry.forms import owner_first
+from traceability.tenancy import get_editable, get_visible
+
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batches")
+
+
+def public_url(batch: Batch, code: str) -> str:
+    """Where the batch's QR code leads: GS1 Digital Link when the product has a GTIN, else the short form."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if batch.product.gtin:
+        return f"{base}/01/{batch.product.gtin}/10/{quote(batch.lot_code, safe='')}"
+    return f"{base}/c/{code}"
+
+
+@blp.route("/batches", methods=["GET"])
+@roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+@blp.arguments(BatchFilterSchema, location="query")
+@blp.response(200, BatchSchema(many=True))
+@blp.paginate()
+def list_batches(filters, pagination_parameters):
+    """Batches the caller may see, newest first: `q` (lot code or product), `product_id`, `status`, `from`, `to`."""
+    filters["page"] = pagination_parameters.page
+    rows, total = services.list_batches(db.session, current_user, filters, pagination_parameters.page_size)
+    pagination_parameters.item_count = total
+    return rows
+
+
+@blp.route("/batches", methods=["POST"])
+@roles(Role.PRODUCER)
+@blp.arguments(BatchInSchema)
+@blp.response(201, BatchSchema)
+def create_batch(data):
+    """A new draft batch; lot code and expiry are suggested when not given."""
+    batch = services.create_batch(db.session, current_user, data)
+    db.session.commit()
+    return batch
+
+
+@blp.route("/batches/<int:batch_id>", methods=["GET"])
+@roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+@blp.response(200, BatchSchema)
+def get_batch(batch_id: int):
+    return get_visible(db.session, Batch, batch_id, current_user)
+
+
+@blp.route("/batches/<int:batch_id>", methods=["PATCH"])
+@roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
+@blp.arguments(BatchPatchSchema)
+@blp.response(200, BatchSchema)
+def update_batch(data, batch_id: int):
+    """Change a draft; a published batch answers 409 (use amendments)."""
+    batch = get_editable(db.session, Batch, batch_id, current_user)
+    services.update_batch(db.session, current_user, batch, data)
+    db.session.commit()
+    return batch
+
+
+def _add(batch_id: int, adder, data):
+    batch = get_editable(db.session, Batch, batch_id, current_user)
+    record = adder(db.session, current_user, batch, data)
+    db.session.commit()
+    return record
+
+
+@blp.route("/batches/<int:batch_id>/events", methods=["POST"])
+@roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
+@blp.arguments(EventInSchema)
+@blp.response(201, EventSchema)
+def add_event(data, batch_id: int):
+    return _add(batch_id, services.add_event, data)
+
+
+@blp.route("/batches/<int:batch_id>/chemicals", methods=["POST"])
+@roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
+@blp.arguments(ChemicalInSchema)
+@blp.response(201, ChemicalSchema)
+def add_chemical(data, batch_id: int):
+    return _add(batch_id, services.add_chemical, data)
+
+
+@blp.route("/batches/<int:batch_id>/lab-tests", methods=["POST"])
+@roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
+@blp.arguments(LabTestInSchema)
+@blp.response(201, LabTestSchema)
+def add_lab_test(data, batch_id: int):
+    return _add(batch_id, services.add_lab_test, data)
+
+
+@blp.route("/batches/<int:batch_id>/amendments", methods=["POST"])
+@roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
+@blp.arguments(AmendmentInSchema)
+@blp.response(201, AmendmentSchema)
+def amend_batch(data, batch_id: int):
+    """Change one fact of a published batch, with a reason; kept and shown publicly."""
+    return _add(batch_id, services.amend_batch, data)
+
+
+@blp.route("/batches/<int:batch_id>/publish", methods=["POST"])
+@roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
+@blp.response(200, PublishedSchema)
+def publish_batch(batch_id: int):
+    """Publish a draft, or 422 with every reason it cannot be (each refusal is kept for the inspectors)."""
+    batch = get_editable(db.session, Batch, batch_id, current_user)
+    try:
+        services.publish_batch(db.session, current_user, batch)
+    except services.PublishRefused:
+        db.session.commit()  # keep the refused attempt
+        raise
+    db.session.commit()
+    code = lot_code_for(db.session, batch).value
+    return {"status": batch.status.value, "code": code, "url": public_url(batch, code)}

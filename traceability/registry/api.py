@@ -1,7 +1,125 @@
-"""JSON API of registry."""
+"""JSON API of the registry: sites, products, certifications."""
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
-blp = Blueprint("registry_api", __name__, url_prefix="/api/v1", description="Registry")
+from traceability import db
+from traceability.accounts.models import Role
+from traceability.auth import roles
+from traceability.registry import services
+from traceability.registry.forms import owner_first
+from traceability.registry.models import Certification, Product, Site
+from traceability.registry.schemas import (
+    CertificationInSchema,
+    CertificationSchema,
+    ProductInSchema,
+    ProductPatchSchema,
+    ProductSchema,
+    SiteInSchema,
+    SitePatchSchema,
+    SiteSchema,
+)
+from traceability.tenancy import get_editable, get_visible, scope
+
+blp = Blueprint("registry_api", __name__, url_prefix="/api/v1", description="Sites, products, certifications")
+READERS = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+
+
+def _listing(model):
+    return db.session.scalars(scope(select(model), model, current_user).order_by(model.id)).all()
+
+
+@blp.route("/sites", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, SiteSchema(many=True))
+def list_sites():
+    """The sites the caller may see (a producer: its own)."""
+    return _listing(Site)
+
+
+@blp.route("/sites", methods=["POST"])
+@roles(Role.PRODUCER)
+@blp.arguments(SiteInSchema)
+@blp.response(201, SiteSchema)
+def create_site(data):
+    """Register a site of the caller's organisation."""
+    site = services.create_site(db.session, current_user, data)
+    db.session.commit()
+    return site
+
+
+@blp.route("/sites/<int:site_id>", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, SiteSchema)
+def get_site(site_id: int):
+    return get_visible(db.session, Site, site_id, current_user)
+
+
+@blp.route("/sites/<int:site_id>", methods=["PATCH"])
+@roles(Role.PRODUCER)
+@owner_first(Site, "site_id")
+@blp.arguments(SitePatchSchema)
+@blp.response(200, SiteSchema)
+def update_site(data, site_id: int):
+    site = get_editable(db.session, Site, site_id, current_user)
+    services.update_site(db.session, current_user, site, data)
+    db.session.commit()
+    return site
+
+
+@blp.route("/products", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, ProductSchema(many=True))
+def list_products():
+    return _listing(Product)
+
+
+@blp.route("/products", methods=["POST"])
+@roles(Role.PRODUCER)
+@blp.arguments(ProductInSchema)
+@blp.response(201, ProductSchema)
+def create_product(data):
+    """Register a product; a GTIN is checked (length and check digit) and stored as GTIN-14."""
+    product = services.create_product(db.session, current_user, data)
+    db.session.commit()
+    return product
+
+
+@blp.route("/products/<int:product_id>", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, ProductSchema)
+def get_product(product_id: int):
+    return get_visible(db.session, Product, product_id, current_user)
+
+
+@blp.route("/products/<int:product_id>", methods=["PATCH"])
+@roles(Role.PRODUCER)
+@owner_first(Product, "product_id")
+@blp.arguments(ProductPatchSchema)
+@blp.response(200, ProductSchema)
+def update_product(data, product_id: int):
+    product = get_editable(db.session, Product, product_id, current_user)
+    services.update_product(db.session, current_user, product, data)
+    db.session.commit()
+    return product
+
+
+@blp.route("/certifications", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, CertificationSchema(many=True))
+def list_certifications():
+    return _listing(Certification)
+
+
+@blp.route("/certifications", methods=["POST"])
+@roles(Role.PRODUCER)
+@blp.arguments(CertificationInSchema)
+@blp.response(201, CertificationSchema)
+def create_certification(data):
+    """Record a certificate (the document is uploaded in the workspace pages)."""
+    cert = services.create_certification(db.session, current_user, data)
+    db.session.commit()
+    return cert

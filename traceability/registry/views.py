@@ -1,8 +1,10 @@
-"""Producer workspace: the home page, sites, products, certifications."""
+"""Producer workspace: the home page, sites, products, certifications and their files."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -10,9 +12,15 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch
-from traceability.registry.models import Product, Site
+from traceability.registry import services, uploads
+from traceability.registry.forms import as_values, choices, handle_form, render_form, spec
+from traceability.registry.models import Certification, Product, Site, SiteKind
+from traceability.registry.schemas import CertificationInSchema, ProductInSchema, SiteInSchema
+from traceability.tenancy import get_editable, get_visible, scope
 
 bp = Blueprint("registry", __name__, url_prefix="/app")
+READERS = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+CATEGORIES = ["tea", "fruit", "vegetable", "rice", "pork", "chicken", "eggs", "timber", "cinnamon", "honey"]
 
 
 @bp.route("/")
@@ -25,3 +33,181 @@ def home():
 
     counts = {"sites": count(Site), "products": count(Product), "batches": count(Batch)}
     return render_template("app/home.html", org=org, counts=counts)
+
+
+def _own(model):
+    return db.session.scalars(scope(select(model), model, current_user).order_by(model.id.desc())).all()
+
+
+# ---- sites
+
+SITE_FIELDS = [
+    spec("kind", _l("Kind"), "select", options=choices(SiteKind), required=True),
+    spec("name", _l("Name"), required=True),
+    spec("area_code", _l("Planting-area or facility code"), hint=_l("e.g. VN-TNTC-0012")),
+    spec("province", _l("Province"), required=True),
+    spec("commune", _l("Commune or ward"), required=True),
+    spec("address", _l("Address")),
+    spec("latitude", _l("Latitude"), attrs='inputmode="decimal"'),
+    spec("longitude", _l("Longitude"), attrs='inputmode="decimal"'),
+    spec("area_ha", _l("Area (ha)"), attrs='inputmode="decimal"'),
+]
+
+
+@bp.route("/sites")
+@roles(Role.PRODUCER)
+def sites():
+    return render_template("app/sites.html", sites=_own(Site))
+
+
+def _site_form(title: str, save, values: dict):
+    return handle_form(
+        SiteInSchema(),
+        save,
+        lambda v, e: render_form(
+            title, SITE_FIELDS, v, e, back=url_for("registry.sites"), extra_template="app/_gps.html"
+        ),
+        values,
+    )
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@roles(Role.PRODUCER)
+def new_site():
+    def save(data):
+        services.create_site(db.session, current_user, data)
+        flash(_("Site saved."))
+        return redirect(url_for("registry.sites"))
+
+    org = current_user.organization
+    return _site_form(_("New site"), save, {"province": org.province, "commune": org.commune})
+
+
+@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
+@roles(Role.PRODUCER)
+def edit_site(site_id: int):
+    site = get_editable(db.session, Site, site_id, current_user)
+
+    def save(data):
+        services.update_site(db.session, current_user, site, data)
+        flash(_("Site saved."))
+        return redirect(url_for("registry.sites"))
+
+    return _site_form(site.name, save, as_values(site, [f["name"] for f in SITE_FIELDS]))
+
+
+# ---- products
+
+PRODUCT_FIELDS = [
+    spec("name", _l("Name"), required=True),
+    spec("category", _l("Category"), required=True, attrs='list="categories"'),
+    spec("gtin", _l("GTIN (barcode number)"), hint=_l("8, 12, 13 or 14 digits; optional"), attrs='inputmode="numeric"'),
+    spec("brand", _l("Brand")),
+    spec("unit", _l("Unit"), required=True, hint=_l("kg, box, bag …")),
+    spec("shelf_life_days", _l("Shelf life (days)"), attrs='inputmode="numeric"'),
+    spec("standards", _l("Standards applied")),
+    spec("description", _l("Description"), "textarea"),
+    spec("image", _l("Image (JPEG or PNG)"), "file", attrs='accept="image/jpeg,image/png"'),
+]
+
+
+@bp.route("/products")
+@roles(Role.PRODUCER)
+def products():
+    return render_template("app/products.html", products=_own(Product))
+
+
+def _product_form(title: str, product: Product | None, values: dict):
+    def save(data):
+        image = request.files.get("image")
+        if product is None:
+            saved = services.create_product(db.session, current_user, data)
+        else:
+            saved = services.update_product(db.session, current_user, product, data)
+        if image and image.filename:
+            stored, _type = uploads.store_image(image, saved.organization_id)
+            services.set_product_image(db.session, saved, stored)
+        flash(_("Product saved."))
+        return redirect(url_for("registry.products"))
+
+    return handle_form(
+        ProductInSchema(),
+        save,
+        lambda v, e: render_form(
+            title,
+            PRODUCT_FIELDS,
+            v,
+            e,
+            multipart=True,
+            back=url_for("registry.products"),
+            extra_template="app/_categories.html",
+            categories=CATEGORIES,
+            product=product,
+        ),
+        values,
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@roles(Role.PRODUCER)
+def new_product():
+    return _product_form(_("New product"), None, {"unit": "kg"})
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@roles(Role.PRODUCER)
+def edit_product(product_id: int):
+    product = get_editable(db.session, Product, product_id, current_user)
+    return _product_form(product.name, product, as_values(product, [f["name"] for f in PRODUCT_FIELDS]))
+
+
+@bp.route("/products/<int:product_id>/image")
+@roles(*READERS)
+def product_image(product_id: int):
+    product = get_visible(db.session, Product, product_id, current_user)
+    kind = "image/png" if (product.image_path or "").endswith(".png") else "image/jpeg"
+    return uploads.send_upload(product.image_path, kind, f"product-{product.id}")
+
+
+# ---- certifications
+
+
+def _cert_fields() -> list[dict]:
+    sites = [(s.id, s.name) for s in _own(Site)]
+    return [
+        spec("scheme", _l("Scheme"), required=True, hint=_l("VietGAP, GlobalGAP, organic, OCOP, HACCP …")),
+        spec("number", _l("Certificate number"), required=True),
+        spec("issuer", _l("Issued by"), required=True),
+        spec("valid_from", _l("Valid from"), "date", required=True),
+        spec("valid_to", _l("Valid until"), "date"),
+        spec("site_id", _l("Site"), "select", options=sites, blank=_("The whole organisation")),
+        spec(
+            "document", _l("Document (PDF, JPEG or PNG)"), "file", attrs='accept="application/pdf,image/jpeg,image/png"'
+        ),
+    ]
+
+
+@bp.route("/certifications", methods=["GET", "POST"])
+@roles(Role.PRODUCER)
+def certifications():
+    def save(data):
+        file = request.files.get("document")
+        document = uploads.store_document(file, current_user.organization_id) if file and file.filename else None
+        services.create_certification(db.session, current_user, data, document)
+        flash(_("Certificate saved."))
+        return redirect(url_for("registry.certifications"))
+
+    return handle_form(
+        CertificationInSchema(),
+        save,
+        lambda v, e: render_template(
+            "app/certifications.html", certs=_own(Certification), fields=_cert_fields(), values=v, errors=e
+        ),
+    )
+
+
+@bp.route("/certifications/<int:certification_id>/document")
+@roles(*READERS)
+def certification_document(certification_id: int):
+    cert = get_visible(db.session, Certification, certification_id, current_user)
+    return uploads.send_upload(cert.document_path, cert.document_type, f"certificate-{cert.id}")

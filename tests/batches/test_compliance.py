@@ -1,0 +1,185 @@
+"""Each compliance rule at its boundary, through the services."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from traceability.batches import compliance, services
+from traceability.batches.models import BatchStatus, ChemicalApplication, ChemicalPurpose
+from traceability.errors import Invalid
+from traceability.registry.models import Certification
+
+
+def _chem(db_session, batch, applied_on, phi_days, ingredient="Thiamethoxam 25%"):
+    chem = ChemicalApplication(
+        batch=batch,
+        applied_on=applied_on,
+        trade_name="Actara 25WG",
+        active_ingredient=ingredient,
+        purpose=ChemicalPurpose.INSECTICIDE,
+        phi_days=phi_days,
+    )
+    db_session.add(chem)
+    db_session.flush()
+    return chem
+
+
+def rules(db_session, batch):
+    return [p.rule for p in compliance.check_batch(db_session, batch)]
+
+
+def test_harvest_on_the_last_allowed_day_passes_and_one_day_earlier_fails(db_session, make_batch, substances):
+    batch = make_batch(harvested_on=dt.date(2026, 10, 1))
+    _chem(db_session, batch, dt.date(2026, 9, 24), 7)  # 24 Sep + 7 days = 1 Oct
+    assert rules(db_session, batch) == []
+    batch.harvested_on = dt.date(2026, 9, 30)
+    problems = compliance.check_batch(db_session, batch)
+    assert [p.rule for p in problems] == ["pre_harvest_interval"]
+    # the message gives the application date, the first allowed day and the harvest date
+    assert all(d in problems[0].message for d in ("2026-09-24", "2026-10-01", "2026-09-30"))
+
+
+@pytest.mark.parametrize(
+    "ingredient",
+    [
+        "fipronil",
+        "FIPRONIL 800WG",
+        "Fipronil 5% + Imidacloprid 10%",
+        "Imidacloprid 10% + fipronil 5%",
+        "thiophanate methyl 70%",
+        "Thiophanate-Methyl",
+        "thiophanatemethyl",
+        "Paraquat dichloride 276 g/l",
+        "2,4-D 720 g/l",
+        "2.4 D",
+        "Lindan",
+        "hợp chất thủy ngân",
+        "Thuy ngan",
+        "Chlorpyrifos-ethyl 48%",
+    ],
+)
+def test_banned_ingredients_are_found_however_they_are_written(db_session, substances, ingredient):
+    assert compliance.matches_banned(db_session, ingredient), ingredient
+
+
+@pytest.mark.parametrize(
+    "ingredient", ["Imidacloprid 10%", "2,4-DB", "Chlorpyrifos methyl", "Thiamethoxam", "Abamectin 3.6 EC", "Emamectin"]
+)
+def test_permitted_ingredients_are_not_flagged(db_session, substances, ingredient):
+    assert compliance.matches_banned(db_session, ingredient) == []
+
+
+def test_a_mixture_with_a_removed_ingredient_blocks_publishing(db_session, make_batch, make_user, substances):
+    batch = make_batch()
+    user = make_user(org=batch.organization)
+    _chem(db_session, batch, dt.date(2026, 8, 1), 14, "Fipronil 5% + Imidacloprid 10%")
+    with pytest.raises(services.PublishRefused) as refused:
+        services.publish_batch(db_session, user, batch)
+    assert "Fipronil" in refused.value.errors["chemicals"][0]
+    assert batch.status == BatchStatus.DRAFT
+
+
+def test_certification_expired_on_the_harvest_date(db_session, make_batch):
+    batch = make_batch(harvested_on=dt.date(2026, 10, 1))
+    cert = Certification(
+        organization_id=batch.organization_id,
+        scheme="VietGAP",
+        number="VG-1",
+        issuer="QUACERT",
+        valid_from=dt.date(2024, 10, 1),
+        valid_to=dt.date(2026, 10, 1),
+    )
+    db_session.add(cert)
+    assert rules(db_session, batch) == []  # valid through its last day
+    cert.valid_to = dt.date(2026, 9, 30)
+    problems = compliance.check_batch(db_session, batch)
+    assert [p.rule for p in problems] == ["certification_expired"]
+    assert "VG-1" in problems[0].message
+
+
+def test_dates_in_an_impossible_order_are_refused_on_save(db_session, make_batch, make_user):
+    batch = make_batch(planted_on=dt.date(2026, 3, 1), harvested_on=dt.date(2026, 10, 1))
+    user = make_user(org=batch.organization)
+    with pytest.raises(Invalid) as error:
+        services.update_batch(db_session, user, batch, {"harvested_on": dt.date(2026, 2, 28)})
+    assert "harvested_on" in error.value.errors
+
+
+def test_mass_balance_allows_exactly_what_the_input_holds(db_session, make_batch, make_user):
+    leaf = make_batch(quantity=Decimal("100"))
+    user = make_user(org=leaf.organization)
+    product = leaf.product
+    first = services.create_batch(
+        db_session,
+        user,
+        {
+            "product_id": product.id,
+            "quantity": Decimal("20"),
+            "inputs": [{"batch_id": leaf.id, "quantity": Decimal("60")}],
+        },
+    )
+    second = services.create_batch(
+        db_session,
+        user,
+        {
+            "product_id": product.id,
+            "quantity": Decimal("10"),
+            "inputs": [{"batch_id": leaf.id, "quantity": Decimal("40")}],
+        },
+    )
+    assert first.id and second.id  # 60 + 40 = 100: all of it, and no more
+    with pytest.raises(Invalid) as error:
+        services.create_batch(
+            db_session,
+            user,
+            {
+                "product_id": product.id,
+                "quantity": Decimal("1"),
+                "inputs": [{"batch_id": leaf.id, "quantity": Decimal("0.001")}],
+            },
+        )
+    assert "100" in error.value.errors["inputs"][0]
+
+
+def test_a_batch_cannot_become_its_own_ancestor(db_session, make_batch, make_user):
+    grand = make_batch()
+    parent = make_batch(org=grand.organization, inputs=[(grand, 10)])
+    child = make_batch(org=grand.organization, inputs=[(parent, 10)])
+    user = make_user(org=grand.organization)
+    with pytest.raises(Invalid) as error:
+        services.update_batch(db_session, user, grand, {"inputs": [{"batch_id": child.id, "quantity": Decimal("1")}]})
+    assert "inputs" in error.value.errors
+    with pytest.raises(Invalid):
+        services.update_batch(db_session, user, grand, {"inputs": [{"batch_id": grand.id, "quantity": Decimal("1")}]})
+
+
+def test_inputs_from_another_organisation_are_refused(db_session, make_batch, make_user):
+    foreign = make_batch()
+    mine = make_batch()
+    user = make_user(org=mine.organization)
+    with pytest.raises(Invalid) as error:
+        services.update_batch(db_session, user, mine, {"inputs": [{"batch_id": foreign.id, "quantity": Decimal("1")}]})
+    assert "inputs" in error.value.errors
+
+
+def test_required_fields_are_named_before_publishing(db_session, make_batch):
+    batch = make_batch(site=None, harvested_on=None)
+    batch.site = None
+    assert {p.field for p in compliance.check_batch(db_session, batch)} >= {"site_id", "harvested_on"}
+
+
+def test_a_suggested_expiry_follows_the_dates_and_a_typed_one_is_kept(db_session, make_user, make_product):
+    user = make_user()
+    product = make_product(user.organization, shelf_life_days=30)
+    batch = services.create_batch(
+        db_session, user, {"product_id": product.id, "quantity": Decimal(5), "harvested_on": dt.date(2026, 10, 1)}
+    )
+    assert batch.expires_on == dt.date(2026, 10, 31)
+    services.update_batch(
+        db_session, user, batch, {"harvested_on": dt.date(2026, 10, 3), "expires_on": dt.date(2026, 10, 31)}
+    )
+    assert batch.expires_on == dt.date(2026, 11, 2)
+    services.update_batch(db_session, user, batch, {"expires_on": dt.date(2026, 12, 1)})
+    services.update_batch(db_session, user, batch, {"harvested_on": dt.date(2026, 10, 4)})
+    assert batch.expires_on == dt.date(2026, 12, 1)

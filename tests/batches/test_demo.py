@@ -1,0 +1,18 @@
+from sqlalchemy import func, select
+
+from traceability.batches.models import Batch, BatchStatus, PublishAttempt
+from traceability.demo import load_demo
+
+
+def test_demo_batches_are_published_with_their_records_and_load_once(db_session):
+    ctx = load_demo(db_session)
+    load_demo(db_session)  # a second run adds nothing
+    tea = ctx.extra["dried_tea_batch"]
+    assert tea.status == BatchStatus.PUBLISHED and tea.product.gtin == "08936012345001"
+    assert len(tea.inputs) == 2 and tea.lab_tests
+    for leaf in (edge.input_batch for edge in tea.inputs):
+        assert {e.type.value for e in leaf.events} >= {"spraying", "fertilizing"}
+        assert {c.purpose.value for c in leaf.chemicals} == {"insecticide", "fertilizer"}
+    assert ctx.extra["pork_batch"].status == BatchStatus.PUBLISHED
+    assert db_session.scalar(select(func.count()).select_from(Batch)) == 4
+    assert db_session.scalar(select(func.count()).select_from(PublishAttempt)) == 4

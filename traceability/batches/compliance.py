@@ -1,0 +1,285 @@
+"""The rules a batch must meet before the public sees it. Each problem names the field, the rule and what to do.
+
+Run when a batch is saved (to show the producer what is wrong while typing) and when it is published (where
+any problem refuses the publication).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import format_date, gettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from traceability.batches import genealogy
+from traceability.batches.models import Batch, BatchInput
+from traceability.reference.models import BannedSubstance
+from traceability.registry.models import Certification
+
+# Vietnamese names the reference list does not carry (matched without accents too)
+VIETNAMESE_NAMES = {
+    "Mercury compounds": ["hợp chất thủy ngân", "thủy ngân"],
+    "Arsenic compounds": ["hợp chất asen", "asen", "thạch tín"],
+    "Lead compounds": ["hợp chất chì", "chì"],
+    "Cadmium compounds": ["hợp chất cadimi", "cadimi"],
+    "Selenium compounds": ["hợp chất selen", "selen"],
+    "Thallium compounds": ["hợp chất tali", "tali"],
+    "Zinc phosphide": ["kẽm phốt phua", "phosphua kẽm"],
+    "BHC": ["lindan"],
+}
+MAX_WINDOW = 6  # the longest name in words
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def as_errors(problems: list[Problem]) -> dict[str, list[str]]:
+    """Problems as the {field: [messages]} of an Invalid error."""
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(problem.field, []).append(problem.message)
+    return errors
+
+
+def plain(text: str) -> str:
+    """Text without Vietnamese accents (đ → d), for forgiving comparisons and ASCII codes."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _(text: str, **values: object) -> str:
+    """Translated within a request (the user's language); plain English elsewhere (CLI, scripts)."""
+    return gettext(text, **values) if has_request_context() else text % values
+
+
+def day(value: dt.date) -> str:
+    """A date as the user reads it (ISO outside a request)."""
+    return format_date(value, "medium") if has_request_context() else value.isoformat()
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", plain(text).lower())
+
+
+def _compact_names(substance: BannedSubstance) -> set[str]:
+    names = list(substance.names())
+    names += VIETNAMESE_NAMES.get(substance.name, [])
+    for name in substance.names():
+        if name.lower().endswith(" compounds"):  # "Mercury compounds" also means any mercury salt
+            names.append(name[: -len(" compounds")])
+    return {"".join(_tokens(n)) for n in names if _tokens(n)}
+
+
+def matches_banned(session: Session, active_ingredient: str) -> list[BannedSubstance]:
+    """The banned or removed substances named in an active-ingredient text.
+
+    Forgiving: case, accents, spaces and hyphens do not matter ("thiophanate methyl", "Thiophanate-Methyl",
+    "thiophanatemethyl"), salts and strengths around the name are ignored ("Paraquat dichloride 276 g/l"), and
+    every part of a mixture is checked ("Fipronil 5% + Imidacloprid 10%"). Names are compared on whole words,
+    so "2,4-D" does not match "2,4-DB".
+    """
+    words = _tokens(active_ingredient)
+    windows = {
+        "".join(words[start:end])
+        for start in range(len(words))
+        for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1)
+    }
+    return [
+        s
+        for s in session.scalars(select(BannedSubstance).order_by(BannedSubstance.name))
+        if _compact_names(s) & windows
+    ]
+
+
+def _required(batch: Batch) -> list[Problem]:
+    problems = []
+    if batch.site_id is None:
+        problems.append(Problem("site_id", "required", _("Give the origin site (where it was grown or made).")))
+    if batch.harvested_on is None and batch.produced_on is None:
+        problems.append(Problem("harvested_on", "required", _("Give the harvest date or the production date.")))
+    if not batch.quantity or batch.quantity <= 0:
+        problems.append(Problem("quantity", "required", _("Give the quantity.")))
+    return problems
+
+
+def date_problems(batch: Batch) -> list[Problem]:
+    """Dates in an impossible order: planting ≤ harvest ≤ production ≤ expiry."""
+    order = [
+        ("planted_on", _("planting")),
+        ("harvested_on", _("harvest")),
+        ("produced_on", _("production")),
+        ("expires_on", _("expiry")),
+    ]
+    problems = []
+    for i, (early, early_name) in enumerate(order):
+        for late, late_name in order[i + 1 :]:
+            first, second = getattr(batch, early), getattr(batch, late)
+            if first and second and second < first:
+                problems.append(
+                    Problem(
+                        late,
+                        "date_order",
+                        _(
+                            "The %(late)s date (%(second)s) comes before the %(early)s date (%(first)s).",
+                            late=late_name,
+                            second=day(second),
+                            early=early_name,
+                            first=day(first),
+                        ),
+                    )
+                )
+    return problems
+
+
+def _interval(chem: Any, harvest: dt.date | None) -> list[Problem]:
+    # applied after harvest (e.g. on stored produce), the interval does not apply
+    if harvest is None or not chem.phi_days or chem.applied_on > harvest:
+        return []
+    earliest = chem.applied_on + dt.timedelta(days=chem.phi_days)
+    if harvest >= earliest:
+        return []
+    message = _(
+        "%(name)s was applied on %(applied)s with a pre-harvest interval of %(days)s days: "
+        "harvest may start on %(earliest)s, but the harvest date is %(harvest)s.",
+        name=chem.trade_name,
+        applied=day(chem.applied_on),
+        days=chem.phi_days,
+        earliest=day(earliest),
+        harvest=day(harvest),
+    )
+    return [Problem("chemicals", "pre_harvest_interval", message)]
+
+
+def _banned(session: Session, chem: Any) -> list[Problem]:
+    problems = []
+    for substance in matches_banned(session, chem.active_ingredient):
+        status = _("banned") if substance.status == "banned" else _("removed from the permitted list")
+        message = _(
+            "%(name)s (%(ingredient)s) contains %(substance)s, which is %(status)s in Việt Nam (%(source)s).",
+            name=chem.trade_name,
+            ingredient=chem.active_ingredient,
+            substance=substance.name,
+            status=status,
+            source=substance.legal_source or "",
+        )
+        problems.append(Problem("chemicals", "banned_substance", message))
+    return problems
+
+
+def chemical_problems(session: Session, chem: Any, harvest: dt.date | None) -> list[Problem]:
+    """What is wrong with one chemical application (a saved one, or one being typed) for this harvest date."""
+    return _interval(chem, harvest) + _banned(session, chem)
+
+
+def _certifications(session: Session, batch: Batch) -> list[Problem]:
+    on = batch.harvested_on or batch.produced_on
+    if on is None:
+        return []
+    certs = session.scalars(
+        select(Certification).where(
+            Certification.organization_id == batch.organization_id,
+            (Certification.site_id.is_(None)) | (Certification.site_id == batch.site_id),
+        )
+    ).all()
+    problems = []
+    for scheme in sorted({c.scheme for c in certs}):
+        same = [c for c in certs if c.scheme == scheme]
+        if any(c.is_valid_on(on) for c in same):
+            continue
+        latest = max(same, key=lambda c: c.valid_to or dt.date.max)
+        if latest.valid_to and latest.valid_to < on:
+            message = _(
+                "The %(scheme)s certificate %(number)s expired on %(end)s, before the batch date %(on)s.",
+                scheme=scheme,
+                number=latest.number,
+                end=day(latest.valid_to),
+                on=day(on),
+            )
+        else:
+            message = _(
+                "The %(scheme)s certificate %(number)s is valid only from %(start)s, after the batch date %(on)s.",
+                scheme=scheme,
+                number=latest.number,
+                start=day(latest.valid_from),
+                on=day(on),
+            )
+        problems.append(Problem("certifications", "certification_expired", message))
+    return problems
+
+
+def input_problems(session: Session, batch: Batch) -> list[Problem]:
+    """Inputs that take more than the input batch holds, and a batch that would be its own ancestor."""
+    problems = []
+    for item in batch.inputs:
+        source = item.input_batch or session.get(Batch, item.input_batch_id)
+        if batch.id is not None and (
+            item.input_batch_id == batch.id or batch.id in genealogy.ancestors(session, item.input_batch_id)
+        ):
+            problems.append(
+                Problem(
+                    "inputs",
+                    "cycle",
+                    _(
+                        "Batch %(lot)s is made from this batch, so it cannot also be one of its inputs.",
+                        lot=source.lot_code,
+                    ),
+                )
+            )
+            continue
+        used = session.scalar(
+            select(func.coalesce(func.sum(BatchInput.quantity), 0)).where(BatchInput.input_batch_id == source.id)
+        )
+        used = Decimal(used)
+        if used > source.quantity:
+            problems.append(
+                Problem(
+                    "inputs",
+                    "mass_balance",
+                    _(
+                        "Batch %(lot)s holds %(held)s %(unit)s, but %(used)s %(unit)s of it are used as input "
+                        "(%(here)s %(unit)s here).",
+                        lot=source.lot_code,
+                        held=_number(source.quantity),
+                        used=_number(used),
+                        here=_number(item.quantity),
+                        unit=source.unit,
+                    ),
+                )
+            )
+    return problems
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _by_chemical(session: Session, batch: Batch, rule: str) -> list[Problem]:
+    found = (chemical_problems(session, chem, batch.harvested_on) for chem in batch.chemicals)
+    return [p for problems in found for p in problems if p.rule == rule]
+
+
+def check_batch(session: Session, batch: Batch) -> list[Problem]:
+    """Every problem that keeps this batch from being published (empty when it may be)."""
+    session.flush()
+    return [
+        *_required(batch),
+        *date_problems(batch),
+        *input_problems(session, batch),
+        *_by_chemical(session, batch, "pre_harvest_interval"),
+        *_by_chemical(session, batch, "banned_substance"),
+        *_certifications(session, batch),
+    ]

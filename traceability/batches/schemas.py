@@ -1,0 +1,221 @@
+"""Inputs and outputs of batches and their records. The same schemas check the HTML forms, the API and the
+CSV import, so a rule holds wherever the data comes from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from traceability.batches.models import BatchStatus, ChemicalPurpose, EventType, LabResult
+from traceability.schemas import BaseSchema
+
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+LOT_CODE = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$",
+    error=_l("Up to 20 letters, digits, dots, dashes or slashes (GS1 lot number)."),
+)
+# the facts of a published batch that an amendment may change
+AMENDABLE = ("quantity", "unit", "planted_on", "harvested_on", "produced_on", "expires_on", "note", "site_id")
+
+
+def _positive(error: Any = None) -> validate.Range:
+    return validate.Range(min=0, min_inclusive=False, error=error or _l("Must be more than 0."))
+
+
+def _text(max_len: int, *, required: bool = False) -> fields.String:
+    kwargs: dict[str, Any] = {"required": True} if required else {"load_default": None}
+    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
+class LocalDateTime(fields.DateTime):
+    """A moment; a time without a zone (an HTML datetime-local field) is read as Việt Nam time."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=LOCAL_ZONE)
+        return moment.astimezone(dt.UTC)
+
+
+class BatchInputInSchema(BaseSchema):
+    batch_id = fields.Integer(required=True)
+    quantity = fields.Decimal(required=True, places=3, validate=_positive())
+
+
+class BatchInSchema(BaseSchema):
+    """A batch (lot). Without a lot code one is suggested; without an expiry date it follows the shelf life."""
+
+    product_id = fields.Integer(required=True)
+    site_id = fields.Integer(load_default=None)
+    lot_code = fields.String(load_default=None, validate=LOT_CODE)
+    quantity = fields.Decimal(required=True, places=3, validate=_positive())
+    unit = _text(20)
+    planted_on = fields.Date(load_default=None)
+    harvested_on = fields.Date(load_default=None)
+    produced_on = fields.Date(load_default=None)
+    expires_on = fields.Date(load_default=None)
+    note = _text(5000)
+    inputs = fields.List(fields.Nested(BatchInputInSchema), load_default=list)
+
+    @validates_schema
+    def _distinct_inputs(self, data: dict, **_kwargs: Any) -> None:
+        ids = [item["batch_id"] for item in data.get("inputs") or []]
+        if len(ids) != len(set(ids)):
+            raise ValidationError(str(_l("The same input batch is listed twice.")), "inputs")
+
+
+class BatchPatchSchema(BatchInSchema):
+    """A change to some fields of a draft."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
+class BatchFilterSchema(BaseSchema):
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    product_id = fields.Integer(load_default=None)
+    status = fields.Enum(BatchStatus, by_value=True, load_default=None)
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+
+class EventInSchema(BaseSchema):
+    type = fields.Enum(EventType, by_value=True, required=True)
+    occurred_at = LocalDateTime(required=True)
+    site_id = fields.Integer(load_default=None)
+    note = _text(2000)
+
+
+class ChemicalInSchema(BaseSchema):
+    applied_on = fields.Date(required=True)
+    trade_name = _text(200, required=True)
+    active_ingredient = _text(300, required=True)
+    registration_no = _text(60)
+    purpose = fields.Enum(ChemicalPurpose, by_value=True, required=True)
+    dose = fields.Decimal(load_default=None, places=3, validate=_positive())
+    dose_unit = _text(20)
+    area_treated = fields.Decimal(load_default=None, places=3, validate=_positive())
+    phi_days = fields.Integer(load_default=None, validate=validate.Range(0, 365, error=_l("Between 0 and 365 days.")))
+
+
+class LabTestInSchema(BaseSchema):
+    laboratory = _text(200, required=True)
+    certificate_no = _text(80)
+    sampled_on = fields.Date(required=True)
+    reported_on = fields.Date(load_default=None)
+    analyte = _text(200, required=True)
+    result = fields.Enum(LabResult, by_value=True, required=True)
+    value = _text(60)
+    unit = _text(20)
+    limit_value = fields.String(data_key="limit", load_default=None, validate=validate.Length(min=1, max=60))
+
+    @validates_schema
+    def _date_order(self, data: dict, **_kwargs: Any) -> None:
+        if data.get("reported_on") and data.get("sampled_on") and data["reported_on"] < data["sampled_on"]:
+            raise ValidationError(str(_l("The report cannot come before the sample was taken.")), "reported_on")
+
+
+class AmendmentInSchema(BaseSchema):
+    field = fields.String(required=True, validate=validate.OneOf(AMENDABLE))
+    value = fields.String(load_default=None, validate=validate.Length(max=5000))
+    reason = fields.String(required=True, validate=validate.Length(min=5, max=2000))
+
+    @post_load
+    def _typed(self, data: dict, **_kwargs: Any) -> dict:
+        """Check the new value with the same rule as the batch field it replaces."""
+        name, raw = data["field"], data.get("value")
+        if raw is None:
+            data["typed"] = None
+            return data
+        try:
+            data["typed"] = BatchInSchema().fields[name].deserialize(raw)
+            for validator in BatchInSchema().fields[name].validators:
+                validator(data["typed"])
+        except ValidationError as exc:
+            raise ValidationError(exc.messages, "value") from exc
+        return data
+
+
+# ---- outputs
+
+
+class BatchInputSchema(Schema):
+    batch_id = fields.Integer(attribute="input_batch_id")
+    lot_code = fields.Function(lambda i: i.input_batch.lot_code)
+    quantity = fields.Decimal(as_string=True)
+
+
+class BatchSchema(Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    site_id = fields.Integer()
+    lot_code = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit = fields.String()
+    planted_on = fields.Date()
+    harvested_on = fields.Date()
+    produced_on = fields.Date()
+    expires_on = fields.Date()
+    note = fields.String()
+    status = fields.Enum(BatchStatus, by_value=True)
+    published_at = fields.DateTime()
+    inputs = fields.List(fields.Nested(BatchInputSchema))
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    type = fields.Enum(EventType, by_value=True)
+    occurred_at = fields.DateTime()
+    site_id = fields.Integer()
+    note = fields.String()
+
+
+class ChemicalSchema(Schema):
+    id = fields.Integer()
+    applied_on = fields.Date()
+    trade_name = fields.String()
+    active_ingredient = fields.String()
+    registration_no = fields.String()
+    purpose = fields.Enum(ChemicalPurpose, by_value=True)
+    dose = fields.Decimal(as_string=True)
+    dose_unit = fields.String()
+    area_treated = fields.Decimal(as_string=True)
+    phi_days = fields.Integer()
+
+
+class LabTestSchema(Schema):
+    id = fields.Integer()
+    laboratory = fields.String()
+    certificate_no = fields.String()
+    sampled_on = fields.Date()
+    reported_on = fields.Date()
+    analyte = fields.String()
+    result = fields.Enum(LabResult, by_value=True)
+    value = fields.String()
+    unit = fields.String()
+    limit_value = fields.String(data_key="limit")
+
+
+class AmendmentSchema(Schema):
+    id = fields.Integer()
+    field = fields.String()
+    old_value = fields.String()
+    new_value = fields.String()
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
+class ProblemSchema(Schema):
+    field = fields.String()
+    rule = fields.String()
+    message = fields.String()
+
+
+class PublishedSchema(Schema):
+    status = fields.String()
+    code = fields.String()
+    url = fields.String()

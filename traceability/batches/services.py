@@ -1,0 +1,348 @@
+"""Rules for batches and their records. Plain functions taking the session, the acting user and the data;
+they flush, never commit.
+
+A draft is the organisation's own business and freely editable. Publishing runs every compliance rule; after
+that the public facts change only through amendments, each kept with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from traceability.accounts.models import User
+from traceability.batches import compliance
+from traceability.batches.compliance import Problem
+from traceability.batches.models import (
+    Amendment,
+    Batch,
+    BatchInput,
+    BatchStatus,
+    ChemicalApplication,
+    Event,
+    LabTest,
+    PublishAttempt,
+)
+from traceability.codes.services import issue_lot_code
+from traceability.db import utcnow
+from traceability.errors import Conflict, Forbidden, Invalid, NotFound, invalid
+from traceability.registry.models import Product
+from traceability.registry.services import own_product, own_site
+from traceability.tenancy import can_edit, can_view, scope
+
+PAGE_SIZE = 20
+RECORDS = {"event": Event, "chemical": ChemicalApplication, "lab_test": LabTest}
+
+
+class PublishRefused(Invalid):
+    """Publishing was refused; `attempt` (already in the session) must be committed by the caller."""
+
+    def __init__(self, problems: list[Problem], attempt: PublishAttempt):
+        super().__init__(compliance.as_errors(problems), _("This batch cannot be published yet."))
+        self.problems = problems
+        self.attempt = attempt
+
+
+def _editable(user: User, batch: Batch) -> None:
+    if not can_view(user, batch):
+        raise NotFound(_("Not found."))
+    if not can_edit(user, batch):
+        raise Forbidden(_("Only the organisation that owns this record can change it."))
+
+
+def _draft_only(batch: Batch) -> None:
+    if batch.status != BatchStatus.DRAFT:
+        raise Conflict(_("This batch is published: its facts change only through an amendment with a reason."))
+
+
+def _raise_problems(problems: list[Problem]) -> None:
+    if problems:
+        raise Invalid(compliance.as_errors(problems))
+
+
+def _initials(name: str) -> str:
+    letters = "".join(word[0] for word in re.findall(r"[A-Za-z0-9]+", compliance.plain(name)))
+    return (letters[:3] or "LOT").upper()
+
+
+def suggest_lot_code(session: Session, org_id: int, product: Product, on: dt.date | None = None) -> str:
+    """A free lot code such as `CTC-261001-1`: product initials, the date, a counter."""
+    stem = f"{_initials(product.name)}-{(on or dt.date.today()):%y%m%d}-"
+    taken = set(
+        session.scalars(select(Batch.lot_code).where(Batch.organization_id == org_id, Batch.lot_code.startswith(stem)))
+    )
+    n = 1
+    while f"{stem}{n}" in taken:
+        n += 1
+    return f"{stem}{n}"
+
+
+def _check_lot_code_free(session: Session, org_id: int, lot_code: str, batch_id: int | None) -> None:
+    clash = session.scalar(
+        select(Batch.id).where(Batch.organization_id == org_id, Batch.lot_code == lot_code, Batch.id != (batch_id or 0))
+    )
+    if clash:
+        raise invalid("lot_code", _("Another batch of your organisation already has this lot code."))
+
+
+def _set_inputs(session: Session, batch: Batch, inputs: list[dict[str, Any]]) -> None:
+    wanted = {}
+    for item in inputs:
+        source = session.get(Batch, item["batch_id"])
+        if source is None or source.organization_id != batch.organization_id:
+            raise invalid("inputs", _("No such batch in your organisation: %(id)s.", id=item["batch_id"]))
+        wanted[source.id] = (source, Decimal(item["quantity"]))
+    for edge in list(batch.inputs):
+        if edge.input_batch_id not in wanted:
+            batch.inputs.remove(edge)
+    current = {edge.input_batch_id: edge for edge in batch.inputs}
+    for source_id, (source, quantity) in wanted.items():
+        if source_id in current:
+            current[source_id].quantity = quantity
+        elif source_id == batch.id:
+            raise invalid("inputs", _("A batch cannot be made from itself."))
+        else:
+            batch.inputs.append(BatchInput(input_batch=source, quantity=quantity))
+
+
+def _suggested_expiry(batch: Batch) -> dt.date | None:
+    start = batch.produced_on or batch.harvested_on
+    if start is None or batch.product.shelf_life_days is None:
+        return None
+    return start + dt.timedelta(days=batch.product.shelf_life_days)
+
+
+def _suggest_expiry(batch: Batch) -> None:
+    if batch.expires_on is None:
+        batch.expires_on = _suggested_expiry(batch)
+
+
+def _save_checks(session: Session, batch: Batch) -> None:
+    """What no batch may ever hold, draft or not: impossible dates, overdrawn inputs, a cycle."""
+    session.flush()
+    _raise_problems(compliance.date_problems(batch) + compliance.input_problems(session, batch))
+
+
+def create_batch(session: Session, user: User, data: dict[str, Any]) -> Batch:
+    """A new draft batch of the user's organisation. Suggests the lot code and the expiry date when not given."""
+    data = dict(data)
+    product = own_product(session, user, data.pop("product_id"))
+    site = own_site(session, user, data.pop("site_id", None))
+    inputs = data.pop("inputs", None) or []
+    org_id = product.organization_id
+    if not data.get("lot_code"):
+        data["lot_code"] = suggest_lot_code(
+            session, org_id, product, data.get("harvested_on") or data.get("produced_on")
+        )
+    _check_lot_code_free(session, org_id, data["lot_code"], None)
+    data["unit"] = data.get("unit") or product.unit
+    batch = Batch(organization_id=org_id, product=product, site=site, created_by_id=user.id, **data)
+    _suggest_expiry(batch)
+    session.add(batch)
+    session.flush()
+    _set_inputs(session, batch, inputs)
+    _save_checks(session, batch)
+    return batch
+
+
+def update_batch(session: Session, user: User, batch: Batch, data: dict[str, Any]) -> Batch:
+    """Change a draft (a published batch changes only through `amend_batch`)."""
+    _editable(user, batch)
+    _draft_only(batch)
+    data = dict(data)
+    if "product_id" in data:
+        batch.product = own_product(session, user, data.pop("product_id"))
+    if "site_id" in data:
+        batch.site = own_site(session, user, data.pop("site_id"))
+    if data.get("lot_code"):
+        _check_lot_code_free(session, batch.organization_id, data["lot_code"], batch.id)
+    else:
+        data.pop("lot_code", None)
+    inputs = data.pop("inputs", None)
+    suggested = _suggested_expiry(batch)
+    if suggested and batch.expires_on == suggested and data.get("expires_on", suggested) == suggested:
+        data["expires_on"] = None  # still the suggestion: follow the new dates
+    for key, value in data.items():
+        setattr(batch, key, value)
+    _suggest_expiry(batch)
+    if inputs is not None:
+        _set_inputs(session, batch, inputs)
+    _save_checks(session, batch)
+    return batch
+
+
+def delete_batch(session: Session, user: User, batch: Batch) -> None:
+    """Delete a draft. Published batches are never deleted; nor is a batch others were made from."""
+    _editable(user, batch)
+    _draft_only(batch)
+    used_by = session.scalars(
+        select(Batch.lot_code)
+        .join(BatchInput, BatchInput.batch_id == Batch.id)
+        .where(BatchInput.input_batch_id == batch.id)
+    ).all()
+    if used_by:
+        raise Conflict(_("Batches %(lots)s are made from this batch; change them first.", lots=", ".join(used_by)))
+    session.execute(PublishAttempt.__table__.delete().where(PublishAttempt.batch_id == batch.id))
+    session.delete(batch)
+    session.flush()
+
+
+def add_event(session: Session, user: User, batch: Batch, data: dict[str, Any]) -> Event:
+    """Add a step to the process timeline (also after publishing: shipping, storing … go on)."""
+    _editable(user, batch)
+    if batch.status == BatchStatus.RECALLED:
+        raise Conflict(_("This batch has been recalled."))
+    data = dict(data)
+    own_site(session, user, data.get("site_id"))
+    event = Event(batch=batch, **data)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def add_chemical(session: Session, user: User, batch: Batch, data: dict[str, Any]) -> ChemicalApplication:
+    """Record a chemical application on a draft. Its compliance is shown with the batch and checked on publish."""
+    _editable(user, batch)
+    _draft_only(batch)
+    chem = ChemicalApplication(batch=batch, site_id=batch.site_id, **data)
+    session.add(chem)
+    session.flush()
+    return chem
+
+
+def add_lab_test(
+    session: Session, user: User, batch: Batch, data: dict[str, Any], document: tuple[str, str] | None = None
+) -> LabTest:
+    """Record a lab test (a published batch may gain new results; they never replace old ones)."""
+    _editable(user, batch)
+    if batch.status == BatchStatus.RECALLED:
+        raise Conflict(_("This batch has been recalled."))
+    test = LabTest(batch=batch, **data)
+    if document:
+        test.document_path, test.document_type = document
+    session.add(test)
+    session.flush()
+    return test
+
+
+def delete_record(session: Session, user: User, batch: Batch, kind: str, record_id: int) -> None:
+    """Remove an event, chemical application or lab test of a draft (a typing mistake, say)."""
+    _editable(user, batch)
+    _draft_only(batch)
+    model = RECORDS.get(kind)
+    record = session.get(model, record_id) if model else None
+    if record is None or record.batch_id != batch.id:
+        raise NotFound(_("Not found."))
+    session.delete(record)
+    session.flush()
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def amend_batch(session: Session, user: User, batch: Batch, data: dict[str, Any]) -> Amendment:
+    """Change one public fact of a published batch, keeping the old value and the reason.
+
+    `data` is the loaded AmendmentInSchema: field, typed (the checked new value), reason. Refused when the
+    result would break a compliance rule.
+    """
+    _editable(user, batch)
+    if batch.status == BatchStatus.DRAFT:
+        raise Conflict(_("A draft is edited directly; amendments are for published batches."))
+    if batch.status == BatchStatus.RECALLED:
+        raise Conflict(_("This batch has been recalled."))
+    name, value = data["field"], data.get("typed")
+    if name == "site_id":
+        own_site(session, user, value, field="value")
+    if name in ("quantity", "unit", "lot_code") and value is None:
+        raise invalid("value", _("This field is required."))
+    old = getattr(batch, name)
+    if _as_text(old) == _as_text(value):
+        raise invalid("value", _("This is already the current value."))
+    setattr(batch, name, value)
+    problems = compliance.check_batch(session, batch)
+    if problems:
+        setattr(batch, name, old)
+        raise Invalid({"value": [p.message for p in problems]})
+    amendment = Amendment(
+        batch=batch,
+        field=name,
+        old_value=_as_text(old),
+        new_value=_as_text(value),
+        reason=data["reason"],
+        user_id=user.id,
+    )
+    session.add(amendment)
+    session.flush()
+    return amendment
+
+
+def publish_batch(session: Session, user: User, batch: Batch) -> Batch:
+    """Publish a draft: refused (PublishRefused, listing every problem) while any rule is broken.
+
+    Every try is recorded as a PublishAttempt for the inspectors. A refused attempt is added to the session
+    before the error is raised; the caller commits it (the views and the API do) so it outlives the refusal.
+    On success the batch is published and gets its lot-level code.
+    """
+    _editable(user, batch)
+    if batch.status != BatchStatus.DRAFT:
+        raise Conflict(_("This batch is already published."))
+    problems = compliance.check_batch(session, batch)
+    if not batch.organization.is_verified:
+        problems.insert(
+            0,
+            Problem(
+                "organization",
+                "organization_not_verified",
+                _("Your organisation is not verified yet: publishing opens once the administration verifies it."),
+            ),
+        )
+    attempt = PublishAttempt(
+        batch_id=batch.id, user_id=user.id, is_accepted=not problems, problems=[p.as_dict() for p in problems]
+    )
+    session.add(attempt)
+    session.flush()
+    if problems:
+        raise PublishRefused(problems, attempt)
+    now = utcnow()
+    batch.status = BatchStatus.PUBLISHED
+    batch.published_at = now
+    batch.status_changed_at = now
+    session.flush()
+    issue_lot_code(session, batch)
+    return batch
+
+
+def list_batches(session: Session, user: User, filters: dict[str, Any], per_page: int = PAGE_SIZE):
+    """A page of the batches the user may see, newest first, and the total count."""
+    query = select(Batch).join(Product, Product.id == Batch.product_id)
+    query = scope(query, Batch, user)
+    if filters.get("q"):
+        pattern = f"%{filters['q']}%"
+        query = query.where(or_(Batch.lot_code.ilike(pattern), Product.name.ilike(pattern)))
+    if filters.get("product_id"):
+        query = query.where(Batch.product_id == filters["product_id"])
+    if filters.get("status"):
+        query = query.where(Batch.status == filters["status"])
+    day = func.coalesce(Batch.harvested_on, Batch.produced_on)
+    if filters.get("date_from"):
+        query = query.where(day >= filters["date_from"])
+    if filters.get("date_to"):
+        query = query.where(day <= filters["date_to"])
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = filters.get("page") or 1
+    rows = session.scalars(
+        query.order_by(Batch.created_at.desc(), Batch.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return rows, total

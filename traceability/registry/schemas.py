@@ -1,0 +1,136 @@
+"""Inputs and outputs of the registry: sites, products, certifications (shared by forms and the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from biip import ParseError
+from biip.gtin import Gtin
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from traceability.registry.models import SiteKind
+from traceability.schemas import BaseSchema
+
+
+def _text(max_len: int, *, required: bool = False, min_len: int = 1) -> fields.String:
+    kwargs: dict[str, Any] = {"required": True} if required else {"load_default": None}
+    return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
+
+
+class GtinField(fields.String):
+    """A GTIN-8/12/13/14, checked digit included; loaded as its 14-digit form."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = "".join(super()._deserialize(value, attr, data, **kwargs).split())
+        if not text.isdigit() or len(text) not in (8, 12, 13, 14):
+            raise ValidationError(str(_l("A GTIN has 8, 12, 13 or 14 digits.")))
+        try:
+            return Gtin.parse(text).as_gtin_14()
+        except ParseError as exc:
+            if "check digit" in str(exc):
+                raise ValidationError(
+                    str(_l("The check digit (the last digit) is wrong: check the number printed on the barcode."))
+                ) from exc
+            raise ValidationError(str(_l("Not a valid GTIN."))) from exc
+
+
+class SiteInSchema(BaseSchema):
+    kind = fields.Enum(SiteKind, by_value=True, required=True)
+    name = _text(200, required=True, min_len=2)
+    area_code = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$", error=_l("Letters, digits and dashes only.")),
+    )
+    province = _text(100, required=True, min_len=2)
+    commune = _text(100, required=True, min_len=2)
+    address = _text(300)
+    latitude = fields.Decimal(
+        load_default=None, places=6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90."))
+    )
+    longitude = fields.Decimal(
+        load_default=None, places=6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180."))
+    )
+    area_ha = fields.Decimal(
+        load_default=None, places=4, validate=validate.Range(0, 100_000, error=_l("Between 0 and 100,000 ha."))
+    )
+
+    @validates_schema
+    def _both_coordinates(self, data: dict, **_kwargs: Any) -> None:
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            missing = "longitude" if data.get("longitude") is None else "latitude"
+            raise ValidationError(str(_l("Give both latitude and longitude, or neither.")), missing)
+
+
+class SitePatchSchema(SiteInSchema):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
+class SiteSchema(Schema):
+    id = fields.Integer()
+    kind = fields.Enum(SiteKind, by_value=True)
+    name = fields.String()
+    area_code = fields.String()
+    province = fields.String()
+    commune = fields.String()
+    address = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    area_ha = fields.Float()
+
+
+class ProductInSchema(BaseSchema):
+    name = _text(200, required=True, min_len=2)
+    category = _text(60, required=True, min_len=2)
+    gtin = GtinField(load_default=None)
+    brand = _text(120)
+    unit = _text(20, required=True)
+    shelf_life_days = fields.Integer(
+        load_default=None, validate=validate.Range(0, 36_500, error=_l("Between 0 and 36,500 days."))
+    )
+    description = _text(5000)
+    standards = _text(300)
+
+
+class ProductPatchSchema(ProductInSchema):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
+class ProductSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    category = fields.String()
+    gtin = fields.String()
+    brand = fields.String()
+    unit = fields.String()
+    shelf_life_days = fields.Integer()
+    description = fields.String()
+    standards = fields.String()
+    has_image = fields.Function(lambda p: bool(p.image_path))
+
+
+class CertificationInSchema(BaseSchema):
+    scheme = _text(40, required=True, min_len=2)
+    number = _text(80, required=True)
+    issuer = _text(200, required=True, min_len=2)
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(load_default=None)
+    site_id = fields.Integer(load_default=None)
+
+    @validates_schema
+    def _validity_order(self, data: dict, **_kwargs: Any) -> None:
+        if data.get("valid_to") and data.get("valid_from") and data["valid_to"] < data["valid_from"]:
+            raise ValidationError(str(_l("The end of validity comes before its start.")), "valid_to")
+
+
+class CertificationSchema(Schema):
+    id = fields.Integer()
+    scheme = fields.String()
+    number = fields.String()
+    issuer = fields.String()
+    valid_from = fields.Date()
+    valid_to = fields.Date()
+    site_id = fields.Integer()
+    has_document = fields.Function(lambda c: bool(c.document_path))

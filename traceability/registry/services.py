@@ -1,0 +1,112 @@
+"""Rules for sites, products and certifications. Plain functions: they flush, never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from traceability.accounts.models import Role, User
+from traceability.errors import Forbidden, invalid
+from traceability.registry.models import Certification, Product, Site
+
+
+def _org_id(user: User) -> int:
+    if user.role != Role.PRODUCER or user.organization_id is None:
+        raise Forbidden(_("Only a producer's organisation keeps these records."))
+    return user.organization_id
+
+
+def own_site(session: Session, user: User, site_id: int | None, field: str = "site_id") -> Site | None:
+    """The user's own site with this id; a site of another organisation is named as missing."""
+    if site_id is None:
+        return None
+    site = session.get(Site, site_id)
+    if site is None or site.organization_id != user.organization_id:
+        raise invalid(field, _("No such site in your organisation."))
+    return site
+
+
+def own_product(session: Session, user: User, product_id: int, field: str = "product_id") -> Product:
+    product = session.get(Product, product_id)
+    if product is None or product.organization_id != user.organization_id:
+        raise invalid(field, _("No such product in your organisation."))
+    return product
+
+
+def _apply(obj: Any, data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        setattr(obj, key, value)
+
+
+def create_site(session: Session, user: User, data: dict[str, Any]) -> Site:
+    """Register a site (growing area, farm, barn, facility) of the user's organisation."""
+    site = Site(organization_id=_org_id(user), **data)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def update_site(session: Session, user: User, site: Site, data: dict[str, Any]) -> Site:
+    _org_id(user)
+    _apply(site, data)
+    session.flush()
+    return site
+
+
+def _check_gtin_free(session: Session, gtin: str | None, product_id: int | None) -> None:
+    if not gtin:
+        return
+    taken = session.scalar(select(Product.id).where(Product.gtin == gtin, Product.id != (product_id or 0)))
+    if taken:
+        raise invalid("gtin", _("This GTIN is already registered for another product."))
+
+
+def create_product(session: Session, user: User, data: dict[str, Any]) -> Product:
+    """Register a product; its GTIN (already checked and made 14 digits long) must be unused."""
+    org_id = _org_id(user)
+    _check_gtin_free(session, data.get("gtin"), None)
+    product = Product(organization_id=org_id, **data)
+    session.add(product)
+    session.flush()
+    return product
+
+
+def update_product(session: Session, user: User, product: Product, data: dict[str, Any]) -> Product:
+    _org_id(user)
+    if "gtin" in data:
+        _check_gtin_free(session, data["gtin"], product.id)
+    _apply(product, data)
+    session.flush()
+    return product
+
+
+def set_product_image(session: Session, product: Product, stored_path: str) -> Product:
+    product.image_path = stored_path
+    session.flush()
+    return product
+
+
+def create_certification(
+    session: Session, user: User, data: dict[str, Any], document: tuple[str, str] | None = None
+) -> Certification:
+    """Record a certificate of the organisation (or one of its sites), with its document if given."""
+    org_id = _org_id(user)
+    own_site(session, user, data.get("site_id"))
+    duplicate = session.scalar(
+        select(Certification.id).where(
+            Certification.organization_id == org_id,
+            Certification.scheme == data["scheme"],
+            Certification.number == data["number"],
+        )
+    )
+    if duplicate:
+        raise invalid("number", _("This certificate is already recorded."))
+    cert = Certification(organization_id=org_id, **data)
+    if document:
+        cert.document_path, cert.document_type = document
+    session.add(cert)
+    session.flush()
+    return cert
