@@ -26,14 +26,18 @@ class FormResult:
         return 422 if self.errors else 200
 
 
-def submit_form(schema: Schema, save: Callable[[dict[str, Any]], Any]) -> FormResult:
-    """Load request.form with `schema`, pass the data to `save` (a service call) and commit.
-
-    Bad input or a broken rule leaves the database untouched and returns the messages per field.
+def submit_form(
+    schema: Schema,
+    save: Callable[[dict[str, Any]], Any],
+    parse: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> FormResult:
+    """Load request.form with `schema` (after `parse`, for forms with repeated rows), pass the data to `save`
+    (a service call) and commit. Bad input or a broken rule leaves the database untouched and returns the
+    messages per field.
     """
     values = form_data(request.form)
     try:
-        result = save(schema.load(values))
+        result = save(schema.load(parse(values) if parse else values))
     except ValidationError as exc:
         db.session.rollback()
         return FormResult(values, exc.messages)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from flask import render_template, request
-from marshmallow import Schema, ValidationError
+from flask_login import current_user
+from marshmallow import Schema
 
 from traceability import db
-from traceability.errors import Invalid
+from traceability.forms import submit_form
 from traceability.labels import label
-from traceability.schemas import form_data
+from traceability.tenancy import get_editable
 
 
 def spec(name: str, text: Any, type: str = "text", **extra: Any) -> dict[str, Any]:
@@ -38,26 +40,16 @@ def handle_form(
     values: dict[str, Any] | None = None,
     parse: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ):
-    """GET shows the form; POST validates with the schema, saves, commits and returns save()'s answer.
+    """GET shows the form; POST validates, saves and commits (see `submit_form`) and returns save()'s answer.
 
     Bad input re-renders the form (422) with every message next to its field; nothing is written.
     """
-    errors: dict[str, Any] = {}
-    values = values or {}
-    if request.method == "POST":
-        values = form_data(request.form)
-        try:
-            data = schema.load(parse(values) if parse else values)
-            answer = save(data)
-        except ValidationError as exc:
-            errors = exc.messages
-        except Invalid as exc:
-            errors = exc.errors or {}
-        if not errors:
-            db.session.commit()
-            return answer
-        db.session.rollback()
-    return render(values, errors), 422 if errors else 200
+    if request.method != "POST":
+        return render(values or {}, {}), 200
+    form = submit_form(schema, save, parse)
+    if not form.errors:
+        return form.result
+    return render(form.values, form.errors), form.status
 
 
 def render_form(title: str, fields: list[dict], values: dict, errors: dict, **context: Any):
@@ -67,11 +59,6 @@ def render_form(title: str, fields: list[dict], values: dict, errors: dict, **co
 def owner_first(model: type, param: str):
     """Check the caller may edit the row named in the URL before the body is read, so another organisation's
     row answers 404 even to a malformed body (flask-smorest parses the body before the view runs)."""
-    import functools
-
-    from flask_login import current_user
-
-    from traceability.tenancy import get_editable
 
     def decorate(view):
         @functools.wraps(view)
