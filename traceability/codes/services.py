@@ -22,8 +22,10 @@ from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, new_code, normalise
 from traceability.codes.labels import LabelText
 from traceability.codes.models import Code, CodeKind
+from traceability.codes.urls import DigitalLink
 from traceability.db import utcnow
 from traceability.errors import Conflict, Invalid, NotFound
+from traceability.registry.models import Product
 from traceability.tenancy import get_editable
 
 MAX_SERIALS_PER_RUN = 100_000
@@ -66,7 +68,8 @@ def issue_serial_codes(session: Session, batch: Batch, count: int, user: User) -
     now = utcnow()
     while len(issued) < count:
         wanted = min(INSERT_CHUNK, count - len(issued))
-        drawn = [new_code() for _ in range(wanted)]
+        # sorted, so that concurrent inserts take their row locks in one order (no deadlock on PostgreSQL)
+        drawn = sorted(new_code() for _ in range(wanted))
         rows = [{"value": v, "batch_id": batch.id, "kind": CodeKind.SERIAL.value, "created_at": now} for v in drawn]
         inserted = set(session.execute(_insert_skipping_taken(session), rows).scalars())
         issued.extend(v for v in drawn if v in inserted)  # a value taken elsewhere is drawn again next round
@@ -81,6 +84,23 @@ def _insert_skipping_taken(session: Session):
     table = Code.__table__
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing(index_elements=[table.c.value]).returning(table.c.value)
+
+
+def code_for_link(session: Session, link: DigitalLink | str) -> Code | None:
+    """The code a parsed code URL names (see `urls.parse_code_url`), or None if there is none."""
+    if isinstance(link, str):
+        return session.scalar(select(Code).where(Code.value == link))
+    batch_ids = (
+        select(Batch.id)
+        .join(Product, Batch.product_id == Product.id)
+        .where(Product.gtin == link.gtin, Batch.lot_code == link.lot)
+    )
+    query = select(Code).where(Code.batch_id.in_(batch_ids))
+    if link.serial is None:
+        query = query.where(Code.kind == CodeKind.LOT)
+    else:
+        query = query.where(Code.kind == CodeKind.SERIAL, Code.value == link.serial)
+    return session.scalar(query)
 
 
 def parse_code(text: str, field: str) -> str:

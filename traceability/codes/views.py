@@ -13,6 +13,7 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.codes import downloads, services
+from traceability.codes.identifiers import grouped
 from traceability.codes.labels import DEFAULT_PER_PAGE, GRIDS
 from traceability.codes.schemas import CodeIssueSchema, CodeRevokeSchema, LabelQuerySchema, QRQuerySchema
 from traceability.codes.urls import code_url
@@ -112,3 +113,9 @@ def qr_image(code: str, image_format: str):
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
     return downloads.qr_response(found, image_format, query["size"], download=bool(request.args.get("download")))
+
+
+@bp.app_template_filter("grouped_code")
+def grouped_code(value: str) -> str:
+    """`7KQ2M9XH4TABC` → `7KQ2-M9XH-4TAB-C`, as codes are printed."""
+    return grouped(value)
