@@ -31,13 +31,27 @@ class Owner:
 
 
 @pytest.fixture
-def owner(make_org, make_user, make_product, make_batch) -> Owner:
+def owner(db_session, make_org, make_user, make_product, make_batch) -> Owner:
     org = make_org()
     product = make_product(org, name="Chè Tân Cương đặc biệt", gtin="08936012345001")
     batch = make_batch(
         org, product=product, status=BatchStatus.PUBLISHED, lot_code="TC-2026/11", expires_on=dt.date(2027, 12, 31)
     )
-    return Owner(org, make_user(Role.PRODUCER, org), product, batch)
+    user = make_user(Role.PRODUCER, org)
+    db_session.commit()  # a request's rollback must not take the fixtures with it
+    return Owner(org, user, product, batch)
+
+
+@pytest.fixture
+def api_for(api_as, db_session):
+    """An API client for a user, with the token committed before any request."""
+
+    def _api(user: Any) -> Any:
+        client = api_as(user)
+        db_session.commit()
+        return client
+
+    return _api
 
 
 def decode_image(image: Image.Image) -> list[str]:

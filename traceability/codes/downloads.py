@@ -17,6 +17,7 @@ from traceability.codes.models import Code, CodeKind
 from traceability.codes.urls import code_url, url_maker
 from traceability.errors import Conflict, Invalid
 
+STREAM_FROM_PAGES = 3
 QR_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
 
@@ -56,9 +57,12 @@ def label_sheet_response(session: Session, batch: Batch, query: dict[str, Any]) 
         )
     title = _("Labels of lot %(lot)s", lot=batch.lot_code)
     chunks = label_sheet_chunks(entries, services.label_text(batch), per_page, title)
-    response = Response(stream_with_context(chunks), mimetype="application/pdf")
+    pages = pages_needed(count, per_page)
+    # A short sheet is made before answering, so a failure still gets a clean error page; a long one streams.
+    body = b"".join(chunks) if pages <= STREAM_FROM_PAGES else stream_with_context(chunks)
+    response = Response(body, mimetype="application/pdf")
     name = secure_filename(f"labels-{batch.lot_code}-{kind}.pdf") or f"labels-{batch.id}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Label-Count"] = str(count)
-    response.headers["X-Label-Pages"] = str(pages_needed(count, per_page))
+    response.headers["X-Label-Pages"] = str(pages)
     return response

@@ -14,10 +14,11 @@ _REASON = validate.Length(min=3, max=500)
 
 
 class CodeIssueSchema(BaseSchema):
-    """How many unit codes to draw for a published batch."""
+    """How many unit codes to draw for a published batch (a missing count is refused by the service, after the
+    batch is found, so that another organisation's batch answers 404 whatever the body)."""
 
     count = fields.Integer(
-        required=True,
+        load_default=None,
         validate=validate.Range(min=1, max=MAX_SERIALS_PER_RUN, error=_l("Between 1 and 100,000 codes at a time.")),
     )
 

@@ -58,8 +58,10 @@ def get_batch(session: Session, batch_id: int, user: User) -> Batch:
     return get_editable(session, Batch, batch_id, user)
 
 
-def issue_serial_codes(session: Session, batch: Batch, count: int, user: User) -> list[str]:
+def issue_serial_codes(session: Session, batch: Batch, count: int | None, user: User) -> list[str]:
     """Draw `count` new unit codes for a published batch; returns them in canonical form, in issuing order."""
+    if count is None:
+        raise Invalid({"count": [_("This field is required.")]})
     if batch.status != BatchStatus.PUBLISHED:
         raise Conflict(_("Unit codes can only be issued for a published batch."))
     if not 1 <= count <= MAX_SERIALS_PER_RUN:

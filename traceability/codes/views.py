@@ -103,10 +103,19 @@ def labels(batch_id: int):
     return response
 
 
-@bp.route("/app/codes/<code>/qr.png", defaults={"image_format": "png"})
-@bp.route("/app/codes/<code>/qr.svg", defaults={"image_format": "svg"})
+@bp.route("/app/codes/<code>/qr.png")
 @roles(Role.PRODUCER)
-def qr_image(code: str, image_format: str):
+def qr_png(code: str):
+    return _qr_image(code, "png")
+
+
+@bp.route("/app/codes/<code>/qr.svg")
+@roles(Role.PRODUCER)
+def qr_svg(code: str):
+    return _qr_image(code, "svg")
+
+
+def _qr_image(code: str, image_format: str):
     found = services.get_code(db.session, code, current_user)
     try:
         query = QRQuerySchema().load(form_data(request.args))
