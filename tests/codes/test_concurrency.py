@@ -1,0 +1,114 @@
+"""Several processes issuing unit codes at once never produce a duplicate, and each gets all it asked for.
+
+Runs on PostgreSQL when TEST_DATABASE_URL is set, on SQLite otherwise, in a database of its own: the processes
+must see committed rows, which the usual rolled-back test transaction would hide from them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from traceability import db, migrate
+from traceability.accounts import services as accounts
+from traceability.accounts.models import OrgKind, Role
+from traceability.batches.models import Batch, BatchStatus
+from traceability.codes.models import Code, CodeKind
+from traceability.codes.services import issue_lot_code, issue_serial_codes
+from traceability.registry.models import Product
+
+from ..conftest import database_url, reset_postgres
+from .issuing_worker import issue
+
+pytestmark = pytest.mark.no_db
+PROCESSES, PER_PROCESS = 4, 3000
+
+
+def _own_database() -> str:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        url = database_url("_concurrency")
+        os.unlink(url.removeprefix("sqlite:///")) if os.path.exists(url.removeprefix("sqlite:///")) else None
+        return url
+    base = db.normalise_url(os.environ["TEST_DATABASE_URL"])
+    name = urlsplit(base).path.lstrip("/") + "_concurrency"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _prepare(url: str) -> tuple[int, int, list[str]]:
+    engine = db.make_engine(url)
+    if engine.dialect.name == "postgresql":
+        reset_postgres(engine)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        org = accounts.create_organization(
+            session,
+            {
+                "name": "HTX thử đồng thời",
+                "kind": OrgKind.COOPERATIVE,
+                "tax_code": "4699999999",
+                "province": "Thái Nguyên",
+                "commune": "Tân Cương",
+                "address": "Xóm 1",
+            },
+        )
+        user = accounts.create_user(
+            session, email="p@example.org", password="x" * 12, full_name="P", role=Role.PRODUCER, organization=org
+        )
+        product = Product(organization=org, name="Chè", category="tea", unit="kg", gtin="08936012345001")
+        batches = [
+            Batch(
+                organization=org,
+                product=product,
+                lot_code=lot,
+                quantity=Decimal(1),
+                unit="kg",
+                status=BatchStatus.PUBLISHED,
+            )
+            for lot in ("L-OLD", "L-NEW")
+        ]
+        session.add_all(batches)
+        session.flush()
+        for batch in batches:
+            issue_lot_code(session, batch)
+        taken = issue_serial_codes(session, batches[0], 40, user)  # values the workers will draw again
+        session.commit()
+        ids = batches[1].id, user.id
+    engine.dispose()
+    return *ids, taken
+
+
+def test_concurrent_processes_never_issue_a_duplicate():
+    url = _own_database()
+    batch_id, user_id, taken = _prepare(url)
+    start_at = time.time() + 3  # after every process has started and connected
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(PROCESSES) as pool:
+        results = pool.starmap(issue, [(url, batch_id, user_id, PER_PROCESS, taken, start_at)] * PROCESSES)
+
+    assert [len(r) for r in results] == [PER_PROCESS] * PROCESSES  # nobody fell short or failed
+    everything = [code for result in results for code in result]
+    assert len(set(everything)) == PROCESSES * PER_PROCESS
+    assert not set(everything) & set(taken)  # the forced collisions were drawn again, not reused
+    engine = db.make_engine(url)
+    with Session(engine) as session:
+        in_batch = session.scalar(select(func.count()).where(Code.batch_id == batch_id, Code.kind == CodeKind.SERIAL))
+        duplicates = session.scalar(
+            select(func.count()).select_from(
+                select(Code.value).group_by(Code.value).having(func.count() > 1).subquery()
+            )
+        )
+    engine.dispose()
+    assert in_batch == PROCESSES * PER_PROCESS
+    assert duplicates == 0
