@@ -122,8 +122,10 @@ def _qr_paths(matrix: qr.QRMatrix, layout: Layout) -> bytes:
     left = PADDING + qr.QUIET_ZONE * module
     top = (layout.cell_height + layout.qr_side) / 2 - qr.QUIET_ZONE * module
     parts = [b"q %.4f 0 0 %.4f %.2f %.2f cm\n" % (module, -module, left, top)]
+    piece = _PIECES.__getitem__
+    starts = range(0, matrix.size, 8)
     for row in matrix.rows:
-        ops = b"".join(_PIECES[x, row[x : x + 8]] for x in range(0, matrix.size, 8))
+        ops = b"".join([piece((x, row[x : x + 8])) for x in starts])
         if ops:
             parts.append(ops)
             parts.append(b"f ")
