@@ -12,9 +12,10 @@ import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 _RUN_DIR = tempfile.mkdtemp(prefix="traceability-tests-")
 os.environ.setdefault("INSTANCE_PATH", _RUN_DIR)
@@ -36,6 +37,21 @@ def database_url(suffix: str = "") -> str:
     if url:
         return url + suffix
     return f"sqlite:///{_RUN_DIR}/test{suffix}.db"
+
+
+def separate_database_url(suffix: str) -> str:
+    """A database of its own next to the test database (created on PostgreSQL if missing), for tests whose
+    data other processes must see committed: a live server, concurrent workers."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return database_url(suffix)
+    base = db.normalise_url(os.environ["TEST_DATABASE_URL"])
+    name = urlsplit(base).path.lstrip("/") + suffix
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 def reset_postgres(engine: Any) -> None:

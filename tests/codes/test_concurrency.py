@@ -7,13 +7,12 @@ must see committed rows, which the usual rolled-back test transaction would hide
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from decimal import Decimal
-from urllib.parse import urlsplit
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traceability import db, migrate
@@ -24,7 +23,7 @@ from traceability.codes.models import Code, CodeKind
 from traceability.codes.services import issue_lot_code, issue_serial_codes
 from traceability.registry.models import Product
 
-from ..conftest import database_url, reset_postgres
+from ..conftest import reset_postgres, separate_database_url
 from .issuing_worker import issue
 
 pytestmark = pytest.mark.no_db
@@ -32,18 +31,10 @@ PROCESSES, PER_PROCESS = 4, 3000
 
 
 def _own_database() -> str:
-    if not os.environ.get("TEST_DATABASE_URL"):
-        url = database_url("_concurrency")
-        os.unlink(url.removeprefix("sqlite:///")) if os.path.exists(url.removeprefix("sqlite:///")) else None
-        return url
-    base = db.normalise_url(os.environ["TEST_DATABASE_URL"])
-    name = urlsplit(base).path.lstrip("/") + "_concurrency"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
+    url = separate_database_url("_concurrency")
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    return url
 
 
 def _prepare(url: str) -> tuple[int, int, list[str]]:
