@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -39,17 +38,20 @@ def database_url(suffix: str = "") -> str:
     return f"sqlite:///{_RUN_DIR}/test{suffix}.db"
 
 
-def separate_database_url(suffix: str) -> str:
-    """A database of its own next to the test database (created on PostgreSQL if missing), for tests whose
-    data other processes must see committed: a live server, concurrent workers."""
-    if not os.environ.get("TEST_DATABASE_URL"):
-        return database_url(suffix)
-    base = db.normalise_url(os.environ["TEST_DATABASE_URL"])
-    name = urlsplit(base).path.lstrip("/") + suffix
+def scratch_database_url(suffix: str) -> str:
+    """A second, empty database beside the test database (created on PostgreSQL when missing)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        path = f"{_RUN_DIR}/test{suffix}.db"
+        if os.path.exists(path):
+            os.unlink(path)
+        return f"sqlite:///{path}"
+    base = db.normalise_url(base)
+    name = base.rsplit("/", 1)[1] + suffix
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.rsplit("/", 1)[0] + "/" + name
 

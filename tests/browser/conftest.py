@@ -20,11 +20,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from traceability import db, migrate
 
-from ..conftest import _RUN_DIR, reset_postgres, separate_database_url
+from ..conftest import _RUN_DIR, database_url, reset_postgres
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "_artifacts"
 CHROMIUM_ARGS = [
@@ -53,7 +54,17 @@ def _free_port() -> int:
 
 
 def _live_database_url() -> str:
-    return separate_database_url("_live")
+    url = database_url("_live") if not os.environ.get("TEST_DATABASE_URL") else None
+    if url:
+        return url
+    base = db.normalise_url(os.environ["TEST_DATABASE_URL"])
+    name = urlsplit(base).path.lstrip("/") + "_live"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,18 +22,11 @@ from traceability.codes.models import Code, CodeKind
 from traceability.codes.services import issue_lot_code, issue_serial_codes
 from traceability.registry.models import Product
 
-from ..conftest import reset_postgres, separate_database_url
+from ..conftest import reset_postgres, scratch_database_url
 from .issuing_worker import issue
 
 pytestmark = pytest.mark.no_db
 PROCESSES, PER_PROCESS = 4, 3000
-
-
-def _own_database() -> str:
-    url = separate_database_url("_concurrency")
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    return url
 
 
 def _prepare(url: str) -> tuple[int, int, list[str]]:
@@ -81,7 +73,7 @@ def _prepare(url: str) -> tuple[int, int, list[str]]:
 
 
 def test_concurrent_processes_never_issue_a_duplicate():
-    url = _own_database()
+    url = scratch_database_url("_concurrency")
     batch_id, user_id, taken = _prepare(url)
     start_at = time.time() + 3  # after every process has started and connected
     spawn = multiprocessing.get_context("spawn")
