@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -65,7 +66,7 @@ def issue_serial_codes(session: Session, batch: Batch, count: int | None, user: 
     if batch.status != BatchStatus.PUBLISHED:
         raise Conflict(_("Unit codes can only be issued for a published batch."))
     if not 1 <= count <= MAX_SERIALS_PER_RUN:
-        raise Invalid({"count": [_("Between 1 and %(max)s codes at a time.", max=f"{MAX_SERIALS_PER_RUN:,}")]})
+        raise Invalid({"count": [_("Between 1 and %(max)s codes at a time.", max=format_decimal(MAX_SERIALS_PER_RUN))]})
     issued: list[str] = []
     now = utcnow()
     while len(issued) < count:
