@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from traceability.codes import qr
-from traceability.codes.identifiers import ALPHABET
+from traceability.codes.identifiers import ALPHABET, CODE_LENGTH
 from traceability.codes.pdfstream import A4, StreamingPDF
 
 MM = 72 / 25.4
@@ -84,6 +84,7 @@ def label_sheet_chunks(
     pdf = StreamingPDF(buffer, characters, title=title)
     shared = _shared_text(pdf, layout, text)
     grid = _cut_lines(layout)
+    code_line = _CodeLine(pdf, layout)
     page: list[bytes] = [grid]
     on_page = count = 0
     for url, printed in entries:
@@ -91,7 +92,7 @@ def label_sheet_chunks(
         page.append(b"q 1 0 0 1 %.2f %.2f cm\n" % (x, y))
         page.append(shared)
         page.append(_qr_paths(qr.encode(url), layout))
-        page.append(_code_line(pdf, layout, printed))
+        page.append(code_line(printed))
         page.append(b"Q\n")
         on_page += 1
         count += 1
@@ -170,11 +171,25 @@ def _shared_text(pdf: StreamingPDF, layout: Layout, text: LabelText) -> bytes:
     return b"".join(out)
 
 
-def _code_line(pdf: StreamingPDF, layout: Layout, printed: str) -> bytes:
-    x = _text_x(layout)
-    room = layout.cell_width - x - PADDING
-    size = min(layout.font_size * 1.1, room * 1000 / max(1.0, pdf.string_width(printed, 1000)))
-    return b"BT /F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET\n" % (size, x, PADDING + size * 0.3, pdf.text(printed))
+class _CodeLine:
+    """The grouped code at the foot of a label: one size on every label, fitted to a code of average letters;
+    the rare code of wide letters (W, M …) that would not fit is set a little smaller."""
+
+    def __init__(self, pdf: StreamingPDF, layout: Layout):
+        self.pdf = pdf
+        self.x = _text_x(layout)
+        self.room = layout.cell_width - self.x - PADDING
+        average = sum(pdf.string_width(c, 1) for c in ALPHABET) / len(ALPHABET)
+        self.size = min(layout.font_size * 1.1, self.room / (average * CODE_LENGTH + pdf.string_width("---", 1)))
+
+    def __call__(self, printed: str) -> bytes:
+        size = min(self.size, self.room / self.pdf.string_width(printed, 1))
+        return b"BT /F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET\n" % (
+            size,
+            self.x,
+            PADDING + self.size * 0.3,
+            self.pdf.text(printed),
+        )
 
 
 def _cut_lines(layout: Layout) -> bytes:
