@@ -30,15 +30,13 @@ import qrcode  # noqa: E402
 import zxingcpp  # noqa: E402
 
 from traceability import create_app, db, migrate  # noqa: E402
-from traceability.accounts import services as accounts  # noqa: E402
-from traceability.accounts.models import OrgKind, Role  # noqa: E402
 from traceability.batches.models import Batch, BatchStatus  # noqa: E402
 from traceability.codes import services  # noqa: E402
 from traceability.codes.identifiers import grouped  # noqa: E402
 from traceability.codes.labels import label_sheet_chunks  # noqa: E402
 from traceability.codes.models import CodeKind  # noqa: E402
 from traceability.codes.urls import url_maker  # noqa: E402
-from traceability.registry.models import Product  # noqa: E402
+from traceability.demo import load_demo  # noqa: E402
 
 COUNTS = (1_000, 10_000)
 PER_PAGE = 40
@@ -46,24 +44,9 @@ GOAL = 3.0
 
 
 def setup(session):
-    org = accounts.create_organization(
-        session,
-        {
-            "name": "HTX Chè Tân Cương (đo hiệu năng)",
-            "kind": OrgKind.COOPERATIVE,
-            "tax_code": "4600000001",
-            "province": "Thái Nguyên",
-            "commune": "Tân Cương",
-            "address": "Xóm Hồng Thái",
-        },
-    )
-    user = accounts.create_user(
-        session, email="bench@example.org", password="x" * 12, full_name="Bench", role=Role.PRODUCER, organization=org
-    )
-    product = Product(organization=org, name="Chè Tân Cương đặc biệt", category="tea", unit="kg", gtin="08936012345001")
-    session.add(product)
-    session.flush()
-    return org, user, product
+    """The demo's tea cooperative, its producer and its product with a GTIN."""
+    demo = load_demo(session)
+    return demo.orgs["tea"], demo.users["tea"], demo.products["dried_tea"]
 
 
 def new_batch(session, org, product, n: int) -> Batch:

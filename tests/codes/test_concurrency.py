@@ -15,12 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traceability import db, migrate
-from traceability.accounts import services as accounts
-from traceability.accounts.models import OrgKind, Role
 from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.models import Code, CodeKind
 from traceability.codes.services import issue_lot_code, issue_serial_codes
-from traceability.registry.models import Product
+from traceability.demo import load_demo
 
 from ..conftest import reset_postgres, scratch_database_url
 from .issuing_worker import issue
@@ -35,21 +33,8 @@ def _prepare(url: str) -> tuple[int, int, list[str]]:
         reset_postgres(engine)
     migrate.upgrade(engine)
     with Session(engine) as session:
-        org = accounts.create_organization(
-            session,
-            {
-                "name": "HTX thử đồng thời",
-                "kind": OrgKind.COOPERATIVE,
-                "tax_code": "4699999999",
-                "province": "Thái Nguyên",
-                "commune": "Tân Cương",
-                "address": "Xóm 1",
-            },
-        )
-        user = accounts.create_user(
-            session, email="p@example.org", password="x" * 12, full_name="P", role=Role.PRODUCER, organization=org
-        )
-        product = Product(organization=org, name="Chè", category="tea", unit="kg", gtin="08936012345001")
+        demo = load_demo(session)  # the demo tea cooperative, its producer and its GTIN product
+        org, user, product = demo.orgs["tea"], demo.users["tea"], demo.products["dried_tea"]
         batches = [
             Batch(
                 organization=org,
