@@ -74,5 +74,5 @@ def test_memory_does_not_grow_with_the_number_of_labels():
         return top
 
     peak(40)  # warm the caches
-    small, large = peak(80), peak(2000)
+    small, large = peak(80), peak(1000)
     assert large < small * 1.5, (small, large)
