@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from traceability.accounts import services as accounts
 from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User
+from traceability.batches.demo import load as load_batches
+from traceability.codes.demo import load as load_codes
 from traceability.reference.services import load_substances
 from traceability.registry.models import Certification, Product, Site, SiteKind
 
@@ -202,13 +204,8 @@ def load_accounts_and_registry(session: Session, ctx: DemoContext) -> None:
     )
 
 
-def _load_batches(session: Session, ctx: DemoContext) -> None:
-    from traceability.batches.demo import load
-
-    load(session, ctx)
-
-
-DEMO_STEPS = [load_accounts_and_registry, _load_batches]
+# batches before codes: codes are issued for the published demo batches
+DEMO_STEPS = [load_accounts_and_registry, load_batches, load_codes]
 
 
 def load_demo(session: Session) -> DemoContext:

@@ -1,7 +1,84 @@
-"""JSON API of codes."""
+"""JSON API of codes: issue unit codes, revoke codes, QR images and label sheets."""
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_smorest import Blueprint
 
-blp = Blueprint("codes_api", __name__, url_prefix="/api/v1", description="Codes")
+from traceability import db
+from traceability.accounts.models import Role
+from traceability.auth import roles
+from traceability.codes import downloads, services
+from traceability.codes.identifiers import grouped
+from traceability.codes.models import CodeKind
+from traceability.codes.schemas import (
+    CodeIssueSchema,
+    CodeRevokeSchema,
+    IssuedCodeSchema,
+    LabelQuerySchema,
+    QRQuerySchema,
+    RevokeResultSchema,
+)
+from traceability.codes.urls import url_maker
+
+blp = Blueprint("codes_api", __name__, url_prefix="/api/v1", description="Codes, QR images and label sheets")
+
+
+@blp.route("/batches/<int:batch_id>/codes", methods=["POST"])
+@roles(Role.PRODUCER)
+@blp.arguments(CodeIssueSchema)
+@blp.response(201, IssuedCodeSchema(many=True))
+def issue_codes(data, batch_id: int):
+    """Issue `count` serialised unit codes (up to 100,000) for a published batch of your organisation."""
+    batch = services.get_batch(db.session, batch_id, current_user)
+    values = services.issue_serial_codes(db.session, batch, data["count"], current_user)
+    make_url = url_maker(batch)
+    result = [{"code": v, "grouped": grouped(v), "url": make_url(v, CodeKind.SERIAL)} for v in values]
+    db.session.commit()
+    return result
+
+
+@blp.route("/codes/<code>/qr.png")
+@roles(Role.PRODUCER)
+@blp.arguments(QRQuerySchema, location="query")
+def qr_png(query, code: str):
+    """The QR image of one of your codes as PNG (`?size=` in pixels, 64–2048)."""
+    return downloads.qr_response(services.get_code(db.session, code, current_user), "png", query["size"])
+
+
+@blp.route("/codes/<code>/qr.svg")
+@roles(Role.PRODUCER)
+@blp.arguments(QRQuerySchema, location="query")
+def qr_svg(query, code: str):
+    """The QR image of one of your codes as SVG (`?size=` in pixels, 64–2048)."""
+    return downloads.qr_response(services.get_code(db.session, code, current_user), "svg", query["size"])
+
+
+@blp.route("/codes/revoke", methods=["POST"])
+@roles(Role.PRODUCER)
+@blp.arguments(CodeRevokeSchema)
+@blp.response(200, RevokeResultSchema)
+def revoke(data):
+    """Revoke unit codes: `{codes, reason}`, or a run `{batch_id, from_code, to_code, reason}`. Revoked codes
+    answer 410 on the public page."""
+    if data.get("codes"):
+        revoked = services.revoke_codes(db.session, current_user, data["codes"], data["reason"])
+    else:
+        batch = services.get_batch(db.session, data["batch_id"], current_user)
+        revoked = services.revoke_range(
+            db.session, current_user, batch, data["from_code"], data["to_code"], data["reason"]
+        )
+    db.session.commit()
+    return {"revoked": revoked}
+
+
+@blp.route("/batches/<int:batch_id>/labels.pdf")
+@roles(Role.PRODUCER)
+@blp.arguments(LabelQuerySchema, location="query")
+def labels(query, batch_id: int):
+    """A4 label sheet: `?codes=lot|serial`, `?per_page=10|24|40`, and for serial codes optionally the run
+    `?from_code=&to_code=`."""
+    batch = services.get_batch(db.session, batch_id, current_user)
+    response = downloads.label_sheet_response(db.session, batch, query)
+    db.session.commit()  # a lot code drawn for the sheet is kept
+    return response

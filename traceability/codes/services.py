@@ -1,14 +1,37 @@
-"""Issuing codes. (Serial codes, revocation, QR images and labels build on this.)"""
+"""Issuing and revoking codes, and what a label run prints.
+
+Serial codes are inserted in bulk (thousands a statement) with `ON CONFLICT DO NOTHING`: a value another process
+took in the meantime is simply drawn again, so concurrent runs never produce a duplicate and never fail on one.
+Bulk statements bypass the ORM's audit hook, so each run writes one audit entry saying what it did.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterator
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from traceability.batches.models import Batch
-from traceability.codes.identifiers import new_code
+from traceability.accounts.models import User
+from traceability.audit.services import _append as append_audit_entries
+from traceability.batches.models import Batch, BatchStatus
+from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, new_code, normalise
+from traceability.codes.labels import LabelText
 from traceability.codes.models import Code, CodeKind
+from traceability.codes.urls import DigitalLink
+from traceability.db import utcnow
+from traceability.errors import Conflict, Invalid, NotFound
+from traceability.registry.models import Product
+from traceability.tenancy import get_editable
+
+MAX_SERIALS_PER_RUN = 100_000
+INSERT_CHUNK = 5_000
+READ_CHUNK = 2_000
 
 
 def lot_code_for(session: Session, batch: Batch) -> Code | None:
@@ -29,3 +52,208 @@ def issue_lot_code(session: Session, batch: Batch) -> Code:
             continue
         return code
     raise RuntimeError("could not draw a unique code")
+
+
+def get_batch(session: Session, batch_id: int, user: User) -> Batch:
+    """A batch of the user's own organisation (another organisation's answers 404)."""
+    return get_editable(session, Batch, batch_id, user)
+
+
+def issue_serial_codes(session: Session, batch: Batch, count: int | None, user: User) -> list[str]:
+    """Draw `count` new unit codes for a published batch; returns them in canonical form, in issuing order."""
+    if count is None:
+        raise Invalid({"count": [_("This field is required.")]})
+    if batch.status != BatchStatus.PUBLISHED:
+        raise Conflict(_("Unit codes can only be issued for a published batch."))
+    if not 1 <= count <= MAX_SERIALS_PER_RUN:
+        raise Invalid({"count": [_("Between 1 and %(max)s codes at a time.", max=format_decimal(MAX_SERIALS_PER_RUN))]})
+    issued: list[str] = []
+    now = utcnow()
+    while len(issued) < count:
+        wanted = min(INSERT_CHUNK, count - len(issued))
+        # sorted, so that concurrent inserts take their row locks in one order (no deadlock on PostgreSQL)
+        drawn = sorted(new_code() for _ in range(wanted))
+        rows = [{"value": v, "batch_id": batch.id, "kind": CodeKind.SERIAL.value, "created_at": now} for v in drawn]
+        inserted = set(session.execute(_insert_skipping_taken(session), rows).scalars())
+        issued.extend(v for v in drawn if v in inserted)  # a value taken elsewhere is drawn again next round
+    append_audit_entries(
+        session,
+        [("issue_codes", batch, None, {"kind": "serial", "count": count, "first": issued[0], "last": issued[-1]})],
+    )
+    return issued
+
+
+def _insert_skipping_taken(session: Session):
+    table = Code.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.value]).returning(table.c.value)
+
+
+def code_for_link(session: Session, link: DigitalLink | str) -> Code | None:
+    """The code a parsed code URL names (see `urls.parse_code_url`), or None if there is none."""
+    if isinstance(link, str):
+        return session.scalar(select(Code).where(Code.value == link))
+    batch_ids = (
+        select(Batch.id)
+        .join(Product, Batch.product_id == Product.id)
+        .where(Product.gtin == link.gtin, Batch.lot_code == link.lot)
+    )
+    query = select(Code).where(Code.batch_id.in_(batch_ids))
+    if link.serial is None:
+        query = query.where(Code.kind == CodeKind.LOT)
+    else:
+        query = query.where(Code.kind == CodeKind.SERIAL, Code.value == link.serial)
+    return session.scalar(query)
+
+
+def parse_code(text: str, field: str) -> str:
+    """Canonical form of a typed code, or `Invalid` naming the field and the mistake."""
+    try:
+        return normalise(text)
+    except CheckCharacterError:
+        raise Invalid({field: [_("%(code)s is mistyped: its check character does not match.", code=text)]}) from None
+    except CodeFormatError:
+        raise Invalid({field: [_("%(code)s is not a code.", code=text)]}) from None
+
+
+def get_code(session: Session, text: str, user: User) -> Code:
+    """A code of the user's organisation, typed in any form; anything else is not found."""
+    try:
+        value = normalise(text)
+    except ValueError:
+        raise NotFound(_("Not found.")) from None
+    code = session.scalar(select(Code).where(Code.value == value))
+    if code is None:
+        raise NotFound(_("Not found."))
+    get_editable(session, Batch, code.batch_id, user)
+    return code
+
+
+def revoke_codes(session: Session, user: User, values: list[str], reason: str) -> int:
+    """Revoke unit codes one by one (already revoked ones stay as they were); returns how many were revoked."""
+    canonical = [parse_code(v, "codes") for v in values]
+    found = {c.value: c for c in session.scalars(select(Code).where(Code.value.in_(canonical)))}
+    for value, typed in zip(canonical, values, strict=True):
+        code = found.get(value)
+        if code is None or code.batch.organization_id != user.organization_id:
+            raise Invalid({"codes": [_("%(code)s is not one of your codes.", code=typed)]})
+        if code.kind != CodeKind.SERIAL:
+            raise Invalid({"codes": [_("%(code)s is a lot code: suspend or recall the batch instead.", code=typed)]})
+    now = utcnow()
+    revoked = 0
+    for code in found.values():
+        if code.revoked_at is None:
+            code.revoked_at, code.revoked_reason = now, reason
+            revoked += 1
+    session.flush()
+    return revoked
+
+
+def revoke_range(session: Session, user: User, batch: Batch, from_code: str, to_code: str, reason: str) -> int:
+    """Revoke every unit code of the batch issued from one code to another (a stolen roll of labels)."""
+    first_id, last_id = _serial_range(session, batch, from_code, to_code)
+    table = Code.__table__
+    result = session.execute(
+        update(table)
+        .where(
+            table.c.batch_id == batch.id,
+            table.c.kind == CodeKind.SERIAL.value,
+            table.c.id.between(first_id, last_id),
+            table.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    if result.rowcount:
+        append_audit_entries(
+            session,
+            [
+                (
+                    "revoke_codes",
+                    batch,
+                    None,
+                    {"from": from_code, "to": to_code, "count": result.rowcount, "reason": reason},
+                )
+            ],
+        )
+    return result.rowcount
+
+
+def _serial_range(session: Session, batch: Batch, from_code: str | None, to_code: str | None) -> tuple[int, int]:
+    """Ids bounding a run of the batch's unit codes, given its first and last code (in either order)."""
+    ids = []
+    for field, text in (("from_code", from_code), ("to_code", to_code)):
+        if text is None:
+            ids.append(None)
+            continue
+        code_id = session.scalar(
+            select(Code.id).where(
+                Code.value == parse_code(text, field), Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL
+            )
+        )
+        if code_id is None:
+            raise Invalid({field: [_("%(code)s is not a unit code of this batch.", code=text)]})
+        ids.append(code_id)
+    low = ids[0] if ids[0] is not None else 0
+    high = ids[1] if ids[1] is not None else 2**62
+    return (low, high) if low <= high else (high, low)
+
+
+def serial_values(
+    session: Session, batch: Batch, from_code: str | None = None, to_code: str | None = None
+) -> Iterator[str]:
+    """The batch's unrevoked unit codes in issuing order, read in chunks (a run can be 100,000 long)."""
+    first_id, last_id = _serial_range(session, batch, from_code, to_code)
+    query = (
+        select(Code.value)
+        .where(
+            Code.batch_id == batch.id,
+            Code.kind == CodeKind.SERIAL,
+            Code.revoked_at.is_(None),
+            Code.id.between(first_id, last_id),
+        )
+        .order_by(Code.id)
+        .execution_options(yield_per=READ_CHUNK)
+    )
+    yield from session.scalars(query)
+
+
+def count_serials(session: Session, batch: Batch, from_code: str | None = None, to_code: str | None = None) -> int:
+    first_id, last_id = _serial_range(session, batch, from_code, to_code)
+    return session.scalar(
+        select(func.count()).where(
+            Code.batch_id == batch.id,
+            Code.kind == CodeKind.SERIAL,
+            Code.revoked_at.is_(None),
+            Code.id.between(first_id, last_id),
+        )
+    )
+
+
+def code_summary(session: Session, batch: Batch) -> dict[str, int]:
+    """How many unit codes the batch has, and how many of them are revoked."""
+    issued, revoked = session.execute(
+        select(func.count(), func.count(Code.revoked_at)).where(Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL)
+    ).one()
+    return {"issued": issued, "revoked": revoked, "active": issued - revoked}
+
+
+def recent_serials(session: Session, batch: Batch, page: int, per_page: int = 50) -> list[Code]:
+    """One page of the batch's unit codes, newest first."""
+    query = (
+        select(Code)
+        .where(Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL)
+        .order_by(Code.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(session.scalars(query))
+
+
+def label_text(batch: Batch) -> LabelText:
+    """The lines every label of the batch shares, in the current language."""
+    expiry = batch.expires_on
+    return LabelText(
+        product=batch.product.name,
+        lot=_("Lot: %(lot)s", lot=batch.lot_code),
+        expiry=_("Expiry: %(date)s", date=expiry.strftime("%d/%m/%Y")) if expiry else None,
+    )

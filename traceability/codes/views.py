@@ -1,7 +1,130 @@
-"""Pages of codes."""
+"""Workspace pages of codes: issue unit codes, revoke them, download QR images and label sheets."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from traceability import db
+from traceability.accounts.models import Role
+from traceability.auth import roles
+from traceability.codes import downloads, services
+from traceability.codes.identifiers import grouped
+from traceability.codes.labels import DEFAULT_PER_PAGE, GRIDS
+from traceability.codes.schemas import CodeIssueSchema, CodeRevokeSchema, LabelQuerySchema, QRQuerySchema
+from traceability.codes.urls import code_url
+from traceability.errors import Invalid
+from traceability.schemas import form_data
 
 bp = Blueprint("codes", __name__)
+PER_PAGE = 50
+
+
+def _page(batch, errors=None, values=None, status=200):
+    page = max(1, request.args.get("page", 1, type=int))
+    lot = services.lot_code_for(db.session, batch)
+    context = {
+        "batch": batch,
+        "lot": lot,
+        "lot_url": code_url(lot) if lot else None,
+        "summary": services.code_summary(db.session, batch),
+        "serials": services.recent_serials(db.session, batch, page, PER_PAGE),
+        "page": page,
+        "per_page": PER_PAGE,
+        "grids": GRIDS,
+        "default_per_page": DEFAULT_PER_PAGE,
+        "max_serials": services.MAX_SERIALS_PER_RUN,
+        "errors": errors or {},
+        "values": values or {},
+    }
+    return render_template("codes/batch_codes.html", **context), status
+
+
+@bp.route("/app/batches/<int:batch_id>/codes", methods=["GET", "POST"])
+@roles(Role.PRODUCER)
+def batch_codes(batch_id: int):
+    batch = services.get_batch(db.session, batch_id, current_user)
+    if request.method == "GET":
+        return _page(batch)
+    values = form_data(request.form)
+    try:
+        data = CodeIssueSchema().load(values)
+        issued = services.issue_serial_codes(db.session, batch, data["count"], current_user)
+    except ValidationError as exc:
+        return _page(batch, exc.messages, values, 422)
+    except Invalid as exc:
+        return _page(batch, exc.errors, values, 422)
+    db.session.commit()
+    flash(ngettext("%(num)d unit code issued.", "%(num)d unit codes issued.", len(issued)))
+    return redirect(url_for("codes.batch_codes", batch_id=batch.id))
+
+
+@bp.route("/app/batches/<int:batch_id>/codes/revoke", methods=["POST"])
+@roles(Role.PRODUCER)
+def revoke(batch_id: int):
+    batch = services.get_batch(db.session, batch_id, current_user)
+    values = form_data(request.form)
+    data = {k: v for k, v in values.items() if k in ("from_code", "to_code", "reason")}
+    if values.get("codes", "").strip():
+        data["codes"] = [c for c in re.split(r"[\s,;]+", values["codes"]) if c]
+    elif "from_code" in data or "to_code" in data:
+        data["batch_id"] = batch.id
+    try:
+        data = CodeRevokeSchema().load(data)
+        if data.get("codes"):
+            count = services.revoke_codes(db.session, current_user, data["codes"], data["reason"])
+        else:
+            count = services.revoke_range(
+                db.session, current_user, batch, data["from_code"], data["to_code"], data["reason"]
+            )
+    except ValidationError as exc:
+        return _page(batch, exc.messages, values, 422)
+    except Invalid as exc:
+        return _page(batch, exc.errors, values, 422)
+    db.session.commit()
+    flash(ngettext("%(num)d code revoked.", "%(num)d codes revoked.", count))
+    return redirect(url_for("codes.batch_codes", batch_id=batch.id))
+
+
+@bp.route("/app/batches/<int:batch_id>/labels.pdf")
+@roles(Role.PRODUCER)
+def labels(batch_id: int):
+    batch = services.get_batch(db.session, batch_id, current_user)
+    try:
+        query = LabelQuerySchema().load(form_data(request.args))
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    response = downloads.label_sheet_response(db.session, batch, query)
+    db.session.commit()
+    return response
+
+
+@bp.route("/app/codes/<code>/qr.png")
+@roles(Role.PRODUCER)
+def qr_png(code: str):
+    return _qr_image(code, "png")
+
+
+@bp.route("/app/codes/<code>/qr.svg")
+@roles(Role.PRODUCER)
+def qr_svg(code: str):
+    return _qr_image(code, "svg")
+
+
+def _qr_image(code: str, image_format: str):
+    found = services.get_code(db.session, code, current_user)
+    try:
+        query = QRQuerySchema().load(form_data(request.args))
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    return downloads.qr_response(found, image_format, query["size"], download=bool(request.args.get("download")))
+
+
+@bp.app_template_filter("grouped_code")
+def grouped_code(value: str) -> str:
+    """`7KQ2M9XH4TABC` → `7KQ2-M9XH-4TAB-C`, as codes are printed."""
+    return grouped(value)
