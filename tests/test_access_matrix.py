@@ -18,6 +18,7 @@ from traceability.accounts.models import Role
 from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 from traceability.batches.models import BatchStatus
 from traceability.codes.services import lot_code_for
+from traceability.public.models import ConsumerReport, ReportKind
 
 from .conftest import PASSWORD
 
@@ -49,6 +50,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
     site = make_site(owner_org)
     batch = make_batch(owner_org, product=product, site=site, status=BatchStatus.PUBLISHED, lot_code="L1")
     code = lot_code_for(db_session, batch)
+    report = ConsumerReport(receipt="MATRIX0001", code=code, batch=batch, kind=ReportKind.QUALITY, message="test")
+    db_session.add(report)
     users = {
         "owner": make_user(Role.PRODUCER, owner_org),
         "other_producer": make_user(Role.PRODUCER),
@@ -66,6 +69,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "gtin": product.gtin,
             "lot": batch.lot_code,
             "serial": code.value,
+            "report_id": report.id,
+            "photo": "missing.jpg",
             "users": users,
         }
     )
