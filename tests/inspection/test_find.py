@@ -40,6 +40,11 @@ def test_a_scanned_or_typed_code_opens_the_batch(db_session, findable, inspector
     assert response.headers["Location"].endswith(f"/inspect/batches/{findable.id}")
 
 
+def test_the_workspace_speaks_vietnamese_by_default(db_session, inspector, login_as):
+    html = login_as(inspector).get("/inspect/find").get_data(as_text=True)
+    assert "Tìm lô hàng" in html and "Quét mã QR bằng camera" in html
+
+
 def test_a_mistyped_code_is_caught(db_session, findable, inspector, login_as):
     code = lot_code_for(db_session, findable).value
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")

@@ -147,11 +147,15 @@ def record_inspection(batch_id: int):
         remove_photos(upload_dir, stored)
         return _render_batch(services.get_batch(db.session, batch_id), _errors(exc), values, 422)
     db.session.commit()
-    if outcome.affected:
-        flash(_("Batch recalled. %(n)s batches made from it now show the recall.", n=len(outcome.affected)))
+    if outcome.inspection.action == InspectionAction.RECALL:
+        _flash_recalled(outcome.affected)
     else:
         flash(_("Inspection recorded."))
     return redirect(url_for("inspection.batch", batch_id=batch.id) + "#inspections")
+
+
+def _flash_recalled(affected: list) -> None:
+    flash(_("Batch recalled. Batches made from it that now show the recall: %(n)s.", n=len(affected)))
 
 
 def _errors(exc: Invalid | Conflict) -> dict:
@@ -178,7 +182,7 @@ def change_status(batch_id: int):
         return _render_batch(services.get_batch(db.session, batch_id), errors, values, 422)
     db.session.commit()
     if action == "recall":
-        flash(_("Batch recalled. %(n)s batches made from it now show the recall.", n=len(result)))
+        _flash_recalled(result)
     else:
         flash(_("The batch is now: %(status)s.", status=label(batch.status)))
     return redirect(url_for("inspection.batch", batch_id=batch.id))
