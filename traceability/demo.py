@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from traceability.accounts import services as accounts
 from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User
+from traceability.inspection.demo import load as load_inspections
 from traceability.reference.services import load_substances
 from traceability.registry.models import Certification, Product, Site, SiteKind
 
@@ -202,7 +203,7 @@ def load_accounts_and_registry(session: Session, ctx: DemoContext) -> None:
     )
 
 
-DEMO_STEPS = [load_accounts_and_registry]
+DEMO_STEPS = [load_accounts_and_registry, load_inspections]
 
 
 def load_demo(session: Session) -> DemoContext:
