@@ -52,9 +52,7 @@ def _only_loopback(route: Any) -> None:
 
 
 @pytest.fixture
-def camera_page(live_server, live_db) -> Iterator[tuple[Any, Batch]]:
-    from playwright.sync_api import sync_playwright
-
+def camera_page(browser, live_server, live_db) -> Iterator[tuple[Any, Batch]]:
     batch = live_db.scalar(select(Batch).where(Batch.lot_code == "SCAN-01"))
     if batch is None:
         org = live_db.scalar(select(Organization).where(Organization.tax_code == "4607654321"))  # demo pig farm
@@ -74,13 +72,15 @@ def camera_page(live_server, live_db) -> Iterator[tuple[Any, Batch]]:
         f"--use-file-for-fake-video-capture={video}",
     ]
     executable = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=args)
-        context = browser.new_context(base_url=live_server.url, locale="vi-VN", viewport={"width": 360, "height": 740})
-        context.set_default_timeout(15_000)
-        context.route("**/*", _only_loopback)
-        yield context.new_page(), batch
-        browser.close()
+    # a second Chromium with the fake camera, started by the suite's own Playwright
+    camera_browser = browser.browser_type.launch(executable_path=executable, args=args)
+    context = camera_browser.new_context(
+        base_url=live_server.url, locale="vi-VN", viewport={"width": 360, "height": 740}
+    )
+    context.set_default_timeout(15_000)
+    context.route("**/*", _only_loopback)
+    yield context.new_page(), batch
+    camera_browser.close()
 
 
 def test_inspector_scans_a_qr_code_with_the_camera(camera_page):
