@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
+from traceability.batches.models import Batch
 from traceability.inspection import services
 from traceability.inspection.alerts import open_reports
 from traceability.inspection.schemas import (
@@ -19,6 +20,8 @@ from traceability.inspection.schemas import (
     ReportSchema,
     ReportUpdateSchema,
 )
+from traceability.public.models import ConsumerReport
+from traceability.tenancy import get_visible
 
 blp = Blueprint("inspection_api", __name__, url_prefix="/api/v1", description="Inspection")
 
@@ -35,7 +38,7 @@ def create_inspection(data):
 
 
 def _status_change(action: str, batch_id: int, reason: str) -> services.StatusChange:
-    batch = services.get_batch(db.session, batch_id)
+    batch = get_visible(db.session, Batch, batch_id, current_user)
     affected = []
     if action == "recall":
         affected = services.recall_batch(db.session, current_user, batch, reason)
@@ -90,7 +93,7 @@ def list_reports(query):
 @blp.response(200, ReportSchema)
 def update_report(data, report_id: int):
     """Move a report along (`in_review`, `resolved`, `dismissed`) and/or write the reply the reporter sees."""
-    report = services.get_report(db.session, report_id)
+    report = get_visible(db.session, ConsumerReport, report_id, current_user)
     services.update_report(db.session, current_user, report, data)
     db.session.commit()
     return report

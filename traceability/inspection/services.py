@@ -235,18 +235,3 @@ def update_report(session: Session, inspector: User, report: ConsumerReport, dat
     report.handled_by = inspector
     session.flush()
     return report
-
-
-def get_report(session: Session, report_id: int) -> ConsumerReport:
-    report = session.get(ConsumerReport, report_id)
-    if report is None:
-        raise NotFound(_("Not found."))
-    return report
-
-
-def get_batch(session: Session, batch_id: int) -> Batch:
-    """Any batch (inspectors read everything), or 404."""
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFound(_("Not found."))
-    return batch

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
-from traceability.batches.models import BatchStatus
+from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Conflict, Invalid
 from traceability.inspection import alerts as queue
 from traceability.inspection import services
@@ -24,8 +24,9 @@ from traceability.inspection.models import InspectionAction, InspectionResult
 from traceability.inspection.photos import photo_dir, remove_photos, store_photos
 from traceability.inspection.schemas import InspectionInSchema, PeriodSchema, ReasonSchema, ReportUpdateSchema
 from traceability.labels import label
-from traceability.public.models import ReportKind, ReportStatus
+from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
 from traceability.schemas import form_data
+from traceability.tenancy import get_visible
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspect")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -92,6 +93,10 @@ def find():
     ), (422 if errors else 200)
 
 
+def _choices(enum_cls) -> list[tuple[str, str]]:
+    return [(member.value, label(member)) for member in enum_cls]
+
+
 def _render_batch(batch, errors: dict | None = None, values: dict | None = None, status: int = 200):
     record = batch_record(db.session, batch)
     affected = services.affected_by(db.session, batch) if batch.status == BatchStatus.RECALLED else []
@@ -102,8 +107,8 @@ def _render_batch(batch, errors: dict | None = None, values: dict | None = None,
         affected=affected,
         errors=errors or {},
         values=values or {},
-        result_options=[(r.value, label(r)) for r in InspectionResult],
-        action_options=[(a.value, label(a)) for a in InspectionAction],
+        result_options=_choices(InspectionResult),
+        action_options=_choices(InspectionAction),
         can_act=current_user.role == Role.INSPECTOR,
     ), status
 
@@ -111,7 +116,7 @@ def _render_batch(batch, errors: dict | None = None, values: dict | None = None,
 @bp.route("/batches/<int:batch_id>")
 @roles(Role.INSPECTOR, Role.ADMIN)
 def batch(batch_id: int):
-    return _render_batch(services.get_batch(db.session, batch_id))
+    return _render_batch(get_visible(db.session, Batch, batch_id, current_user))
 
 
 def _samples(values: dict) -> list[dict]:
@@ -130,7 +135,7 @@ def _samples(values: dict) -> list[dict]:
 @bp.route("/batches/<int:batch_id>/inspections", methods=["POST"])
 @roles(Role.INSPECTOR)
 def record_inspection(batch_id: int):
-    batch = services.get_batch(db.session, batch_id)
+    batch = get_visible(db.session, Batch, batch_id, current_user)
     values = form_data(request.form)
     values.pop("photos", None)
     values["samples"] = _samples(values)
@@ -145,7 +150,7 @@ def record_inspection(batch_id: int):
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         remove_photos(upload_dir, stored)
-        return _render_batch(services.get_batch(db.session, batch_id), _errors(exc), values, 422)
+        return _render_batch(batch, _errors(exc), values, 422)  # rolled back: reloads as saved
     db.session.commit()
     if outcome.inspection.action == InspectionAction.RECALL:
         _flash_recalled(outcome.affected)
@@ -165,7 +170,7 @@ def _errors(exc: Invalid | Conflict) -> dict:
 @bp.route("/batches/<int:batch_id>/status", methods=["POST"])
 @roles(Role.INSPECTOR)
 def change_status(batch_id: int):
-    batch = services.get_batch(db.session, batch_id)
+    batch = get_visible(db.session, Batch, batch_id, current_user)
     action = request.form.get("action")
     change = {"suspend": services.suspend_batch, "resume": services.resume_batch, "recall": services.recall_batch}
     values = {f"status_{k}": v for k, v in form_data(request.form).items()}
@@ -179,7 +184,7 @@ def change_status(batch_id: int):
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         errors = {f"status_{k}": v for k, v in _errors(exc).items()}
-        return _render_batch(services.get_batch(db.session, batch_id), errors, values, 422)
+        return _render_batch(batch, errors, values, 422)
     db.session.commit()
     if action == "recall":
         _flash_recalled(result)
@@ -218,7 +223,7 @@ def _render_report(report, errors: dict | None = None, values: dict | None = Non
         report=report,
         errors=errors or {},
         values=values or {"status": report.status.value, "reply": report.reply},
-        status_options=[(s.value, label(s)) for s in ReportStatus],
+        status_options=_choices(ReportStatus),
         can_act=current_user.role == Role.INSPECTOR,
     ), status
 
@@ -226,13 +231,13 @@ def _render_report(report, errors: dict | None = None, values: dict | None = Non
 @bp.route("/reports/<int:report_id>")
 @roles(Role.INSPECTOR, Role.ADMIN)
 def report(report_id: int):
-    return _render_report(services.get_report(db.session, report_id))
+    return _render_report(get_visible(db.session, ConsumerReport, report_id, current_user))
 
 
 @bp.route("/reports/<int:report_id>/update", methods=["POST"])
 @roles(Role.INSPECTOR)
 def update_report(report_id: int):
-    report = services.get_report(db.session, report_id)
+    report = get_visible(db.session, ConsumerReport, report_id, current_user)
     values = form_data(request.form)
     try:
         data = ReportUpdateSchema().load(values)
@@ -241,7 +246,7 @@ def update_report(report_id: int):
         return _render_report(report, exc.messages, values, 422)
     except Invalid as exc:
         db.session.rollback()
-        return _render_report(services.get_report(db.session, report_id), _errors(exc), values, 422)
+        return _render_report(report, _errors(exc), values, 422)  # rolled back: reloads as saved
     db.session.commit()
     flash(_("Report saved: %(status)s.", status=label(report.status)))
     return redirect(url_for("inspection.work_queue"))
