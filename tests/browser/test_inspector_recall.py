@@ -97,3 +97,13 @@ def test_inspector_types_a_code_records_a_violation_with_a_recall(page, live_db)
 
     page.goto(f"/inspect/batches/{box.id}")
     assert "BR-LEAF-01" in page.locator("[role=alert]").first.inner_text()
+
+
+@pytest.mark.parametrize("path", ["/inspect/", "/inspect/queue", "/inspect/report", "/inspect/find?q=chè"])
+def test_inspector_pages_fit_a_phone(page, path):
+    sign_in(page, "thanhtra@example.org", DEMO_PASSWORD)
+    page.wait_for_url("**/inspect/")
+    page.goto(path)
+    assert page.locator("h1").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "inspector" + path.replace("/", "-").split("?")[0].rstrip("-"))

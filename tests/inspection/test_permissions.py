@@ -71,3 +71,16 @@ def test_the_status_form_changes_and_explains(db_session, make_batch, inspector,
     done = client.post(f"/inspect/batches/{batch.id}/status", data={"action": "suspend", "reason": "Chờ kiểm nghiệm"})
     assert done.status_code == 302
     assert db_session.get(Batch, batch.id).status == BatchStatus.SUSPENDED
+
+
+def test_the_openapi_document_describes_the_inspection_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in (
+        "/api/v1/inspections",
+        "/api/v1/batches/{batch_id}/suspend",
+        "/api/v1/batches/{batch_id}/resume",
+        "/api/v1/batches/{batch_id}/recall",
+        "/api/v1/reports",
+        "/api/v1/reports/{report_id}",
+    ):
+        assert path in paths

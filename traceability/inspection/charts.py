@@ -20,6 +20,9 @@ COLOURS = {
     "recalled": "#b3261e",
     "violation": "#b3261e",
     "suspected_fake": "#b3261e",
+    "suspend": "#b26b00",
+    "recall": "#b3261e",
+    "dismissed": "#5b6762",
 }
 DEFAULT_COLOUR = "#4f7f66"
 
