@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from traceability.accounts.models import Organization, Role, User
 from traceability.batches.genealogy import descendants
@@ -132,7 +132,11 @@ def affected_by(session: Session, batch: Batch) -> list[AffectedBatch]:
     depths = descendants(session, batch.id)
     if not depths:
         return []
-    rows = session.scalars(select(Batch).where(Batch.id.in_(depths))).all()
+    rows = session.scalars(
+        select(Batch)
+        .where(Batch.id.in_(depths))
+        .options(selectinload(Batch.organization).selectinload(Organization.users), selectinload(Batch.product))
+    ).all()
     affected = [
         AffectedBatch(batch=b, depth=depths[b.id], organization=b.organization, contacts=_contacts(b.organization))
         for b in rows
