@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from traceability.accounts.models import Organization
@@ -20,11 +22,20 @@ from traceability.codes.identifiers import grouped
 from traceability.codes.services import issue_lot_code
 from traceability.db import utcnow
 from traceability.demo import DEMO_PASSWORD
+from traceability.inspection.models import Inspection, InspectionAction
 from traceability.registry.models import Product, Site
 
+from ..conftest import _RUN_DIR
 from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
+
+
+def _phone_photo(path: Path) -> Path:
+    """A 4000×3000 camera-sized photo: a few megabytes."""
+    noise = Image.effect_noise((4000, 3000), 60).convert("RGB")
+    noise.save(path, "JPEG", quality=95)
+    return path
 
 
 def _publish(session, org, product, site, lot: str, inputs=()) -> Batch:
@@ -74,6 +85,10 @@ def test_inspector_types_a_code_records_a_violation_with_a_recall(page, live_db)
     page.fill("#f-findings", "Phát hiện dư lượng Carbendazim vượt ngưỡng trong mẫu búp tươi.")
     page.fill("#f-sample-code-0", "TN-2026-1127")
     page.fill("#f-sample-lab-0", "Trung tâm Kiểm nghiệm Thái Nguyên")
+    photo = _phone_photo(Path(_RUN_DIR) / "IMG_2041.jpg")
+    page.set_input_files("#f-photos", str(photo))
+    page.wait_for_selector("#f-photos[data-shrunk=true]")  # shrunk in the browser before the upload
+    assert page.evaluate("document.querySelector('#f-photos').files[0].size") < photo.stat().st_size / 2
     page.select_option("#f-action", "recall")
     page.fill("#f-reason", "Dư lượng Carbendazim vượt ngưỡng")
     page.click("#inspect-form button[type=submit]")
@@ -91,6 +106,9 @@ def test_inspector_types_a_code_records_a_violation_with_a_recall(page, live_db)
     recalled = live_db.get(Batch, leaf.id)
     assert recalled.status == BatchStatus.RECALLED
     assert recalled.status_reason == "Dư lượng Carbendazim vượt ngưỡng"
+    inspection = live_db.scalar(select(Inspection).where(Inspection.batch_id == leaf.id))
+    assert inspection.action == InspectionAction.RECALL and len(inspection.photos) == 1
+    assert inspection.latitude is not None
     assert leaf.id in ancestors(live_db, box.id)
     assert live_db.get(Batch, box.id).status == BatchStatus.PUBLISHED  # its page derives the warning
     # TODO after merge: open the downstream batch's public page and assert it shows the recall warning.

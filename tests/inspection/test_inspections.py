@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -97,6 +98,7 @@ def test_bad_fields_are_named(db_session, make_batch, inspector, api_as):
         ({"batch_id": batch.id, "result": "compliant", "latitude": 95, "longitude": 105}, "latitude"),
         ({"batch_id": batch.id, "result": "compliant", "action": "recall", "reason": "x"}, "action"),
         ({"result": "compliant"}, "batch_id"),
+        ({"batch_id": batch.id, "result": "compliant", "inspected_at": "2999-01-01T08:00:00+07:00"}, "inspected_at"),
         ({"batch_id": 999999, "result": "compliant"}, "batch_id"),
     ]
     for body, field in cases:
@@ -116,6 +118,20 @@ def test_a_site_of_another_organisation_is_refused(db_session, make_batch, make_
     )
     assert response.status_code == 422
     assert "site_id" in response.json["errors"]["json"]
+
+
+def test_a_record_sent_later_keeps_the_time_of_the_check(db_session, make_batch, inspector, api_as):
+    batch = make_batch(status=BatchStatus.PUBLISHED)
+    api = api_as(inspector)
+    db_session.commit()
+    response = api.post(
+        "/api/v1/inspections",
+        json={"batch_id": batch.id, "result": "compliant", "inspected_at": "2026-11-20T09:15:00+07:00"},
+    )
+    assert response.status_code == 201
+    assert db_session.get(Inspection, response.json["id"]).inspected_at == dt.datetime(
+        2026, 11, 20, 2, 15, tzinfo=dt.UTC
+    )
 
 
 def test_a_site_can_be_inspected_without_a_batch(db_session, make_site, inspector, api_as):

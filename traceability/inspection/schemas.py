@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from traceability.batches.models import BatchStatus
 from traceability.inspection.models import InspectionAction, InspectionResult
@@ -38,6 +38,13 @@ class InspectionInSchema(BaseSchema):
         load_default=None, places=6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180."))
     )
     samples = fields.List(fields.Nested(SampleInSchema), load_default=list, validate=validate.Length(max=20))
+    # when it happened, for a record sent after the fact (no signal in the field); now if not given
+    inspected_at = fields.AwareDateTime(load_default=None, default_timezone=dt.UTC)
+
+    @validates("inspected_at")
+    def _not_in_future(self, value: dt.datetime | None, **_kwargs: object) -> None:
+        if value is not None and value > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+            raise ValidationError(str(_l("This time is in the future.")))
 
     @validates_schema
     def _position_whole(self, data: dict, **_kwargs: object) -> None:
