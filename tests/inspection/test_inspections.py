@@ -207,3 +207,15 @@ def test_the_form_names_a_missing_result(db_session, make_batch, inspector, logi
     response = login_as(inspector).post(f"/inspect/batches/{batch.id}/inspections", data={"findings": "x"})
     assert response.status_code == 422
     assert 'id="e-result"' in response.get_data(as_text=True)
+
+
+def test_the_form_names_a_sample_without_its_code(db_session, make_batch, inspector, login_as):
+    batch = make_batch(status=BatchStatus.PUBLISHED)
+    db_session.commit()
+    response = login_as(inspector).post(
+        f"/inspect/batches/{batch.id}/inspections",
+        data={"result": "compliant", "sample_code": ["", ""], "sample_laboratory": ["Viện KN", ""]},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="e-samples"' in html and "Mã mẫu 1:" in html

@@ -146,7 +146,7 @@ def record_inspection(batch_id: int):
         stored = store_photos(upload_dir, request.files.getlist("photos"))
         outcome = services.record_inspection(db.session, current_user, {**data, "photos": stored})
     except ValidationError as exc:
-        return _render_batch(batch, exc.messages, values, 422)
+        return _render_batch(batch, _flat_samples(exc.messages), values, 422)
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         remove_photos(upload_dir, stored)
@@ -157,6 +157,19 @@ def record_inspection(batch_id: int):
     else:
         flash(_("Inspection recorded."))
     return redirect(url_for("inspection.batch", batch_id=batch.id) + "#inspections")
+
+
+def _flat_samples(errors: dict) -> dict:
+    # marshmallow nests a sample's errors by row and field; the form shows one line per row
+    rows = errors.get("samples")
+    if isinstance(rows, dict):
+        errors["samples"] = [
+            f"{_('Sample code')} {int(row) + 1}: {' '.join(m for msgs in fields.values() for m in msgs)}"
+            if isinstance(fields, dict)
+            else " ".join(fields)
+            for row, fields in rows.items()
+        ]
+    return errors
 
 
 def _flash_recalled(affected: list) -> None:
