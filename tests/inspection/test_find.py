@@ -40,6 +40,21 @@ def test_a_scanned_or_typed_code_opens_the_batch(db_session, findable, inspector
     assert response.headers["Location"].endswith(f"/inspect/batches/{findable.id}")
 
 
+def test_a_unit_code_in_a_digital_link_opens_its_batch(db_session, findable, inspector, login_as):
+    from traceability.codes.models import Code, CodeKind
+
+    db_session.add(Code(value="7KQ2M9XH4TABR", batch_id=findable.id, kind=CodeKind.SERIAL))
+    db_session.commit()
+    link = "https://registry.example/01/08936012345018/10/LB-2026-07/21/7KQ2M9XH4TABR"
+    response = _find(login_as(inspector), link)
+    assert response.headers["Location"].endswith(f"/inspect/batches/{findable.id}")
+
+
+def test_the_workspace_in_english(db_session, inspector, login_as):
+    html = login_as(inspector).get("/inspect/find?lang=en").get_data(as_text=True)
+    assert "Find a batch" in html and "Scan a QR code with the camera" in html
+
+
 def test_the_workspace_speaks_vietnamese_by_default(db_session, inspector, login_as):
     html = login_as(inspector).get("/inspect/find").get_data(as_text=True)
     assert "Tìm lô hàng" in html and "Quét mã QR bằng camera" in html

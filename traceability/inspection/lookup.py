@@ -44,8 +44,11 @@ def resolve_scanned(session: Session, text: str) -> CodeLookup | None:
     if match:
         serial = match["serial"]
         if serial:
-            found = _by_code(session, unquote(serial))
-            if found is not None:
+            try:
+                found = _by_code(session, unquote(serial))
+            except MistypedCode:
+                found = None  # a serial of the producer's own, not one of our codes: the lot still tells
+            if found is not None and found.batch is not None:
                 return found
         gtin = match["gtin"].zfill(14)
         batch = session.scalar(
