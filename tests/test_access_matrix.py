@@ -19,6 +19,7 @@ from traceability.accounts.models import Role
 from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 from traceability.batches.models import BatchStatus, LabResult, LabTest
 from traceability.codes.services import lot_code_for
+from traceability.public.models import ConsumerReport, ReportKind
 from traceability.reference.models import BannedSubstance, SubstanceStatus
 from traceability.registry.models import Certification
 
@@ -59,6 +60,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
         batch=batch, laboratory="Lab", sampled_on=dt.date(2026, 10, 1), analyte="Dư lượng", result=LabResult.PASS
     )
     db_session.add_all([cert, lab_test])
+    report = ConsumerReport(receipt="MATRIX0001", code=code, batch=batch, kind=ReportKind.QUALITY, message="test")
+    db_session.add(report)
     users = {
         "owner": make_user(Role.PRODUCER, owner_org),
         "other_producer": make_user(Role.PRODUCER),
@@ -83,6 +86,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "lab_test_id": lab_test.id,
             "kind": "event",
             "token": "not-a-valid-invitation",
+            "report_id": report.id,
+            "photo": "missing.jpg",
             "users": users,
         }
     )

@@ -18,6 +18,7 @@ from traceability.accounts import services as accounts
 from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User
 from traceability.batches.demo import load as load_batches
 from traceability.codes.demo import load as load_codes
+from traceability.inspection.demo import load as load_inspections
 from traceability.reference.services import load_substances
 from traceability.registry.models import Certification, Product, Site, SiteKind
 
@@ -204,8 +205,8 @@ def load_accounts_and_registry(session: Session, ctx: DemoContext) -> None:
     )
 
 
-# batches before codes: codes are issued for the published demo batches
-DEMO_STEPS = [load_accounts_and_registry, load_batches, load_codes]
+# batches before codes and inspections, which build on the published demo batches
+DEMO_STEPS = [load_accounts_and_registry, load_batches, load_codes, load_inspections]
 
 
 def load_demo(session: Session) -> DemoContext:

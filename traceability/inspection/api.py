@@ -1,7 +1,99 @@
-"""JSON API of inspection."""
+"""JSON API of inspection: inspections, suspend / resume / recall, the consumer-report queue."""
 
 from __future__ import annotations
 
+from flask_login import current_user
 from flask_smorest import Blueprint
 
+from traceability import db
+from traceability.accounts.models import Role
+from traceability.auth import roles
+from traceability.batches.models import Batch
+from traceability.inspection import services
+from traceability.inspection.alerts import open_reports
+from traceability.inspection.schemas import (
+    BatchStatusSchema,
+    InspectionInSchema,
+    InspectionOutcomeSchema,
+    ReasonSchema,
+    ReportQuerySchema,
+    ReportSchema,
+    ReportUpdateSchema,
+)
+from traceability.public.models import ConsumerReport
+from traceability.tenancy import get_visible
+
 blp = Blueprint("inspection_api", __name__, url_prefix="/api/v1", description="Inspection")
+
+
+@blp.route("/inspections", methods=["POST"])
+@roles(Role.INSPECTOR)
+@blp.arguments(InspectionInSchema)
+@blp.response(201, InspectionOutcomeSchema)
+def create_inspection(data):
+    """Record an inspection; `action: suspend|recall` also changes the batch (and needs a reason)."""
+    outcome = services.record_inspection(db.session, current_user, data)
+    db.session.commit()
+    return outcome
+
+
+def _status_change(action: str, batch_id: int, reason: str) -> services.StatusChange:
+    batch = get_visible(db.session, Batch, batch_id, current_user)
+    affected = []
+    if action == "recall":
+        affected = services.recall_batch(db.session, current_user, batch, reason)
+    elif action == "suspend":
+        batch = services.suspend_batch(db.session, current_user, batch, reason)
+    else:
+        batch = services.resume_batch(db.session, current_user, batch, reason)
+    db.session.commit()
+    return services.StatusChange(batch=batch, affected=affected)
+
+
+@blp.route("/batches/<int:batch_id>/suspend", methods=["POST"])
+@roles(Role.INSPECTOR)
+@blp.arguments(ReasonSchema)
+@blp.response(200, BatchStatusSchema)
+def suspend(data, batch_id: int):
+    """Suspend a published batch."""
+    return _status_change("suspend", batch_id, data["reason"])
+
+
+@blp.route("/batches/<int:batch_id>/resume", methods=["POST"])
+@roles(Role.INSPECTOR)
+@blp.arguments(ReasonSchema)
+@blp.response(200, BatchStatusSchema)
+def resume(data, batch_id: int):
+    """Lift the suspension of a batch."""
+    return _status_change("resume", batch_id, data["reason"])
+
+
+@blp.route("/batches/<int:batch_id>/recall", methods=["POST"])
+@roles(Role.INSPECTOR)
+@blp.arguments(ReasonSchema)
+@blp.response(200, BatchStatusSchema)
+def recall(data, batch_id: int):
+    """Recall a published or suspended batch; `affected` lists every batch made from it, with contacts."""
+    return _status_change("recall", batch_id, data["reason"])
+
+
+@blp.route("/reports")
+@roles(Role.INSPECTOR)
+@blp.arguments(ReportQuerySchema, location="query")
+@blp.response(200, ReportSchema(many=True))
+def list_reports(query):
+    """Consumer reports: open ones (new, in review) oldest first, or those of `?status=`, `?kind=`."""
+    status, kind = query.get("status"), query.get("kind")
+    return open_reports(db.session, status.value if status else None, kind.value if kind else None)
+
+
+@blp.route("/reports/<int:report_id>", methods=["PATCH"])
+@roles(Role.INSPECTOR)
+@blp.arguments(ReportUpdateSchema)
+@blp.response(200, ReportSchema)
+def update_report(data, report_id: int):
+    """Move a report along (`in_review`, `resolved`, `dismissed`) and/or write the reply the reporter sees."""
+    report = get_visible(db.session, ConsumerReport, report_id, current_user)
+    services.update_report(db.session, current_user, report, data)
+    db.session.commit()
+    return report

@@ -1,25 +1,295 @@
-"""Inspector workspace."""
+"""Inspector workspace: find a batch, its full record, inspections and status changes, the queue, figures."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import func, select
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
 
 from traceability import db
-from traceability.accounts.models import Organization, OrgStatus, Role
+from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch, BatchStatus
+from traceability.errors import Conflict, Invalid
+from traceability.inspection import alerts as queue
+from traceability.inspection import services
+from traceability.inspection.charts import bar_chart
+from traceability.inspection.export import yearly_workbook
+from traceability.inspection.figures import Period, dashboard, local_today, yearly_report
+from traceability.inspection.lookup import MistypedCode, batch_record, resolve_scanned, search_batches
+from traceability.inspection.models import InspectionAction, InspectionResult
+from traceability.inspection.photos import photo_dir, remove_photos, store_photos
+from traceability.inspection.schemas import InspectionInSchema, PeriodSchema, ReasonSchema, ReportUpdateSchema
+from traceability.labels import label
+from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
+from traceability.schemas import form_data
+from traceability.tenancy import get_visible
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspect")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period(default: Period) -> tuple[Period, dict]:
+    """The period asked for in the query string (from/to, or year), or the default; and any errors."""
+    try:
+        data = PeriodSchema().load(request.args.to_dict())
+    except ValidationError as exc:
+        return default, exc.messages
+    if data.get("year"):
+        return Period.year(data["year"]), {}
+    first, last = data.get("first_on"), data.get("last_on")
+    if first or last:
+        first = first or min(default.first_on, last)
+        return Period(first, last or max(first, default.last_on)), {}
+    return default, {}
 
 
 @bp.route("/")
 @roles(Role.INSPECTOR, Role.ADMIN)
 def home():
-    by_status = dict(db.session.execute(select(Batch.status, func.count()).group_by(Batch.status)).all())
-    pending_orgs = db.session.scalar(
-        select(func.count()).select_from(Organization).where(Organization.status == OrgStatus.PENDING)
-    )
+    today = local_today()
+    period, errors = _period(Period(dt.date(today.year, 1, 1), today))
+    figures = dashboard(db.session, period)
+    open_reports = queue.open_reports(db.session)
+    alerts = queue.alerts(db.session, dt.datetime.now(dt.UTC), today)
     return render_template(
-        "inspect/home.html", by_status=by_status, statuses=list(BatchStatus), pending_orgs=pending_orgs
+        "inspect/home.html",
+        figures=figures,
+        period=period,
+        errors=errors,
+        chart=bar_chart,
+        label=label,
+        open_reports=len(open_reports),
+        alerts=alerts,
     )
+
+
+@bp.route("/find")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def find():
+    text = (request.args.get("q") or "").strip()
+    status = request.args.get("status") or None
+    errors: dict = {}
+    results = None
+    if text:
+        try:
+            found = resolve_scanned(db.session, text)
+        except MistypedCode:
+            errors = {"q": [_("This code is mistyped: a character is wrong. Check it and type it again.")]}
+            found = None
+        if found is not None and found.batch is not None:
+            return redirect(url_for("inspection.batch", batch_id=found.batch.id))
+        if found is not None:
+            errors = {"q": [_("No batch has this code. It is not registered: possibly a fake.")]}
+        elif not errors:
+            results = search_batches(db.session, text, status)
+    elif status:
+        results = search_batches(db.session, "", status)
+    return render_template(
+        "inspect/find.html", q=text, status=status, results=results, errors=errors, statuses=list(BatchStatus)
+    ), (422 if errors else 200)
+
+
+def _choices(enum_cls) -> list[tuple[str, str]]:
+    return [(member.value, label(member)) for member in enum_cls]
+
+
+def _render_batch(batch, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    record = batch_record(db.session, batch)
+    affected = services.affected_by(db.session, batch) if batch.status == BatchStatus.RECALLED else []
+    return render_template(
+        "inspect/batch.html",
+        record=record,
+        batch=batch,
+        affected=affected,
+        errors=errors or {},
+        values=values or {},
+        result_options=_choices(InspectionResult),
+        action_options=_choices(InspectionAction),
+        can_act=current_user.role == Role.INSPECTOR,
+    ), status
+
+
+@bp.route("/batches/<int:batch_id>")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def batch(batch_id: int):
+    return _render_batch(get_visible(db.session, Batch, batch_id, current_user))
+
+
+def _samples(values: dict) -> list[dict]:
+    # the form has a few rows of sample fields: sample_code / sample_laboratory, repeated
+    codes = request.form.getlist("sample_code")
+    labs = request.form.getlist("sample_laboratory")
+    values.pop("sample_code", None)
+    values.pop("sample_laboratory", None)
+    return [
+        {"sample_code": code, "laboratory": lab}
+        for code, lab in zip(codes, labs + [""] * len(codes), strict=False)
+        if code.strip() or lab.strip()
+    ]
+
+
+@bp.route("/batches/<int:batch_id>/inspections", methods=["POST"])
+@roles(Role.INSPECTOR)
+def record_inspection(batch_id: int):
+    batch = get_visible(db.session, Batch, batch_id, current_user)
+    values = form_data(request.form)
+    values.pop("photos", None)
+    values["samples"] = _samples(values)
+    stored: list[str] = []
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    try:
+        data = InspectionInSchema().load({**values, "batch_id": batch.id})
+        stored = store_photos(upload_dir, request.files.getlist("photos"))
+        outcome = services.record_inspection(db.session, current_user, {**data, "photos": stored})
+    except ValidationError as exc:
+        return _render_batch(batch, _flat_samples(exc.messages), values, 422)
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        remove_photos(upload_dir, stored)
+        return _render_batch(batch, _errors(exc), values, 422)  # rolled back: reloads as saved
+    db.session.commit()
+    if outcome.inspection.action == InspectionAction.RECALL:
+        _flash_recalled(outcome.affected)
+    else:
+        flash(_("Inspection recorded."))
+    return redirect(url_for("inspection.batch", batch_id=batch.id) + "#inspections")
+
+
+def _flat_samples(errors: dict) -> dict:
+    # marshmallow nests a sample's errors by row and field; the form shows one line per row
+    rows = errors.get("samples")
+    if isinstance(rows, dict):
+        errors["samples"] = [
+            f"{_('Sample code')} {int(row) + 1}: {' '.join(m for msgs in fields.values() for m in msgs)}"
+            if isinstance(fields, dict)
+            else " ".join(fields)
+            for row, fields in rows.items()
+        ]
+    return errors
+
+
+def _flash_recalled(affected: list) -> None:
+    flash(_("Batch recalled. Batches made from it that now show the recall: %(n)s.", n=len(affected)))
+
+
+def _errors(exc: Invalid | Conflict) -> dict:
+    return exc.errors or {"_schema": [exc.message]}
+
+
+@bp.route("/batches/<int:batch_id>/status", methods=["POST"])
+@roles(Role.INSPECTOR)
+def change_status(batch_id: int):
+    batch = get_visible(db.session, Batch, batch_id, current_user)
+    action = request.form.get("action")
+    change = {"suspend": services.suspend_batch, "resume": services.resume_batch, "recall": services.recall_batch}
+    values = {f"status_{k}": v for k, v in form_data(request.form).items()}
+    try:
+        if action not in change:
+            raise Invalid({"action": [_("Choose suspend, resume or recall.")]})
+        data = ReasonSchema().load({"reason": values.get("status_reason", "")})
+        result = change[action](db.session, current_user, batch, data["reason"])
+    except ValidationError as exc:
+        return _render_batch(batch, {f"status_{k}": v for k, v in exc.messages.items()}, values, 422)
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        errors = {f"status_{k}": v for k, v in _errors(exc).items()}
+        return _render_batch(batch, errors, values, 422)
+    db.session.commit()
+    if action == "recall":
+        _flash_recalled(result)
+    else:
+        flash(_("The batch is now: %(status)s.", status=label(batch.status)))
+    return redirect(url_for("inspection.batch", batch_id=batch.id))
+
+
+@bp.route("/photos/<photo>")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def photo(photo: str):
+    return send_from_directory(photo_dir(current_app.config["UPLOAD_DIR"]), photo, max_age=3600)
+
+
+@bp.route("/queue")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def work_queue():
+    status = request.args.get("status") or None
+    kind = request.args.get("kind") or None
+    return render_template(
+        "inspect/queue.html",
+        reports=queue.open_reports(db.session, status, kind),
+        alerts=queue.alerts(db.session, dt.datetime.now(dt.UTC), local_today()),
+        status=status,
+        kind=kind,
+        statuses=list(ReportStatus),
+        kinds=list(ReportKind),
+        expiry_days=queue.EXPIRY_WARNING_DAYS,
+        copy_clients=queue.COPY_SUSPECT_CLIENTS,
+    )
+
+
+def _render_report(report, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    return render_template(
+        "inspect/report.html",
+        report=report,
+        errors=errors or {},
+        values=values or {"status": report.status.value, "reply": report.reply},
+        status_options=_choices(ReportStatus),
+        can_act=current_user.role == Role.INSPECTOR,
+    ), status
+
+
+@bp.route("/reports/<int:report_id>")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def report(report_id: int):
+    return _render_report(get_visible(db.session, ConsumerReport, report_id, current_user))
+
+
+@bp.route("/reports/<int:report_id>/update", methods=["POST"])
+@roles(Role.INSPECTOR)
+def update_report(report_id: int):
+    report = get_visible(db.session, ConsumerReport, report_id, current_user)
+    values = form_data(request.form)
+    try:
+        data = ReportUpdateSchema().load(values)
+        services.update_report(db.session, current_user, report, data)
+    except ValidationError as exc:
+        return _render_report(report, exc.messages, values, 422)
+    except Invalid as exc:
+        db.session.rollback()
+        return _render_report(report, _errors(exc), values, 422)  # rolled back: reloads as saved
+    db.session.commit()
+    flash(_("Report saved: %(status)s.", status=label(report.status)))
+    return redirect(url_for("inspection.work_queue"))
+
+
+def _yearly_period() -> tuple[Period, dict]:
+    return _period(Period.year(local_today().year))
+
+
+@bp.route("/report")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def yearly():
+    period, errors = _yearly_period()
+    return render_template(
+        "inspect/yearly.html",
+        report=yearly_report(db.session, period),
+        period=period,
+        errors=errors,
+        chart=bar_chart,
+        label=label,
+        years=range(local_today().year, local_today().year - 6, -1),
+    ), (422 if errors else 200)
+
+
+@bp.route("/report.xlsx")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def yearly_xlsx():
+    period, errors = _yearly_period()
+    if errors:
+        raise Invalid(errors)
+    body = yearly_workbook(yearly_report(db.session, period))
+    name = f"bao-cao-truy-xuat-{period.first_on.isoformat()}-{period.last_on.isoformat()}.xlsx"
+    return body, 200, {"Content-Type": XLSX, "Content-Disposition": f'attachment; filename="{name}"'}

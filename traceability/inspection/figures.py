@@ -1,0 +1,185 @@
+"""The numbers behind the dashboards and the yearly report, for a period of local (Việt Nam) dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from traceability.accounts.models import Organization, OrgStatus
+from traceability.batches.genealogy import descendants
+from traceability.batches.models import Batch, BatchStatus
+from traceability.codes.models import Code, Scan
+from traceability.inspection.models import Inspection
+from traceability.public.models import ConsumerReport
+from traceability.registry.models import Product, Site
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+UNKNOWN = "—"
+
+
+@dataclass(frozen=True)
+class Period:
+    """From the first to the last day, both included, in local time."""
+
+    first_on: dt.date
+    last_on: dt.date
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first_on, dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+
+    @property
+    def end(self) -> dt.datetime:  # exclusive
+        return dt.datetime.combine(self.last_on + dt.timedelta(days=1), dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    def covers(self, column):
+        return and_(column >= self.start, column < self.end)
+
+
+def local_today() -> dt.date:
+    return dt.datetime.now(LOCAL_TZ).date()
+
+
+def _count_by(session: Session, key, stmt: Select) -> list[tuple[str, int]]:
+    """(value, count) pairs, largest first; a missing value is shown as a dash."""
+    rows = session.execute(stmt.add_columns(key, func.count()).group_by(key)).all()
+    pairs = [(value if value not in (None, "") else UNKNOWN, count) for value, count in rows]
+    return sorted(pairs, key=lambda p: (-p[1], str(p[0])))
+
+
+def _published_in(period: Period) -> Select:
+    # the batch's origin commune, or its organisation's when the batch has no origin site
+    return (
+        select()
+        .select_from(Batch)
+        .join(Product, Batch.product_id == Product.id)
+        .join(Organization, Batch.organization_id == Organization.id)
+        .outerjoin(Site, Batch.site_id == Site.id)
+        .where(Batch.status != BatchStatus.DRAFT, period.covers(Batch.published_at))
+    )
+
+
+COMMUNE = func.coalesce(Site.commune, Organization.commune)
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    batches_total: int
+    batches_by_commune: list[tuple[str, int]]
+    batches_by_category: list[tuple[str, int]]
+    batches_by_status: list[tuple[str, int]]
+    inspections_by_result: list[tuple[str, int]]
+    inspections_by_action: list[tuple[str, int]]
+    reports_by_kind: list[tuple[str, int]]
+    reports_by_status: list[tuple[str, int]]
+
+
+def dashboard(session: Session, period: Period) -> Dashboard:
+    """Batches published in the period (by commune, category, current status), inspections and reports."""
+    published = _published_in(period)
+    inspections = select().select_from(Inspection).where(period.covers(Inspection.inspected_at))
+    reports = select().select_from(ConsumerReport).where(period.covers(ConsumerReport.created_at))
+    by_status = _count_by(session, Batch.status, published)
+    return Dashboard(
+        period=period,
+        batches_total=sum(n for _s, n in by_status),
+        batches_by_commune=_count_by(session, COMMUNE, published),
+        batches_by_category=_count_by(session, Product.category, published),
+        batches_by_status=by_status,
+        inspections_by_result=_count_by(session, Inspection.result, inspections),
+        inspections_by_action=_count_by(session, Inspection.action, inspections),
+        reports_by_kind=_count_by(session, ConsumerReport.kind, reports),
+        reports_by_status=_count_by(session, ConsumerReport.status, reports),
+    )
+
+
+@dataclass
+class Recall:
+    batch: Batch
+    downstream: int  # batches made from it, transitively
+
+
+@dataclass
+class YearlyReport:
+    period: Period
+    organizations: dict[str, int]
+    organizations_by_kind: list[tuple[str, int]]
+    products: dict[str, int]
+    products_by_category: list[tuple[str, int]]
+    batches_published: int
+    batches_by_category: list[tuple[str, int]]
+    batches_by_commune: list[tuple[str, int]]
+    codes_by_kind: list[tuple[str, int]]
+    scans: dict[str, int]
+    reports_by_kind: list[tuple[str, int]]
+    reports_by_status: list[tuple[str, int]]
+    inspections_by_result: list[tuple[str, int]]
+    inspections_by_action: list[tuple[str, int]]
+    recalls: list[Recall] = field(default_factory=list)
+
+    @property
+    def codes_issued(self) -> int:
+        return sum(n for _k, n in self.codes_by_kind)
+
+    @property
+    def reports_total(self) -> int:
+        return sum(n for _k, n in self.reports_by_kind)
+
+    @property
+    def inspections_total(self) -> int:
+        return sum(n for _k, n in self.inspections_by_result)
+
+
+def _scalar_count(session: Session, stmt: Select) -> int:
+    return session.scalar(stmt.add_columns(func.count())) or 0
+
+
+def yearly_report(session: Session, period: Period) -> YearlyReport:
+    """Every figure of the yearly report for the period."""
+    orgs_then = select().select_from(Organization).where(Organization.created_at < period.end)
+    new_orgs = select().select_from(Organization).where(period.covers(Organization.created_at))
+    products_then = select().select_from(Product).where(Product.created_at < period.end)
+    new_products = select().select_from(Product).where(period.covers(Product.created_at))
+    published = _published_in(period)
+    codes = select().select_from(Code).where(period.covers(Code.created_at))
+    scans = select().select_from(Scan).where(period.covers(Scan.scanned_at))
+    reports = select().select_from(ConsumerReport).where(period.covers(ConsumerReport.created_at))
+    inspections = select().select_from(Inspection).where(period.covers(Inspection.inspected_at))
+    recalled = session.scalars(
+        select(Batch)
+        .where(Batch.status == BatchStatus.RECALLED, period.covers(Batch.status_changed_at))
+        .order_by(Batch.status_changed_at)
+    ).all()
+    return YearlyReport(
+        period=period,
+        organizations={
+            "registered": _scalar_count(session, orgs_then),
+            "new": _scalar_count(session, new_orgs),
+            "verified": _scalar_count(session, orgs_then.where(Organization.status == OrgStatus.VERIFIED)),
+        },
+        organizations_by_kind=_count_by(session, Organization.kind, orgs_then),
+        products={"registered": _scalar_count(session, products_then), "new": _scalar_count(session, new_products)},
+        products_by_category=_count_by(session, Product.category, products_then),
+        batches_published=_scalar_count(session, published),
+        batches_by_category=_count_by(session, Product.category, published),
+        batches_by_commune=_count_by(session, COMMUNE, published),
+        codes_by_kind=_count_by(session, Code.kind, codes),
+        scans={
+            "scans": _scalar_count(session, scans),
+            "codes": session.scalar(scans.add_columns(func.count(func.distinct(Scan.code_id)))) or 0,
+        },
+        reports_by_kind=_count_by(session, ConsumerReport.kind, reports),
+        reports_by_status=_count_by(session, ConsumerReport.status, reports),
+        inspections_by_result=_count_by(session, Inspection.result, inspections),
+        inspections_by_action=_count_by(session, Inspection.action, inspections),
+        recalls=[Recall(batch=b, downstream=len(descendants(session, b.id))) for b in recalled],
+    )

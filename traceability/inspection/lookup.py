@@ -1,0 +1,195 @@
+"""Finding a batch fast (a scanned QR, a typed code, a search) and gathering its full record."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from traceability.accounts.models import Organization
+from traceability.batches.genealogy import ancestors, descendants
+from traceability.batches.models import Amendment, Batch, BatchInput, BatchStatus, PublishAttempt
+from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, normalise
+from traceability.codes.models import Code, Scan
+from traceability.inspection.models import Inspection
+from traceability.public.models import ConsumerReport
+from traceability.registry.models import Product, Site
+
+SEARCH_LIMIT = 50
+_DIGITAL_LINK = re.compile(r"/01/(?P<gtin>\d{8,14})/10/(?P<lot>[^/?#]+)(?:/21/(?P<serial>[^/?#]+))?")
+
+
+class MistypedCode(ValueError):
+    """The text looks like a code but its check character is wrong."""
+
+
+@dataclass
+class CodeLookup:
+    batch: Batch | None
+    code: Code | None = None
+
+
+def resolve_scanned(session: Session, text: str) -> CodeLookup | None:
+    """The batch behind what a scanner read or a person typed: a registry URL or a bare code.
+
+    None when the text is not a code at all (then it is a search); MistypedCode when the check
+    character is wrong; a CodeLookup whose batch is None when the code is well formed but unknown.
+    """
+    text = text.strip()
+    path = urlsplit(text).path if "://" in text else text
+    match = _DIGITAL_LINK.search(path)
+    if match:
+        serial = match["serial"]
+        if serial:
+            try:
+                found = _by_code(session, unquote(serial))
+            except MistypedCode:
+                found = None  # a serial of the producer's own, not one of our codes: the lot still tells
+            if found is not None and found.batch is not None:
+                return found
+        gtin = match["gtin"].zfill(14)
+        batch = session.scalar(
+            select(Batch).join(Product).where(Product.gtin == gtin, Batch.lot_code == unquote(match["lot"]))
+        )
+        return CodeLookup(batch=batch)
+    if "/c/" in path:
+        path = path.rsplit("/c/", 1)[1].split("/")[0]
+    return _by_code(session, path)
+
+
+def _by_code(session: Session, text: str) -> CodeLookup | None:
+    try:
+        value = normalise(text)
+    except CheckCharacterError as exc:
+        raise MistypedCode(text) from exc
+    except CodeFormatError:
+        return None
+    code = session.scalar(select(Code).where(Code.value == value))
+    return CodeLookup(batch=code.batch if code else None, code=code)
+
+
+def search_batches(session: Session, query: str = "", status: str | None = None) -> list[Batch]:
+    """Batches whose lot code, product, producer or commune contains the words typed (all of them)."""
+    commune = func.coalesce(Site.commune, Organization.commune)
+    stmt = (
+        select(Batch)
+        .join(Product, Batch.product_id == Product.id)
+        .join(Organization, Batch.organization_id == Organization.id)
+        .outerjoin(Site, Batch.site_id == Site.id)
+    )
+    for word in query.split():
+        like = f"%{word.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Batch.lot_code).like(like),
+                func.lower(Product.name).like(like),
+                func.lower(Organization.name).like(like),
+                func.lower(Organization.tax_code).like(like),
+                func.lower(commune).like(like),
+            )
+        )
+    if status in {s.value for s in BatchStatus}:
+        stmt = stmt.where(Batch.status == status)
+    stmt = stmt.order_by(Batch.created_at.desc(), Batch.id.desc()).limit(SEARCH_LIMIT)
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class TreeNode:
+    batch: Batch
+    children: list[TreeNode] = field(default_factory=list)
+    repeated: bool = False  # already on the path from the root: a cycle in the records, not followed
+
+
+@dataclass
+class BatchRecord:
+    """Everything an inspector sees about a batch, including what the public page leaves out."""
+
+    batch: Batch
+    codes: list[Code]
+    scan_counts: dict[int, int]
+    recent_scans: list[Scan]
+    attempts: list[PublishAttempt]
+    amendments: list[Amendment]
+    reports: list[ConsumerReport]
+    inspections: list[Inspection]
+    upstream: TreeNode
+    downstream: TreeNode
+    recalled_ancestors: list[Batch]
+
+
+def batch_record(session: Session, batch: Batch) -> BatchRecord:
+    """The batch's full record and its genealogy, both ways, as trees."""
+    codes = list(session.scalars(select(Code).where(Code.batch_id == batch.id).order_by(Code.kind, Code.id)))
+    code_ids = [c.id for c in codes]
+    scan_counts: dict[int, int] = {}
+    recent: list[Scan] = []
+    if code_ids:
+        scan_counts = dict(
+            session.execute(
+                select(Scan.code_id, func.count()).where(Scan.code_id.in_(code_ids)).group_by(Scan.code_id)
+            ).all()
+        )
+        recent = list(
+            session.scalars(select(Scan).where(Scan.code_id.in_(code_ids)).order_by(Scan.scanned_at.desc()).limit(20))
+        )
+    up = ancestors(session, batch.id)
+    down = descendants(session, batch.id)
+    related = {batch.id, *up, *down}
+    batches = {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(related)))}
+    edges = session.execute(
+        select(BatchInput.batch_id, BatchInput.input_batch_id).where(
+            or_(BatchInput.batch_id.in_(related), BatchInput.input_batch_id.in_(related))
+        )
+    ).all()
+    inputs_of: dict[int, list[int]] = {}
+    made_into: dict[int, list[int]] = {}
+    for made, used in edges:
+        if made in batches and used in batches:
+            inputs_of.setdefault(made, []).append(used)
+            made_into.setdefault(used, []).append(made)
+    return BatchRecord(
+        batch=batch,
+        codes=codes,
+        scan_counts=scan_counts,
+        recent_scans=recent,
+        attempts=list(
+            session.scalars(
+                select(PublishAttempt)
+                .where(PublishAttempt.batch_id == batch.id)
+                .order_by(PublishAttempt.attempted_at.desc())
+            )
+        ),
+        amendments=list(batch.amendments),
+        reports=list(
+            session.scalars(
+                select(ConsumerReport)
+                .where(ConsumerReport.batch_id == batch.id)
+                .order_by(ConsumerReport.created_at.desc())
+            )
+        ),
+        inspections=list(
+            session.scalars(
+                select(Inspection).where(Inspection.batch_id == batch.id).order_by(Inspection.inspected_at.desc())
+            )
+        ),
+        upstream=_tree(batch.id, batches, inputs_of, set()),
+        downstream=_tree(batch.id, batches, made_into, set()),
+        recalled_ancestors=sorted(
+            (batches[i] for i in up if batches[i].status == BatchStatus.RECALLED), key=lambda b: up[b.id]
+        ),
+    )
+
+
+def _tree(root: int, batches: dict[int, Batch], links: dict[int, list[int]], seen: set[int]) -> TreeNode:
+    node = TreeNode(batch=batches[root])
+    if root in seen:
+        node.repeated = True
+        return node
+    seen = seen | {root}
+    for child in sorted(links.get(root, []), key=lambda i: batches[i].lot_code):
+        node.children.append(_tree(child, batches, links, seen))
+    return node

@@ -1,0 +1,166 @@
+"""Inputs and outputs of the inspector workspace (the same schemas check the HTML forms and the API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from traceability.batches.models import BatchStatus
+from traceability.inspection.models import InspectionAction, InspectionResult
+from traceability.public.models import ReportKind, ReportStatus
+from traceability.schemas import BaseSchema
+
+MAX_PERIOD_DAYS = 5 * 366
+
+
+class SampleInSchema(BaseSchema):
+    sample_code = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    laboratory = fields.String(load_default=None, validate=validate.Length(max=200))
+    note = fields.String(load_default=None, validate=validate.Length(max=300))
+
+
+class InspectionInSchema(BaseSchema):
+    """A field check: what was inspected, the result, and the action taken (suspend and recall need a reason)."""
+
+    batch_id = fields.Integer(load_default=None)
+    site_id = fields.Integer(load_default=None)
+    organization_id = fields.Integer(load_default=None)
+    result = fields.Enum(InspectionResult, by_value=True, required=True)
+    findings = fields.String(load_default=None, validate=validate.Length(max=5000))
+    action = fields.Enum(InspectionAction, by_value=True, load_default=InspectionAction.NONE)
+    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    latitude = fields.Decimal(
+        load_default=None, places=6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90."))
+    )
+    longitude = fields.Decimal(
+        load_default=None, places=6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180."))
+    )
+    samples = fields.List(fields.Nested(SampleInSchema), load_default=list, validate=validate.Length(max=20))
+    # when it happened, for a record sent after the fact (no signal in the field); now if not given
+    inspected_at = fields.AwareDateTime(load_default=None, default_timezone=dt.UTC)
+
+    @validates("inspected_at")
+    def _not_in_future(self, value: dt.datetime | None, **_kwargs: object) -> None:
+        if value is not None and value > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+            raise ValidationError(str(_l("This time is in the future.")))
+
+    @validates_schema
+    def _position_whole(self, data: dict, **_kwargs: object) -> None:
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            missing = "longitude" if data.get("longitude") is None else "latitude"
+            raise ValidationError(str(_l("Give both latitude and longitude, or neither.")), missing)
+
+    @validates_schema
+    def _reason_for_status_change(self, data: dict, **_kwargs: object) -> None:
+        changes_status = data.get("action") in (InspectionAction.SUSPEND, InspectionAction.RECALL)
+        if changes_status and not (data.get("reason") or data.get("findings")):
+            raise ValidationError(str(_l("A suspension or a recall needs a reason.")), "reason")
+
+
+class ReasonSchema(BaseSchema):
+    """Why a batch is suspended, resumed or recalled; the producer and the public page show it."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+class ReportUpdateSchema(BaseSchema):
+    status = fields.Enum(ReportStatus, by_value=True)
+    reply = fields.String(validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _something(self, data: dict, **_kwargs: object) -> None:
+        if "status" not in data and "reply" not in data:
+            raise ValidationError(str(_l("Change the status or write a reply.")), "status")
+
+
+class ReportQuerySchema(BaseSchema):
+    status = fields.Enum(ReportStatus, by_value=True, load_default=None)
+    kind = fields.Enum(ReportKind, by_value=True, load_default=None)
+
+
+class PeriodSchema(BaseSchema):
+    """A period of local dates, both included (`from` and `to`, YYYY-MM-DD)."""
+
+    first_on = fields.Date(data_key="from", load_default=None)
+    last_on = fields.Date(data_key="to", load_default=None)
+    year = fields.Integer(
+        load_default=None, validate=validate.Range(2000, 2100, error=_l("A year between 2000 and 2100."))
+    )
+
+    @validates_schema
+    def _order(self, data: dict, **_kwargs: object) -> None:
+        first, last = data.get("first_on"), data.get("last_on")
+        if first and last:
+            if last < first:
+                raise ValidationError(str(_l("The end comes before the start.")), "to")
+            if (last - first) > dt.timedelta(days=MAX_PERIOD_DAYS):
+                raise ValidationError(str(_l("Choose a period of at most five years.")), "to")
+
+
+class SampleSchema(Schema):
+    sample_code = fields.String()
+    laboratory = fields.String()
+    note = fields.String()
+
+
+class InspectionSchema(Schema):
+    id = fields.Integer()
+    inspector_id = fields.Integer()
+    batch_id = fields.Integer()
+    site_id = fields.Integer()
+    organization_id = fields.Integer()
+    inspected_at = fields.DateTime()
+    result = fields.Enum(InspectionResult, by_value=True)
+    findings = fields.String()
+    action = fields.Enum(InspectionAction, by_value=True)
+    latitude = fields.Decimal(as_string=True)
+    longitude = fields.Decimal(as_string=True)
+    samples = fields.List(fields.Nested(SampleSchema))
+
+
+class ContactOrgSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    phone = fields.String()
+    email = fields.String()
+
+
+class AffectedBatchSchema(Schema):
+    batch_id = fields.Integer(attribute="batch.id")
+    lot_code = fields.String(attribute="batch.lot_code")
+    status = fields.Enum(BatchStatus, by_value=True, attribute="batch.status")
+    depth = fields.Integer()
+    organization = fields.Nested(ContactOrgSchema)
+    contacts = fields.List(fields.String())
+
+
+class InspectionOutcomeSchema(InspectionSchema):
+    """The inspection, and for a recall every batch made from the recalled one."""
+
+    affected = fields.List(fields.Nested(AffectedBatchSchema))
+
+
+class BatchStatusSchema(Schema):
+    id = fields.Integer()
+    lot_code = fields.String()
+    status = fields.Enum(BatchStatus, by_value=True)
+    status_reason = fields.String()
+    status_changed_at = fields.DateTime()
+    affected = fields.List(fields.Nested(AffectedBatchSchema))
+
+
+class ReportSchema(Schema):
+    id = fields.Integer()
+    receipt = fields.String()
+    kind = fields.Enum(ReportKind, by_value=True)
+    message = fields.String()
+    contact = fields.String()
+    batch_id = fields.Integer()
+    code = fields.String(attribute="code.value")
+    status = fields.Enum(ReportStatus, by_value=True)
+    reply = fields.String()
+    handled_by_id = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
