@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
+from traceability.accounts.models import Role
 from traceability.batches.models import Event, EventType
 
 DATA = Path(__file__).parent / "data"
@@ -69,3 +70,31 @@ def tea_chain(make_org, make_product, make_site, make_batch):
         "factory": factory,
         "hill_a": hill_a,
     }
+
+
+@pytest.fixture
+def api_for(db_session, make_user, api_as):
+    """An API client for a new user of that role (and organisation); what the test made so far is committed,
+    since each request ends its session."""
+
+    def _api(role: Role | str, org=None):
+        client = api_as(make_user(Role(role), org))
+        db_session.commit()
+        return client
+
+    return _api
+
+
+@pytest.fixture
+def page_for(db_session, make_user, app):
+    """A signed-in browser-like client for a new user of that role (and organisation)."""
+    from ..conftest import login
+
+    def _client(role: Role | str, org=None):
+        user = make_user(Role(role), org)
+        db_session.commit()
+        client = app.test_client()
+        login(client, user)
+        return client
+
+    return _client
