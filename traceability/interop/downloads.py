@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from traceability import db
 from traceability.interop import export, tables
+from traceability.interop.csv_import import template_csv
 from traceability.interop.trace import COLUMNS, batch_trace, json_rows
 
 
@@ -36,3 +37,7 @@ def export_response(organization_id: int | None, fmt: str) -> Response:
     if fmt == "csv":
         return download(tables.to_csv(export.COLUMNS, rows), fmt, name)
     return download(tables.to_xlsx(export.COLUMNS, rows, title="batches"), fmt, name)
+
+
+def import_template() -> Response:
+    return download(template_csv(), "csv", "batches-import-template.csv")

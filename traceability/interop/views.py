@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -12,7 +13,9 @@ from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.errors import Invalid
-from traceability.interop.downloads import export_response, trace_response
+from traceability.interop.csv_import import COLUMN_HELP, FileRejected
+from traceability.interop.downloads import export_response, import_template, trace_response
+from traceability.interop.importing import import_batches
 from traceability.interop.schemas import ExportQuerySchema, TraceQuerySchema
 from traceability.interop.trace import COLUMNS, DIRECTIONS, batch_trace
 from traceability.schemas import form_data
@@ -79,7 +82,42 @@ def inspector_trace(batch_id: int):
 @roles(Role.PRODUCER)
 def data_page():
     """Import batches from a spreadsheet; export them."""
-    return render_template("interop/data.html", errors={}, report=None)
+    return render_template("interop/data.html", file_error=None, row_errors=[], column_help=COLUMN_HELP)
+
+
+@bp.route("/app/batches/import", methods=["POST"])
+@roles(Role.PRODUCER)
+def import_page():
+    upload = request.files.get("file")
+    file_error, row_errors = None, []
+    if upload is None or not upload.filename:
+        file_error = _("Choose a CSV file to upload.")
+    else:
+        try:
+            result = import_batches(db.session, current_user, upload.read())
+        except FileRejected as exc:
+            file_error = exc.message
+        else:
+            if result.ok:
+                db.session.commit()
+                flash(
+                    _(
+                        "Imported %(batches)d batches with %(chemicals)d chemical applications as drafts.",
+                        batches=result.batches,
+                        chemicals=result.chemicals,
+                    )
+                )
+                return redirect(url_for("interop.data_page"))
+            db.session.rollback()
+            row_errors = result.errors
+    page = render_template("interop/data.html", file_error=file_error, row_errors=row_errors, column_help=COLUMN_HELP)
+    return page, 422
+
+
+@bp.route("/app/batches/import/template.csv")
+@roles(Role.PRODUCER)
+def import_template_page():
+    return import_template()
 
 
 @bp.route("/app/batches/export")
