@@ -164,3 +164,9 @@ def test_trace_page_names_a_bad_parameter(tea_chain, page_for):
     page = page_for(Role.INSPECTOR).get(f"/inspect/batches/{tea_chain['tea'].id}/trace?direction=up&lang=en")
     assert page.status_code == 422
     assert "direction" in page.get_data(as_text=True)
+
+
+def test_trace_page_speaks_vietnamese_by_default(tea_chain, page_for):
+    page = page_for(Role.INSPECTOR).get(f"/inspect/batches/{tea_chain['tea'].id}/trace").get_data(as_text=True)
+    assert "Truy xuất lô CHE-2026-10" in page
+    assert "Toàn bộ chuỗi" in page and "Tải Excel (XLSX)" in page

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -73,7 +74,7 @@ def batch_trace(
     """The trace of a batch the user may see. A producer's trace shows only its own organisation's lots;
     an input bought from another organisation still appears, by its lot code, as the previous source."""
     if direction not in DIRECTIONS:
-        raise invalid("direction", f"Choose one of: {', '.join(DIRECTIONS)}.")
+        raise invalid("direction", _("Choose one of: %(choices)s.", choices=", ".join(DIRECTIONS)))
     get_visible(session, Batch, batch_id, user)
     depths = tree_depths(session, batch_id, direction)
     only_org = user.organization_id if user.role == Role.PRODUCER else None
@@ -87,7 +88,7 @@ def sort_rows(rows: list[dict[str, Any]], sort: str | None) -> list[dict[str, An
         return sorted(rows, key=lambda r: (r["depth"], r["occurred_at"], r["lot_code"]))
     column = sort.lstrip("-")
     if column not in COLUMNS:
-        raise invalid("sort", f"Sort by one of: {', '.join(COLUMNS)}.")
+        raise invalid("sort", _("Sort by one of: %(choices)s.", choices=", ".join(COLUMNS)))
     present = [r for r in rows if r[column] is not None]
     missing = [r for r in rows if r[column] is None]  # empty cells last, either way
     present.sort(key=lambda r: r[column], reverse=sort.startswith("-"))
