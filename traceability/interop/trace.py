@@ -13,11 +13,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from traceability.accounts.models import Organization, Role, User
 from traceability.batches.genealogy import ancestors, descendants
@@ -103,9 +103,7 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
 def trace_rows(session: Session, depths: dict[int, int], only_org: int | None = None) -> Iterator[dict[str, Any]]:
     batch_ids = sorted(depths)
     batches = {row.id: row for row in _fetch(session, _batch_query(), Batch.id, batch_ids)}
-    inputs: dict[int, list[Any]] = defaultdict(list)
-    for edge in _fetch(session, _input_query(), BatchInput.batch_id, batch_ids):
-        inputs[edge.batch_id].append(edge)
+    inputs = _inputs(session, batch_ids, batches)
     events: dict[int, list[Any]] = defaultdict(list)
     for event in _fetch(session, _event_query(), Event.batch_id, batch_ids):
         events[event.batch_id].append(event)
@@ -144,11 +142,28 @@ def _batch_query() -> Any:
     )
 
 
-def _input_query() -> Any:
-    source = aliased(Batch)
-    return select(BatchInput.batch_id, BatchInput.quantity, source.lot_code, source.unit, source.organization_id).join(
-        source, source.id == BatchInput.input_batch_id
-    )
+def _inputs(session: Session, batch_ids: list[int], known: dict[int, Any]) -> dict[int, list[InputLot]]:
+    """The inputs of each batch with the lot codes they are known by. Two index lookups rather than a join,
+    which a planner may turn into a scan of every batch."""
+    edges = list(_fetch(session, select(*_EDGE_COLUMNS), BatchInput.batch_id, batch_ids))
+    lots = {i: (row.lot_code, row.unit) for i, row in known.items()}
+    missing = sorted({e.input_batch_id for e in edges} - lots.keys())  # inputs outside the tree (forward)
+    lots.update({r.id: (r.lot_code, r.unit) for r in _fetch(session, select(*_LOT_COLUMNS), Batch.id, missing)})
+    inputs: dict[int, list[InputLot]] = defaultdict(list)
+    for edge in edges:
+        lot_code, unit = lots[edge.input_batch_id]
+        inputs[edge.batch_id].append(InputLot(lot_code, edge.quantity, unit))
+    return inputs
+
+
+class InputLot(NamedTuple):
+    lot_code: str
+    quantity: Decimal
+    unit: str
+
+
+_EDGE_COLUMNS = (BatchInput.batch_id, BatchInput.input_batch_id, BatchInput.quantity)
+_LOT_COLUMNS = (Batch.id, Batch.lot_code, Batch.unit)
 
 
 def _event_query() -> Any:
