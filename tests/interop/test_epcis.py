@@ -9,6 +9,8 @@ import pytest
 from traceability.accounts.models import Role
 from traceability.batches.models import EventType
 
+# the hash package reads its bundled JSON-LD context with a deprecated importlib call
+pytestmark = pytest.mark.filterwarnings("ignore:open_text is deprecated:DeprecationWarning")
 ALL_KINDS = list(EventType)
 
 
@@ -167,3 +169,11 @@ def test_another_organisation_cannot_read_the_export(tea_chain, api_for, client,
         response = api_for(Role.PRODUCER).get(f"/api/v1/batches/{tea.id}/epcis")
         assert response.status_code == 404
         assert "eventList" not in response.get_data(as_text=True)
+
+
+def test_the_export_does_not_flood_the_log_with_event_contents(tea_chain, add_event, api_for, caplog):
+    add_event(tea_chain["tea"], EventType.HARVESTING)
+    api = api_for(Role.INSPECTOR)
+    with caplog.at_level("INFO"):
+        api.get(f"/api/v1/batches/{tea_chain['tea'].id}/epcis")
+    assert not [r for r in caplog.records if "epcis_event_hash_generator" in r.pathname]

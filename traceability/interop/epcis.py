@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,16 @@ from traceability.codes.models import Code, CodeKind
 from traceability.db import utcnow
 from traceability.interop import identifiers as ids
 from traceability.tenancy import get_visible
+
+
+class _QuietHasher(logging.Filter):
+    """The hash package logs every event it reads on the root logger at INFO; keep only its warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or "epcis_event_hash_generator" not in record.pathname
+
+
+logging.getLogger().addFilter(_QuietHasher())
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 NS = "tn"  # our namespace prefix, declared in the document's @context
