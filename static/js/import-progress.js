@@ -22,14 +22,13 @@
       status.textContent = script.dataset.checking;
     };
     request.onload = function () {
-      // show the answer exactly as a normal form post would (the summary or the list of problems)
-      if (request.responseURL && request.status === 200 && request.responseURL !== form.action) {
-        window.location.assign(request.responseURL);
-        return;
-      }
+      // show the answer as a normal form post would: the summary page (after the redirect, which already
+      // carries the one-time message) or the list of problems
+      var landed = request.responseURL;
       document.open();
       document.write(request.responseText);
       document.close();
+      if (landed && window.history && history.replaceState) history.replaceState(null, "", landed);
     };
     request.onerror = function () { form.submit(); };
     form.querySelector("button[type=submit]").disabled = true;

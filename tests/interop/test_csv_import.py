@@ -192,7 +192,7 @@ def test_workspace_page_imports_and_lists_problems(farm, page_for, counts):
     )
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "Nothing was imported." in text and "Unknown product: Chè đen" in text and "<td>3</td>" in text
+    assert "Nothing was imported." in text and "Unknown product: Chè đen" in text and "Row 3</strong> · <code>product</code>" in text
     assert counts() == before
 
     good = client.post(
