@@ -192,7 +192,11 @@ def test_workspace_page_imports_and_lists_problems(farm, page_for, counts):
     )
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "Nothing was imported." in text and "Unknown product: Chè đen" in text and "Row 3</strong> · <code>product</code>" in text
+    assert (
+        "Nothing was imported." in text
+        and "Unknown product: Chè đen" in text
+        and "Row 3</strong> · <code>product</code>" in text
+    )
     assert counts() == before
 
     good = client.post(
@@ -208,3 +212,11 @@ def test_workspace_page_imports_and_lists_problems(farm, page_for, counts):
 def test_only_producers_import(api_for):
     response = _post(api_for(Role.INSPECTOR), _csv(*GOOD))
     assert response.status_code == 403
+
+
+def test_a_file_too_long_for_one_request_is_refused_whole(farm, api_for, counts):
+    rows = [f"B-{i},Chè xanh,,1,kg,,,,,," for i in range(10_001)]
+    before = counts()
+    problems = _problems(_post(api_for(Role.PRODUCER, farm), _csv(*rows)))
+    assert "More than 10000 rows; split the file." in problems["file"]
+    assert counts() == before

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from traceability.accounts.models import Role, User
 from traceability.batches.models import Batch, BatchStatus, ChemicalApplication, ChemicalPurpose
 from traceability.errors import Forbidden
-from traceability.interop.csv_import import BATCH_COLUMNS, CHEMICAL_COLUMNS, ParsedFile, RowError, parse
+from traceability.interop.csv_import import BATCH_COLUMNS, CHEMICAL_COLUMNS, MAX_ROWS, ParsedFile, RowError, parse
 from traceability.reference.models import BannedSubstance, SubstanceStatus
 from traceability.registry.models import Product, Site
 
@@ -151,12 +151,12 @@ def _new_batch(parsed: ParsedFile, line_no: int, row: dict[str, Any], products: 
     }
 
 
-def import_batches(session: Session, user: User, content: bytes) -> ImportResult:
+def import_batches(session: Session, user: User, content: bytes, max_rows: int = MAX_ROWS) -> ImportResult:
     """Read, check and, if every row is good, write the batches of an import file as drafts.
     Raises `csv_import.FileRejected` when the file cannot be read at all."""
     if user.role != Role.PRODUCER or user.organization_id is None:
         raise Forbidden(_("Only a producer imports batches, into its own organisation."))
-    parsed = parse(content)
+    parsed = parse(content, max_rows)
     plan = check(session, user, parsed) if not parsed.is_too_many_errors else []
     result = ImportResult(errors=parsed.errors, rows=len(parsed.rows))
     if parsed.errors:
