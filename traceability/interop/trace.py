@@ -9,7 +9,6 @@ recursive walk, then the batches, their events and their inputs, each in one rou
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -237,8 +236,3 @@ def _json_number(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def trace_filename(lot_code: str, direction: str, fmt: str, today: dt.date) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in lot_code)
-    return f"trace-{safe}-{direction}-{today.isoformat()}.{fmt}"

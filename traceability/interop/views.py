@@ -17,7 +17,7 @@ from traceability.interop.csv_import import COLUMN_HELP, FileRejected
 from traceability.interop.downloads import export_response, import_template, trace_response
 from traceability.interop.importing import import_batches
 from traceability.interop.schemas import ExportQuerySchema, TraceQuerySchema
-from traceability.interop.trace import COLUMNS, DIRECTIONS, batch_trace
+from traceability.interop.trace import DIRECTIONS, batch_trace
 from traceability.schemas import form_data
 from traceability.tenancy import get_visible
 
@@ -56,7 +56,6 @@ def _trace_page(batch_id: int, endpoint: str):
         "interop/trace.html",
         batch=batch,
         rows=rows,
-        columns=COLUMNS,
         column_labels=COLUMN_LABELS,
         directions=DIRECTIONS,
         args=args,
