@@ -309,7 +309,8 @@ def main() -> int:
         admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
     print(f"bench_interop done in {time.perf_counter() - started:.0f} s ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
     # a missed goal is reported, not fatal: `make bench` measures, the tests judge correctness
-    print(f"goals: trace {'met' if trace_ok else 'NOT met'}, import {'met' if import_ok else 'NOT met'}")
+    import_goal = ("met" if import_ok else "NOT met") if IMPORT_BATCHES else "not measured"
+    print(f"goals: trace {'met' if trace_ok else 'NOT met'}, import {import_goal}")
     return 0
 
 
