@@ -1,0 +1,276 @@
+"""Reading a spreadsheet of batches and their chemical applications, and checking every row before anything
+is written (all or nothing).
+
+One row per chemical application; the batch columns repeat on each row of the same lot (a batch without
+chemicals takes one row with the chemical columns empty). The file is what spreadsheet programs write: UTF-8
+with or without a BOM, `,` or `;` (Vietnamese Excel) between columns, dates as dd/mm/yyyy, decimal commas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+
+from traceability.batches.models import ChemicalPurpose
+from traceability.interop.formats import LocalDate, LocalDecimal
+from traceability.schemas import BaseSchema
+
+MAX_BYTES = 20 * 1024 * 1024
+# a request must finish within the server's worker timeout (30 s): about 10,000 rows a file today
+MAX_ROWS = 10_000
+MAX_ERRORS = 200  # enough to fix a file; more would only bury the first ones
+
+BATCH_COLUMNS = (
+    "lot_code",
+    "product",
+    "site",
+    "quantity",
+    "unit",
+    "planted_on",
+    "harvested_on",
+    "produced_on",
+    "expires_on",
+    "note",
+)
+CHEMICAL_COLUMNS = (
+    "chemical_applied_on",
+    "chemical_trade_name",
+    "chemical_active_ingredient",
+    "chemical_registration_no",
+    "chemical_purpose",
+    "chemical_dose",
+    "chemical_dose_unit",
+    "chemical_area_treated",
+    "chemical_phi_days",
+)
+COLUMNS = BATCH_COLUMNS + CHEMICAL_COLUMNS
+REQUIRED_COLUMNS = ("lot_code", "product", "quantity", "unit")
+# headings a producer may have typed in Vietnamese instead
+ALIASES = {
+    "mã lô": "lot_code",
+    "sản phẩm": "product",
+    "vùng trồng": "site",
+    "cơ sở": "site",
+    "số lượng": "quantity",
+    "đơn vị": "unit",
+    "ngày trồng": "planted_on",
+    "ngày thu hoạch": "harvested_on",
+    "ngày sản xuất": "produced_on",
+    "hạn sử dụng": "expires_on",
+    "ghi chú": "note",
+}
+PURPOSE_ALIASES = {
+    "thuốc trừ sâu": "insecticide",
+    "trừ sâu": "insecticide",
+    "thuốc trừ bệnh": "fungicide",
+    "trừ bệnh": "fungicide",
+    "thuốc trừ cỏ": "herbicide",
+    "trừ cỏ": "herbicide",
+    "phân bón": "fertilizer",
+    "điều hòa sinh trưởng": "growth_regulator",
+    "thuốc thú y": "veterinary_drug",
+    "khác": "other",
+}
+TEMPLATE_EXAMPLE = {
+    "lot_code": "TC-2026-001",
+    "product": "Chè xanh Tân Cương",
+    "site": "VN-TNTC-0001",
+    "quantity": "120,5",
+    "unit": "kg",
+    "harvested_on": "15/10/2026",
+    "chemical_applied_on": "20/09/2026",
+    "chemical_trade_name": "Actara 25WG",
+    "chemical_active_ingredient": "Thiamethoxam",
+    "chemical_purpose": "insecticide",
+    "chemical_dose": "0,1",
+    "chemical_dose_unit": "kg/ha",
+    "chemical_area_treated": "1,5",
+    "chemical_phi_days": "7",
+}
+
+
+class ImportRowSchema(BaseSchema):
+    """One row of the import file, as text in; typed values out."""
+
+    lot_code = fields.String(required=True, validate=validate.Length(max=40))
+    product = fields.String(required=True, validate=validate.Length(max=200))
+    site = fields.String(load_default=None, validate=validate.Length(max=200))
+    quantity = LocalDecimal(required=True, validate=validate.Range(min=0))
+    unit = fields.String(required=True, validate=validate.Length(max=20))
+    planted_on = LocalDate(load_default=None)
+    harvested_on = LocalDate(load_default=None)
+    produced_on = LocalDate(load_default=None)
+    expires_on = LocalDate(load_default=None)
+    note = fields.String(load_default=None, validate=validate.Length(max=2000))
+    chemical_applied_on = LocalDate(load_default=None)
+    chemical_trade_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    chemical_active_ingredient = fields.String(load_default=None, validate=validate.Length(max=300))
+    chemical_registration_no = fields.String(load_default=None, validate=validate.Length(max=60))
+    chemical_purpose = fields.String(load_default=None, validate=validate.OneOf([p.value for p in ChemicalPurpose]))
+    chemical_dose = LocalDecimal(load_default=None, validate=validate.Range(min=0))
+    chemical_dose_unit = fields.String(load_default=None, validate=validate.Length(max=20))
+    chemical_area_treated = LocalDecimal(load_default=None, validate=validate.Range(min=0))
+    chemical_phi_days = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=0, max=365))
+
+    @pre_load
+    def _purpose_in_vietnamese(self, data: Any, **_kwargs: Any) -> Any:
+        purpose = data.get("chemical_purpose") if isinstance(data, dict) else None
+        if isinstance(purpose, str) and purpose.strip():
+            key = " ".join(purpose.lower().split())
+            data = {**data, "chemical_purpose": PURPOSE_ALIASES.get(key, key)}
+        return data
+
+    @validates_schema
+    def _chemical_complete(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        given = [c for c in CHEMICAL_COLUMNS if data.get(c) is not None]
+        if not given:
+            return
+        required = ("chemical_applied_on", "chemical_trade_name", "chemical_active_ingredient", "chemical_purpose")
+        missing = {
+            c: [_("Required when a chemical application is given on the row.")] for c in required if c not in given
+        }
+        if missing:
+            raise ValidationError(missing)
+
+    @validates_schema
+    def _dates_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        planted, harvested = data.get("planted_on"), data.get("harvested_on")
+        if planted and harvested and harvested < planted:
+            raise ValidationError({"harvested_on": [_("The harvest cannot come before the planting.")]})
+        produced, expires = data.get("produced_on") or harvested, data.get("expires_on")
+        if produced and expires and expires < produced:
+            raise ValidationError({"expires_on": [_("The expiry date cannot come before production or harvest.")]})
+
+
+@dataclass
+class RowError:
+    row: int  # as the spreadsheet numbers it: the heading is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedFile:
+    """What a file says, checked row by row; `errors` empty means every row is good."""
+
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    delimiter: str = ","
+
+    def add_error(self, row: int, column: str, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(row, column, str(message)))
+
+    @property
+    def is_too_many_errors(self) -> bool:
+        return len(self.errors) >= MAX_ERRORS
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read (encoding, size, no heading): nothing was looked at row by row."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def decode(content: bytes) -> str:
+    """The text of an upload: UTF-8, with or without the BOM that Excel writes."""
+    if len(content) > MAX_BYTES:
+        raise FileRejected(_("The file is larger than %(mb)d MB; split it into several files.", mb=MAX_BYTES // 2**20))
+    if not content.strip():
+        raise FileRejected(_("The file is empty."))
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected(_("The file is UTF-16 text. Save it as “CSV UTF-8 (comma delimited)” and upload it again."))
+    if b"\x00" in content[:65536]:
+        raise FileRejected(_("This is not a CSV text file. Save the spreadsheet as “CSV UTF-8” and upload it again."))
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            _(
+                "The file is not UTF-8 text (byte %(pos)d). Save it as “CSV UTF-8” and upload it again.",
+                pos=exc.start + 1,
+            )
+        ) from exc
+
+
+def _delimiter(first_line: str) -> str:
+    # Excel writes `;` where the decimal separator is a comma (Vietnamese settings), `,` elsewhere
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def _heading(name: str) -> str:
+    key = " ".join(name.strip().lower().replace("*", "").split())
+    return ALIASES.get(key, key.replace(" ", "_"))
+
+
+def parse(content: bytes, max_rows: int = MAX_ROWS) -> ParsedFile:
+    """Read and check every row of an import file. Raises FileRejected when the file as a whole is unreadable."""
+    text = decode(content)
+    first_line = text.split("\n", 1)[0]
+    result = ParsedFile(delimiter=_delimiter(first_line))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=result.delimiter)
+    try:
+        header = [_heading(h) for h in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        raise FileRejected(_("The first row must name the columns.")) from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise FileRejected(
+            _(
+                "Missing columns: %(columns)s. Download the template to see the expected columns.",
+                columns=", ".join(missing),
+            )
+        )
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise FileRejected(_("Unknown columns: %(columns)s.", columns=", ".join(unknown)))
+    schema = ImportRowSchema()
+    try:
+        for line_no, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue  # spreadsheet programs leave empty rows at the end
+            if len(result.rows) >= max_rows:
+                raise FileRejected(_("More than %(n)d rows; split the file.", n=max_rows))
+            if len(cells) > len(header):
+                result.add_error(line_no, "", _("This row has more cells than the heading has columns."))
+                continue
+            values = {h: c for h, c in zip(header, cells, strict=False) if h}
+            try:
+                result.rows.append((line_no, schema.load(values)))
+            except ValidationError as exc:
+                for column, messages in exc.messages.items():
+                    for message in messages if isinstance(messages, list) else [messages]:
+                        result.add_error(line_no, column, message)
+            if result.is_too_many_errors:
+                break
+    except csv.Error as exc:
+        raise FileRejected(_("The file is not a well-formed CSV (row %(row)d).", row=reader.line_num)) from exc
+    return result
+
+
+def template_csv() -> bytes:
+    """The import template: the heading and one example row, UTF-8 with BOM."""
+    from traceability.interop.tables import to_csv
+
+    return to_csv(COLUMNS, [TEMPLATE_EXAMPLE])
+
+
+COLUMN_HELP = {
+    "lot_code": _l("Your lot code, unique in your organisation."),
+    "product": _l("The product's name or GTIN, as registered."),
+    "site": _l("The site's name or growing-area code (optional)."),
+    "quantity": _l("A number; a decimal comma is fine."),
+    "unit": _l("kg, tấn, hộp …"),
+    "harvested_on": _l("Dates as dd/mm/yyyy."),
+    "chemical_active_ingredient": _l("Banned substances are refused."),
+    "chemical_purpose": _l("insecticide, fungicide, herbicide, fertilizer, growth_regulator, veterinary_drug, other"),
+}
