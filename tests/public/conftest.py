@@ -34,13 +34,15 @@ def fresh_limits(app):
 
 @pytest.fixture
 def published(db_session, make_batch, make_product, make_org):
-    """A published tea batch with a GTIN, a stage and a chemical application; returns (batch, lot code)."""
+    """A published batch (of a product with `gtin=` if given), committed; returns (batch, its lot code)."""
 
     def _make(**values: Any):
         org = values.pop("org", None) or make_org()
         product = values.pop("product", None) or make_product(org, gtin=values.pop("gtin", None))
         batch = make_batch(org, product=product, status=values.pop("status", BatchStatus.PUBLISHED), **values)
-        return batch, lot_code_for(db_session, batch)
+        code = lot_code_for(db_session, batch)
+        db_session.commit()  # a request ends its session, which would roll back what was only flushed
+        return batch, code
 
     return _make
 
@@ -50,7 +52,7 @@ def serial_code(db_session):
     def _make(batch) -> Code:
         code = Code(value=new_code(), batch_id=batch.id, kind=CodeKind.SERIAL)
         db_session.add(code)
-        db_session.flush()
+        db_session.commit()
         return code
 
     return _make
@@ -82,7 +84,7 @@ def with_records(db_session):
                 phi_days=7,
             )
         )
-        db_session.flush()
+        db_session.commit()
         return batch
 
     return _add
