@@ -202,7 +202,13 @@ def load_accounts_and_registry(session: Session, ctx: DemoContext) -> None:
     )
 
 
-DEMO_STEPS = [load_accounts_and_registry]
+def _load_consumer_page(session: Session, ctx: DemoContext) -> None:
+    from traceability.public.demo import load
+
+    load(session, ctx)
+
+
+DEMO_STEPS = [load_accounts_and_registry, _load_consumer_page]
 
 
 def load_demo(session: Session) -> DemoContext:
