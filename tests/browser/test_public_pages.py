@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import uuid
 from decimal import Decimal
 
@@ -57,7 +56,7 @@ def _fits_the_phone(page) -> bool:
 
 
 def test_published_batch(page, live_db):
-    batch, code = _publish(live_db, "Chè Tân Cương đặc biệt", "Xưởng sao chè HTX")
+    _batch, code = _publish(live_db, "Chè Tân Cương đặc biệt", "Xưởng sao chè HTX")
     response = page.goto(f"/c/{code.value}")
     assert response.status == 200
     assert page.locator("h1").inner_text() == "Chè Tân Cương đặc biệt"

@@ -17,7 +17,7 @@ from traceability.extensions import csrf, limiter
 from traceability.labels import label
 from traceability.public import services
 from traceability.public.models import ReportKind
-from traceability.public.resolution import LookupProblem, code_path, find_code
+from traceability.public.resolution import LookupProblem, code_path, find_code, load_code
 from traceability.public.scans import client_hash
 from traceability.public.schemas import ReportCreateSchema
 from traceability.public.views import bp
@@ -32,13 +32,13 @@ def _reported_code(code: str) -> tuple[Code | None, str]:
     """The code being reported; an unregistered or withdrawn code may be reported too (it may be a fake)."""
     try:
         found = find_code(db.session, code)
-        return found, grouped(found.value)
     except LookupProblem as problem:
         if problem.reason == "not_registered":
             return None, problem.typed
-        if problem.reason == "revoked":
-            return problem.code, grouped(problem.code.value)
-        raise
+        if problem.reason != "revoked":
+            raise
+        found = problem.probe
+    return load_code(db.session, found), grouped(found.value)
 
 
 @bp.route("/c/<code>/report", methods=["GET", "POST"])
@@ -120,8 +120,7 @@ def receipt(receipt: str):
 @bp.route("/c/<code>/image")
 @public
 def product_image(code: str):
-    found = find_code(db.session, code)
-    image = found.batch.product.image_path
+    image = load_code(db.session, find_code(db.session, code)).batch.product.image_path
     if not image:
         abort(404)
     response = send_from_directory(current_app.config["UPLOAD_DIR"], image, max_age=86400)

@@ -4,40 +4,51 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from traceability.batches.models import Batch, BatchStatus
+from traceability.batches.models import Batch
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, grouped, normalise
-from traceability.codes.models import Code, CodeKind
+from traceability.codes.models import Code
 from traceability.errors import ServiceError
-from traceability.public.digital_link import DigitalLink, MalformedLink, build_path, parse_path
-from traceability.registry.models import Product
+from traceability.public.digital_link import MalformedLink, build_path, parse_path
+from traceability.public.probe import Probe, probe
 
 
 class LookupProblem(ServiceError):
     """Why a code cannot be shown: `reason` is one of malformed, mistyped, not_registered, revoked."""
 
-    def __init__(self, status: int, reason: str, message: str, code: Code | None = None, typed: str = ""):
+    def __init__(self, status: int, reason: str, message: str, found: Probe | None = None, typed: str = ""):
         super().__init__(message)
         self.status = status
         self.reason = reason
-        self.code = code
+        self.probe = found
         self.typed = typed
 
 
-def code_path(code: Code) -> str:
+def page_path(gtin: str | None, lot: str, value: str, kind: str) -> str:
     """Where a code's page lives: a GS1 Digital Link when the product has a GTIN, else `/c/{code}`."""
-    batch = code.batch
-    gtin = batch.product.gtin
     if gtin:
-        serial = code.value if code.kind == CodeKind.SERIAL else None
-        return build_path(gtin, batch.lot_code, serial)
-    return f"/c/{code.value}"
+        return build_path(gtin, lot, value if kind == "serial" else None)
+    return f"/c/{value}"
 
 
-def code_url(code: Code) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + code_path(code)
+def code_path(code: Code) -> str:
+    return page_path(code.batch.product.gtin, code.batch.lot_code, code.value, code.kind.value)
+
+
+def probe_path(found: Probe) -> str:
+    return page_path(found.gtin, found.lot_code, found.value, found.kind)
+
+
+def public_url(path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def load_code(session: Session, found: Probe) -> Code:
+    """The code as an ORM object, with what the page shows of its batch (only when the page is built)."""
+    batch = joinedload(Code.batch)
+    options = [batch.joinedload(Batch.product), batch.joinedload(Batch.organization), batch.joinedload(Batch.site)]
+    return session.get(Code, found.code_id, options=options)
 
 
 def canonical_code(typed: str) -> str:
@@ -52,43 +63,36 @@ def canonical_code(typed: str) -> str:
             typed=typed,
         ) from None
     except CodeFormatError:
+        example = grouped("7KQ2M9XH4TABC")
         raise LookupProblem(
             400,
             "malformed",
-            _(
-                "This is not a registry code. Codes have 13 letters and digits, like %(example)s.",
-                example=grouped("7KQ2M9XH4TABC"),
-            ),
+            _("This is not a registry code. Codes have 13 letters and digits, like %(example)s.", example=example),
             typed=typed,
         ) from None
 
 
-def _not_registered(typed: str) -> LookupProblem:
-    return LookupProblem(
-        404,
-        "not_registered",
-        _("This code is not registered here — the product may be fake. Do not trust its label; you can report it."),
-        typed=typed,
-    )
-
-
-def _usable(code: Code | None, typed: str) -> Code:
-    if code is None or code.batch.status == BatchStatus.DRAFT:
-        raise _not_registered(typed)
-    if code.is_revoked:
+def _usable(found: Probe | None, typed: str) -> Probe:
+    if found is None or found.batch_status == "draft":
         raise LookupProblem(
-            410, "revoked", _("This code has been withdrawn by the registry and is no longer valid."), code, typed
+            404,
+            "not_registered",
+            _("This code is not registered here — the product may be fake. Do not trust its label; you can report it."),
+            typed=typed,
         )
-    return code
+    if found.is_revoked:
+        message = _("This code has been withdrawn by the registry and is no longer valid.")
+        raise LookupProblem(410, "revoked", message, found, typed)
+    return found
 
 
-def find_code(session: Session, typed: str) -> Code:
+def find_code(session: Session, typed: str) -> Probe:
     """The code a consumer typed or scanned (`/c/{code}`)."""
     value = canonical_code(typed)
-    return _usable(session.scalar(select(Code).where(Code.value == value)), grouped(value))
+    return _usable(probe(session, "value", value=value), grouped(value))
 
 
-def find_digital_link(session: Session, path: str) -> Code:
+def find_digital_link(session: Session, path: str) -> Probe:
     """The code a GS1 Digital Link path names: the lot's code, or the unit code given as serial."""
     try:
         link = parse_path(path)
@@ -96,29 +100,17 @@ def find_digital_link(session: Session, path: str) -> Code:
         raise LookupProblem(
             400, "malformed", _("This is not a valid GS1 Digital Link: %(why)s", why=str(exc))
         ) from None
-    return _usable(_code_for_link(session, link), path)
-
-
-def _code_for_link(session: Session, link: DigitalLink) -> Code | None:
+    found = None
     if link.serial is not None:
         try:
             value = normalise(link.serial)
         except ValueError:
-            return None
-        query = (
-            select(Code)
-            .join(Batch)
-            .join(Product)
-            .where(Code.value == value, Code.kind == CodeKind.SERIAL, Product.gtin == link.gtin)
-        )
-        if link.lot is not None:
-            query = query.where(Batch.lot_code == link.lot)
-        return session.scalar(query)
-    if link.lot is None:
-        return None  # a GTIN alone names a product, not a batch we could vouch for
-    return session.scalar(
-        select(Code)
-        .join(Batch)
-        .join(Product)
-        .where(Product.gtin == link.gtin, Batch.lot_code == link.lot, Code.kind == CodeKind.LOT)
-    )
+            value = None  # not one of our unit codes
+        if value is not None and link.lot is not None:
+            found = probe(session, "lot_serial", value=value, gtin=link.gtin, lot=link.lot)
+        elif value is not None:
+            found = probe(session, "serial", value=value, gtin=link.gtin)
+    elif link.lot is not None:
+        found = probe(session, "lot", gtin=link.gtin, lot=link.lot)
+    # (a GTIN alone names a product, not a batch we could vouch for)
+    return _usable(found, path)

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from traceability.codes.models import Code, CodeKind, Scan
+from traceability.codes.models import CodeKind, Scan
 from traceability.db import utcnow
 
 # (pattern, family) in the order they must be tried: in-app browsers and Edge announce Chrome/Safari too
@@ -53,17 +53,26 @@ def client_hash(address: str | None, now: dt.datetime | None = None) -> str:
     return hmac.new(daily_key, (address or "").encode(), hashlib.sha256).hexdigest()
 
 
-def record_scan(session: Session, code: Code, address: str | None, user_agent: str | None) -> None:
-    """Insert one scan row (a plain INSERT: no read, no lock on the code)."""
+def record_scan(session: Session, code_id: int, address: str | None, user_agent: str | None) -> None:
+    """Insert one scan row and commit it on its own (a plain INSERT: no read, no lock on the code).
+
+    On PostgreSQL the commit does not wait for the disk (asynchronous commit, for this transaction only): a
+    crash of the machine may lose the last moments' scans, which are statistics; the database stays consistent
+    and every other write keeps full durability.
+    """
+    session.commit()  # end the lookup's read: on SQLite a reader cannot wait for the write lock, a writer can
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     now = utcnow()
     session.execute(
         insert(Scan).values(
-            code_id=code.id,
+            code_id=code_id,
             scanned_at=now,
             client_hash=client_hash(address, now),
             user_agent_family=user_agent_family(user_agent),
         )
     )
+    session.commit()
 
 
 @dataclass(frozen=True)
@@ -76,13 +85,13 @@ class Verification:
     suspected_copy: bool = False
 
 
-def verify(session: Session, code: Code) -> Verification:
+def verify(session: Session, code_id: int, kind: str) -> Verification:
     """Is the code genuine, and for a unit code: how often and by how many has it been scanned."""
-    if code.kind != CodeKind.SERIAL:
-        return Verification(genuine=True, code_kind=code.kind.value)
+    if kind != CodeKind.SERIAL:
+        return Verification(genuine=True, code_kind=kind)
     count, first, clients = session.execute(
         select(func.count(), func.min(Scan.scanned_at), func.count(Scan.client_hash.distinct())).where(
-            Scan.code_id == code.id
+            Scan.code_id == code_id
         )
     ).one()
     if first is not None and first.tzinfo is None:  # an aggregate bypasses the column type on SQLite
@@ -91,7 +100,7 @@ def verify(session: Session, code: Code) -> Verification:
     suspected = count > config["COPY_SCAN_THRESHOLD"] or clients > config["COPY_CLIENT_THRESHOLD"]
     return Verification(
         genuine=True,
-        code_kind=code.kind.value,
+        code_kind=kind,
         scan_count=count,
         first_scanned_at=first,
         distinct_clients=clients,

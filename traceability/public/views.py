@@ -14,13 +14,22 @@ from werkzeug.http import is_resource_modified
 from traceability import db
 from traceability.auth import public
 from traceability.codes.identifiers import grouped
-from traceability.codes.models import Code, CodeKind
+from traceability.codes.models import CodeKind
 from traceability.errors import error_payload
 from traceability.extensions import cache
 from traceability.public.facts import build_page, chemical_sentence
 from traceability.public.freshness import freshness
+from traceability.public.probe import Probe
 from traceability.public.representations import LINKSET_TYPE, geo_uri, linkset, page_json, resolver_description
-from traceability.public.resolution import LookupProblem, canonical_code, find_code, find_digital_link
+from traceability.public.resolution import (
+    LookupProblem,
+    canonical_code,
+    find_code,
+    find_digital_link,
+    load_code,
+    probe_path,
+    public_url,
+)
 from traceability.public.scans import record_scan, verify
 
 bp = Blueprint("public", __name__)
@@ -102,25 +111,24 @@ def gs1resolver():
     return response
 
 
-def serve(code: Code):
+def serve(found: Probe):
     """Record the scan, then answer 304, a cached body, or a freshly built page."""
     session = db.session
-    record_scan(session, code, request.remote_addr, request.user_agent.string)
+    record_scan(session, found.code_id, request.remote_addr, request.user_agent.string)  # committed at once
     representation = _representation()
     signed_in = current_user.is_authenticated
     audience = f"user{current_user.id}" if signed_in else "anonymous"
     variant = f"{representation}|{audience}|{request.query_string.decode()}"
-    fresh = freshness(session, code, variant, str(get_locale()))
-    verification = verify(session, code)
-    cacheable = code.kind == CodeKind.LOT
-    session.commit()  # the scan is kept whatever happens next
+    fresh = freshness(session, found, variant, str(get_locale()))
+    verification = verify(session, found.code_id, found.kind)
+    cacheable = found.kind == CodeKind.LOT
 
     if cacheable and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
-        return _headers(make_response("", 304), code, fresh, cacheable, signed_in)
+        return _headers(make_response("", 304), found, fresh, cacheable, signed_in)
     key = f"public-page:{fresh.etag}"
     body = cache.get(key) if cacheable and not signed_in else None
     if body is None:
-        page = build_page(session, code, fresh, verification)
+        page = build_page(session, load_code(session, found), fresh, verification)
         if representation == "json":
             body = current_app.json.dumps(page_json(page))
         elif representation == "linkset":
@@ -133,14 +141,13 @@ def serve(code: Code):
             cache.set(key, body)
     response = make_response(body)
     response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
-    return _headers(response, code, fresh, cacheable, signed_in)
+    return _headers(response, found, fresh, cacheable, signed_in)
 
 
-def _headers(response, code: Code, fresh, cacheable: bool, signed_in: bool):
-    from traceability.public.resolution import code_url
-
+def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool):
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    response.headers["Link"] = f'<{code_url(code)}?linkType=all>; rel="linkset"; type="{LINKSET_TYPE}"'
+    linkset_url = public_url(probe_path(found)) + "?linkType=all"
+    response.headers["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
     if not cacheable:
         # a unit code's page counts its scans: every answer is new, and nothing may keep it
         response.headers["Cache-Control"] = "no-store"
