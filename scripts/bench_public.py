@@ -30,7 +30,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
 GOAL_RATIO, GOAL_P99_MS = 0.7, 25.0
 
-BASELINE_APP = '''
+BASELINE_APP = """
 from flask import Flask
 
 app = Flask(__name__)
@@ -39,7 +39,7 @@ app = Flask(__name__)
 @app.route("/")
 def bare():
     return "<!doctype html><title>ok</title><p>ok</p>"
-'''
+"""
 
 
 def _free_port() -> int:
