@@ -12,6 +12,7 @@ from traceability.batches.models import BatchStatus, ChemicalApplication, Chemic
 from traceability.codes.identifiers import new_code
 from traceability.codes.models import Code, CodeKind
 from traceability.codes.services import lot_code_for
+from traceability.db import utcnow
 from traceability.extensions import limiter
 
 
@@ -45,6 +46,18 @@ def published(db_session, make_batch, make_product, make_org):
         return batch, code
 
     return _make
+
+
+@pytest.fixture
+def set_status(db_session):
+    """Suspend or recall a batch as an inspector would (status, reason, time), committed."""
+
+    def _set(batch, status: BatchStatus, reason: str):
+        batch = db_session.merge(batch)  # a request in between closed the session the test had loaded it in
+        batch.status, batch.status_reason, batch.status_changed_at = status, reason, utcnow()
+        db_session.commit()
+
+    return _set
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from traceability.batches.models import Amendment, BatchStatus
-from traceability.db import utcnow
 
 
 def _get(client, code, etag=None, **headers):
@@ -32,16 +31,10 @@ def _recheck(client, code, etag, change):
     return response
 
 
-def test_a_suspension_changes_the_validator_at_once(client, published, db_session):
+def test_a_suspension_changes_the_validator_at_once(client, published, set_status):
     batch, code = published()
     etag = _get(client, code).headers["ETag"]
-
-    def suspend():
-        row = db_session.merge(batch)
-        row.status, row.status_reason, row.status_changed_at = BatchStatus.SUSPENDED, "Kiểm tra", utcnow()
-        db_session.commit()
-
-    response = _recheck(client, code, etag, suspend)
+    response = _recheck(client, code, etag, lambda: set_status(batch, BatchStatus.SUSPENDED, "Kiểm tra"))
     assert "Tạm dừng lưu thông" in response.get_data(as_text=True)
 
 
@@ -59,17 +52,11 @@ def test_an_amendment_changes_the_validator_at_once(client, published, db_sessio
     assert "Cân lại" in response.get_data(as_text=True)
 
 
-def test_an_input_recall_changes_the_validator_at_once(client, make_batch, published, db_session):
+def test_an_input_recall_changes_the_validator_at_once(client, make_batch, published, set_status):
     upstream = make_batch(status=BatchStatus.PUBLISHED)
     _batch, code = published(inputs=[(upstream, 3)])
     etag = _get(client, code).headers["ETag"]
-
-    def recall():
-        row = db_session.merge(upstream)
-        row.status, row.status_reason, row.status_changed_at = BatchStatus.RECALLED, "Thu hồi", utcnow()
-        db_session.commit()
-
-    response = _recheck(client, code, etag, recall)
+    response = _recheck(client, code, etag, lambda: set_status(upstream, BatchStatus.RECALLED, "Thu hồi"))
     assert 'class="verdict bad"' in response.get_data(as_text=True)
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 from traceability.accounts.models import OrgStatus, Role
 from traceability.batches.models import BatchStatus, ChemicalApplication, ChemicalPurpose, LabResult, LabTest
-from traceability.db import utcnow
 from traceability.inspection.models import Inspection, InspectionResult
 from traceability.registry.models import Certification
 
@@ -17,17 +16,9 @@ def _facts(client, code):
     return response.get_json()
 
 
-def _set_status(db_session, batch, status, reason):
-    batch = db_session.merge(batch)  # a request in between closed the session the test had loaded it in
-    batch.status = status
-    batch.status_reason = reason
-    batch.status_changed_at = utcnow()
-    db_session.commit()
-
-
-def test_suspended_batch_is_amber_with_the_reason(client, published, db_session):
+def test_suspended_batch_is_amber_with_the_reason(client, published, set_status):
     batch, code = published()
-    _set_status(db_session, batch, BatchStatus.SUSPENDED, "Chờ kết quả kiểm nghiệm dư lượng")
+    set_status(batch, BatchStatus.SUSPENDED, "Chờ kết quả kiểm nghiệm dư lượng")
     facts = _facts(client, code)
     assert facts["status"] == "suspended"
     (warning,) = facts["warnings"]
@@ -38,9 +29,9 @@ def test_suspended_batch_is_amber_with_the_reason(client, published, db_session)
     assert "Tạm dừng lưu thông để kiểm tra" in html
 
 
-def test_recalled_batch_is_red_with_reason_and_date(client, published, db_session):
+def test_recalled_batch_is_red_with_reason_and_date(client, published, set_status):
     batch, code = published()
-    _set_status(db_session, batch, BatchStatus.RECALLED, "Dư lượng vượt ngưỡng")
+    set_status(batch, BatchStatus.RECALLED, "Dư lượng vượt ngưỡng")
     facts = _facts(client, code)
     assert facts["status"] == "recalled"
     assert facts["warnings"][0]["kind"] == "recall"
@@ -48,13 +39,15 @@ def test_recalled_batch_is_red_with_reason_and_date(client, published, db_sessio
     assert 'class="verdict bad"' in html and "Dư lượng vượt ngưỡng" in html
 
 
-def test_recall_of_an_input_two_steps_up_reaches_the_downstream_page(client, make_batch, published, db_session):
+def test_recall_of_an_input_two_steps_up_reaches_the_downstream_page(
+    client, make_batch, published, db_session, set_status
+):
     leaf = make_batch(status=BatchStatus.PUBLISHED, lot_code="CHE-TUOI-01")
     processed = make_batch(status=BatchStatus.PUBLISHED, inputs=[(leaf, 50)])
     packed, code = published(inputs=[(processed, 10)])
     assert _facts(client, code)["status"] == "published"
 
-    _set_status(db_session, leaf, BatchStatus.RECALLED, "Phát hiện Carbendazim")
+    set_status(leaf, BatchStatus.RECALLED, "Phát hiện Carbendazim")
     facts = _facts(client, code)
     assert facts["status"] == "recalled"
     (warning,) = facts["warnings"]
@@ -71,10 +64,10 @@ def _lot_code(db_session, batch):
     return lot_code_for(db_session, batch).value
 
 
-def test_a_suspended_input_warns_without_changing_the_status(client, make_batch, published, db_session):
+def test_a_suspended_input_warns_without_changing_the_status(client, make_batch, published, set_status):
     upstream = make_batch(status=BatchStatus.PUBLISHED)
     _batch, code = published(inputs=[(upstream, 5)])
-    _set_status(db_session, upstream, BatchStatus.SUSPENDED, "Đang xác minh")
+    set_status(upstream, BatchStatus.SUSPENDED, "Đang xác minh")
     facts = _facts(client, code)
     assert facts["status"] == "published"
     assert [w["kind"] for w in facts["warnings"]] == ["suspension"]
