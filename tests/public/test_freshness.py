@@ -76,3 +76,14 @@ def test_a_unit_code_page_is_never_stored(client, published, serial_code):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert "ETag" not in response.headers
+
+
+def test_a_signed_in_visitor_gets_a_private_page_of_their_own(client, published, make_user, login_as):
+    _batch, code = published()
+    anonymous = _get(client, code)
+    inspector = login_as(make_user("inspector"))
+    mine = _get(inspector, code)
+    assert mine.status_code == 200
+    assert mine.headers["Cache-Control"] == "private, no-cache"
+    assert mine.headers["ETag"] != anonymous.headers["ETag"]
+    assert "Đăng xuất" in mine.get_data(as_text=True)  # their own page, not the cached anonymous one
