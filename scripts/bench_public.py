@@ -2,9 +2,10 @@
 
 Runnable alone: `.venv/bin/python scripts/bench_public.py` (also run by `make bench`). It builds a throwaway
 SQLite database with the demo data (or uses BENCH_DATABASE_URL, a PostgreSQL database it may wipe), starts
-gunicorn twice with the same settings (sync workers, --no-control-socket) — once for a one-line Flask app,
-once for the registry — and drives each with the same load: CONNECTIONS threads, each with its own
-http.client connection, for a fixed time. It prints throughput and p50/p99 latency of both, and their ratio.
+gunicorn with the same settings (sync workers, --no-control-socket) for a one-route Flask app and for the
+registry, and drives each with the same load: CONNECTIONS threads, each with its own http.client
+connection, in short alternating rounds of fixed time (so a change in the machine's load touches both
+alike). It prints throughput and p50/p99 latency of each, and their ratio.
 
 Environment: BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
 default 2 × cores). Every request goes to 127.0.0.1 only.
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP_SECONDS = 3.0  # every worker loads its templates, catalogs and connections
+ROUNDS = 5
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
 GOAL_RATIO, GOAL_P99_MS = 0.7, 25.0
@@ -100,13 +102,11 @@ def _drive(port: int, path: str, seconds: float, headers: dict) -> tuple[list[fl
     return [x for per in latencies for x in per], sum(errors)
 
 
-def _measure(name: str, port: int, path: str, headers: dict) -> dict:
-    _drive(port, path, WARMUP_SECONDS, headers)
-    latencies, errors = _drive(port, path, SECONDS, headers)
+def _summary(name: str, latencies: list[float], errors: int, seconds: float) -> dict:
     if not latencies:
         raise SystemExit(f"{name}: no successful request ({errors} errors)")
     cuts = statistics.quantiles(latencies, n=100)
-    result = {"name": name, "rps": len(latencies) / SECONDS, "p50": cuts[49], "p99": cuts[98], "errors": errors}
+    result = {"name": name, "rps": len(latencies) / seconds, "p50": cuts[49], "p99": cuts[98], "errors": errors}
     print(
         f"{name:<28} {result['rps']:8.0f} req/s   p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
         f"   errors {errors}",
@@ -148,23 +148,36 @@ def main() -> int:
     }
     lot, serial = _prepare_database(workdir, env)
     print(
-        f"gunicorn sync workers={WORKERS}, {CONNECTIONS} connections, {SECONDS:.0f} s per run "
-        f"(after {WARMUP_SECONDS:.0f} s warm-up), database {env['DATABASE_URL'].split('://')[0]}",
+        f"gunicorn sync workers={WORKERS}, {CONNECTIONS} connections, {SECONDS:.0f} s per target in {ROUNDS} "
+        f"alternating rounds (after {WARMUP_SECONDS:.0f} s warm-up), database {env['DATABASE_URL'].split('://')[0]}",
         flush=True,
     )
     headers = {"Accept": "text/html", "Accept-Language": "vi-VN,vi;q=0.9", "User-Agent": "bench (Android) Chrome/120"}
-    results = {}
-    for name, target, path in (
-        ("bare Flask route", "bench_baseline:app", "/"),
-        ("consumer page (lot code)", "traceability.wsgi:app", f"/c/{lot}"),
-        ("consumer page (unit code)", "traceability.wsgi:app", f"/c/{serial}"),
-    ):
-        server, port = _gunicorn(target, path, env, workdir, workdir / f"{target.split(':')[0]}.log")
-        try:
-            results[name] = _measure(name, port, path, headers)
-        finally:
+    targets = [  # (name, log file, WSGI app, path)
+        ("bare Flask route", "bare", "bench_baseline:app", "/"),
+        ("consumer page (lot code)", "lot", "traceability.wsgi:app", f"/c/{lot}"),
+        ("consumer page (unit code)", "unit", "traceability.wsgi:app", f"/c/{serial}"),
+    ]
+    latencies: dict[str, list[float]] = {name: [] for name, *_rest in targets}
+    errors = dict.fromkeys(latencies, 0)
+    servers = []
+    try:
+        for _name, log, app, path in targets:
+            servers.append(_gunicorn(app, path, env, workdir, workdir / f"{log}.log"))
+        ports = [port for _server, port in servers]
+        for (_name, _log, _app, path), port in zip(targets, ports, strict=True):
+            _drive(port, path, WARMUP_SECONDS, headers)
+        # The targets take turns in short rounds, so a change in the machine's load touches them alike.
+        for _round in range(ROUNDS):
+            for (name, _log, _app, path), port in zip(targets, ports, strict=True):
+                measured, failed = _drive(port, path, SECONDS / ROUNDS, headers)
+                latencies[name] += measured
+                errors[name] += failed
+    finally:
+        for server, _port in servers:
             server.terminate()
             server.wait(timeout=10)
+    results = {name: _summary(name, latencies[name], errors[name], SECONDS) for name in latencies}
     base, page = results["bare Flask route"], results["consumer page (lot code)"]
     ratio = page["rps"] / base["rps"]
     unit_ratio = results["consumer page (unit code)"]["rps"] / base["rps"]
