@@ -200,3 +200,27 @@ def test_page_weight_without_image_is_under_30_kb(client, published, with_record
     css = b"".join(client.get(f"/static/css/{name}").data for name in ("app.css", "public.css"))
     assert len(html) + len(css) < 30 * 1024
     assert b"<script" not in html  # works without JavaScript
+
+
+def test_a_lot_number_with_an_escaped_slash(client, published):
+    batch, _code = published(gtin=GTIN, lot_code="TCX/26-10")
+    response = client.get(f"/01/{GTIN}/10/TCX%2F26-10", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.get_json()["batch"]["lot_code"] == batch.lot_code
+    assert response.get_json()["batch"]["url"].endswith(f"/01/{GTIN}/10/TCX%2F26-10")
+
+
+def test_the_product_image_is_served_with_the_page(client, published, make_org, make_product, app):
+    from pathlib import Path
+
+    image = Path(app.config["UPLOAD_DIR"]) / "products" / "che.jpg"
+    image.parent.mkdir(parents=True, exist_ok=True)
+    image.write_bytes(b"\xff\xd8\xff\xe0 a jpeg")
+    org = make_org()
+    _batch, code = published(org=org, product=make_product(org, image_path="products/che.jpg"))
+    html = client.get(f"/c/{code.value}").get_data(as_text=True)
+    assert f'src="/c/{code.value}/image"' in html
+    response = client.get(f"/c/{code.value}/image")
+    assert response.status_code == 200 and response.data.startswith(b"\xff\xd8")
+    _other, plain = published()
+    assert client.get(f"/c/{plain.value}/image").status_code == 404
