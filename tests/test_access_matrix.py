@@ -88,6 +88,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "token": "not-a-valid-invitation",
             "report_id": report.id,
             "photo": "missing.jpg",
+            "rest": f"22/TRA200G/10/{batch.lot_code}",  # GS1 Digital Link qualifiers after the GTIN
+            "receipt": code.value,  # receipts share the code alphabet; an unknown one answers 404
             "users": users,
         }
     )

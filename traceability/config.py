@@ -69,6 +69,11 @@ def load_config() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Consumer page: reports per client, photo size, when a unit code looks copied
+        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "5 per hour;20 per day"),
+        "REPORT_PHOTO_MAX_BYTES": int(os.environ.get("REPORT_PHOTO_MAX_MB", "5")) * 1024 * 1024,
+        "COPY_SCAN_THRESHOLD": int(os.environ.get("COPY_SCAN_THRESHOLD", "20")),
+        "COPY_CLIENT_THRESHOLD": int(os.environ.get("COPY_CLIENT_THRESHOLD", "5")),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 300,

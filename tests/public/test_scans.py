@@ -1,0 +1,96 @@
+"""Scans: insert-only rows with a hashed address; counts and copy warnings for unit codes only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from traceability.codes.models import Scan
+from traceability.public.scans import client_hash, user_agent_family
+
+PHONE = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"
+
+
+def _scans(db_session, code):
+    return db_session.scalars(select(Scan).where(Scan.code_id == code.id).order_by(Scan.id)).all()
+
+
+def test_every_resolution_inserts_a_scan_without_the_address(client, published, db_session):
+    _batch, code = published()
+    for _ in range(3):
+        client.get(f"/c/{code.value}", headers={"User-Agent": PHONE}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    scans = _scans(db_session, code)
+    assert len(scans) == 3
+    assert {s.user_agent_family for s in scans} == {"Chrome"}
+    assert all("203.0.113.9" not in s.client_hash and len(s.client_hash) == 64 for s in scans)
+    assert len({s.client_hash for s in scans}) == 1  # one phone, one day
+
+
+def test_the_address_hash_rotates_every_day(app):
+    with app.app_context():
+        today = dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)
+        assert client_hash("203.0.113.9", today) == client_hash("203.0.113.9", today + dt.timedelta(hours=5))
+        assert client_hash("203.0.113.9", today) != client_hash("203.0.113.9", today + dt.timedelta(days=1))
+        assert client_hash("203.0.113.9", today) != client_hash("203.0.113.10", today)
+
+
+def test_browser_families():
+    assert user_agent_family("Mozilla/5.0 (iPhone) Version/17.0 Mobile/15E148 Safari/604.1") == "Safari"
+    assert user_agent_family(PHONE + " Zalo android/12") == "Zalo"
+    assert user_agent_family(None) is None
+
+
+def test_a_lot_code_shows_no_counter(client, published):
+    _batch, code = published()
+    client.get(f"/c/{code.value}")
+    verification = client.get(f"/c/{code.value}", headers={"Accept": "application/json"}).get_json()["verification"]
+    assert verification["scan_count"] is None and verification["suspected_copy"] is False
+
+
+def test_a_unit_code_counts_its_scans_and_remembers_the_first(client, published, serial_code):
+    batch, _code = published()
+    unit = serial_code(batch)
+    client.get(f"/c/{unit.value}")
+    verification = client.get(f"/c/{unit.value}", headers={"Accept": "application/json"}).get_json()["verification"]
+    assert verification["code_kind"] == "serial"
+    assert verification["scan_count"] == 2
+    first = dt.datetime.fromisoformat(verification["first_scanned_at"])
+    assert abs(first - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+    assert verification["suspected_copy"] is False
+    html = client.get(f"/c/{unit.value}").get_data(as_text=True)
+    assert "đã được quét 3 lần" in html
+
+
+def test_many_scans_make_a_copy_suspect(client, published, serial_code, settings):
+    settings["COPY_SCAN_THRESHOLD"] = 3
+    batch, _code = published()
+    unit = serial_code(batch)
+    answers = [client.get(f"/c/{unit.value}", headers={"Accept": "application/json"}).get_json() for _ in range(4)]
+    assert [a["verification"]["suspected_copy"] for a in answers] == [False, False, False, True]
+    assert "suspected_copy" in [w["kind"] for w in answers[-1]["warnings"]]
+    html = client.get(f"/c/{unit.value}").get_data(as_text=True)
+    assert "có thể đã bị sao chép" in html
+
+
+def test_many_distinct_clients_make_a_copy_suspect(client, published, serial_code, settings):
+    settings["COPY_CLIENT_THRESHOLD"] = 2
+    batch, _code = published()
+    unit = serial_code(batch)
+    for n in range(3):
+        answer = client.get(
+            f"/c/{unit.value}", headers={"Accept": "application/json"}, environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}
+        ).get_json()
+    assert answer["verification"]["scan_count"] == 3
+    assert answer["verification"]["suspected_copy"] is True
+
+
+def test_scans_are_only_inserted(client, published, serial_code, db_session):
+    batch, _code = published()
+    unit = serial_code(batch)
+    client.get(f"/c/{unit.value}")
+    before = {(s.id, s.scanned_at) for s in _scans(db_session, unit)}
+    client.get(f"/c/{unit.value}")
+    after = {(s.id, s.scanned_at) for s in _scans(db_session, unit)}
+    assert before < after  # earlier rows untouched
+    assert db_session.scalar(select(func.count()).select_from(Scan).where(Scan.code_id == unit.id)) == 2

@@ -1,0 +1,116 @@
+"""From what a consumer scanned or typed to the code it names, or a clear reason why not."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session, joinedload
+
+from traceability.batches.models import Batch
+from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, grouped, normalise
+from traceability.codes.models import Code
+from traceability.errors import ServiceError
+from traceability.public.digital_link import MalformedLink, build_path, parse_path
+from traceability.public.probe import Probe, probe
+
+
+class LookupProblem(ServiceError):
+    """Why a code cannot be shown: `reason` is one of malformed, mistyped, not_registered, revoked."""
+
+    def __init__(self, status: int, reason: str, message: str, found: Probe | None = None, typed: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.probe = found
+        self.typed = typed
+
+
+def page_path(gtin: str | None, lot: str, value: str, kind: str) -> str:
+    """Where a code's page lives: a GS1 Digital Link when the product has a GTIN, else `/c/{code}`."""
+    if gtin:
+        return build_path(gtin, lot, value if kind == "serial" else None)
+    return f"/c/{value}"
+
+
+def code_path(code: Code) -> str:
+    return page_path(code.batch.product.gtin, code.batch.lot_code, code.value, code.kind.value)
+
+
+def probe_path(found: Probe) -> str:
+    return page_path(found.gtin, found.lot_code, found.value, found.kind)
+
+
+def public_url(path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def load_code(session: Session, found: Probe) -> Code:
+    """The code as an ORM object, with what the page shows of its batch (only when the page is built)."""
+    batch = joinedload(Code.batch)
+    options = [batch.joinedload(Batch.product), batch.joinedload(Batch.organization), batch.joinedload(Batch.site)]
+    return session.get(Code, found.code_id, options=options)
+
+
+def canonical_code(typed: str) -> str:
+    """The canonical form of a typed code, or a LookupProblem (400) telling the consumer what to fix."""
+    try:
+        return normalise(typed)
+    except CheckCharacterError:
+        raise LookupProblem(
+            400,
+            "mistyped",
+            _("This code has a typing mistake: one character is wrong or two are swapped. Please check and retype it."),
+            typed=typed,
+        ) from None
+    except CodeFormatError:
+        example = grouped("7KQ2M9XH4TABC")
+        raise LookupProblem(
+            400,
+            "malformed",
+            _("This is not a registry code. Codes have 13 letters and digits, like %(example)s.", example=example),
+            typed=typed,
+        ) from None
+
+
+def _usable(found: Probe | None, typed: str) -> Probe:
+    if found is None or found.batch_status == "draft":
+        raise LookupProblem(
+            404,
+            "not_registered",
+            _("This code is not registered here — the product may be fake. Do not trust its label; you can report it."),
+            typed=typed,
+        )
+    if found.is_revoked:
+        message = _("This code has been withdrawn by the registry and is no longer valid.")
+        raise LookupProblem(410, "revoked", message, found, typed)
+    return found
+
+
+def find_code(session: Session, typed: str) -> Probe:
+    """The code a consumer typed or scanned (`/c/{code}`)."""
+    value = canonical_code(typed)
+    return _usable(probe(session, "value", value=value), grouped(value))
+
+
+def find_digital_link(session: Session, path: str) -> Probe:
+    """The code a GS1 Digital Link path names: the lot's code, or the unit code given as serial."""
+    try:
+        link = parse_path(path)
+    except MalformedLink as exc:
+        raise LookupProblem(
+            400, "malformed", _("This is not a valid GS1 Digital Link: %(why)s", why=str(exc))
+        ) from None
+    found = None
+    if link.serial is not None:
+        try:
+            value = normalise(link.serial)
+        except ValueError:
+            value = None  # not one of our unit codes
+        if value is not None and link.lot is not None:
+            found = probe(session, "lot_serial", value=value, gtin=link.gtin, lot=link.lot)
+        elif value is not None:
+            found = probe(session, "serial", value=value, gtin=link.gtin)
+    elif link.lot is not None:
+        found = probe(session, "lot", gtin=link.gtin, lot=link.lot)
+    # (a GTIN alone names a product, not a batch we could vouch for)
+    return _usable(found, path)
