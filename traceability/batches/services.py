@@ -296,6 +296,8 @@ def publish_batch(session: Session, user: User, batch: Batch) -> Batch:
     On success the batch is published and gets its lot-level code.
     """
     _editable(user, batch)
+    # Lock the row and re-read it: a recall or a second click landing meanwhile must not be overwritten.
+    session.refresh(batch, with_for_update=True)
     if batch.status != BatchStatus.DRAFT:
         raise Conflict(_("This batch is already published."))
     problems = compliance.check_batch(session, batch)
