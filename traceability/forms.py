@@ -1,4 +1,5 @@
-"""The one way an HTML form is handled: validate with the schema, run the service, commit or report."""
+"""How HTML forms are handled: validate with the schema, run the service, commit or report; and the field
+specs that the generic form template (templates/app/form.html) renders."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
+from flask import render_template, request
 from marshmallow import Schema, ValidationError
 
 from traceability import db
 from traceability.errors import Invalid
+from traceability.labels import label
 from traceability.schemas import form_data
 
 
@@ -46,3 +48,43 @@ def submit_form(
         return FormResult(values, exc.errors or {"_schema": [exc.message]})
     db.session.commit()
     return FormResult(values, result=result)
+
+
+def handle_form(
+    schema: Schema,
+    save: Callable[[dict[str, Any]], Any],
+    render: Callable[[dict[str, Any], dict[str, Any]], Any],
+    values: dict[str, Any] | None = None,
+    parse: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+):
+    """GET shows the form; POST validates, saves and commits (see `submit_form`) and returns save()'s answer.
+
+    Bad input re-renders the form (422) with every message next to its field; nothing is written.
+    """
+    if request.method != "POST":
+        return render(values or {}, {}), 200
+    form = submit_form(schema, save, parse)
+    if not form.errors:
+        return form.result
+    return render(form.values, form.errors), form.status
+
+
+def render_form(title: str, fields: list[dict], values: dict, errors: dict, **context: Any):
+    return render_template("app/form.html", title=title, fields=fields, values=values, errors=errors, **context)
+
+
+def spec(name: str, text: Any, type: str = "text", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "label": text, "type": type, **extra}
+
+
+def choices(enum_cls: type) -> list[tuple[str, str]]:
+    return [(member.value, label(member)) for member in enum_cls]
+
+
+def as_values(obj: Any, names: list[str]) -> dict[str, Any]:
+    """Current values of an object for prefilling a form."""
+    values = {}
+    for name in names:
+        value = getattr(obj, name, None)
+        values[name] = getattr(value, "value", value)
+    return values

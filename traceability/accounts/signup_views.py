@@ -16,7 +16,7 @@ from traceability.accounts.schemas import InviteSchema, PasswordSchema, SignupSc
 from traceability.accounts.views import bp
 from traceability.auth import public, roles
 from traceability.extensions import limiter
-from traceability.registry.forms import choices, handle_form, render_form, spec
+from traceability.forms import choices, handle_form, render_form, spec
 
 SIGNUP_FIELDS = [
     spec("organization", _l("Your organisation"), "heading"),

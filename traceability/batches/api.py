@@ -29,8 +29,7 @@ from traceability.batches.schemas import (
     PublishedSchema,
 )
 from traceability.codes.services import lot_code_for
-from traceability.registry.forms import owner_first
-from traceability.tenancy import get_editable, get_visible
+from traceability.tenancy import get_editable, get_visible, owner_first
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batches")
 

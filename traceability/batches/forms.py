@@ -12,8 +12,8 @@ from traceability import db
 from traceability.accounts.models import User
 from traceability.batches.models import Batch, ChemicalPurpose, EventType, LabResult
 from traceability.batches.schemas import AMENDABLE
+from traceability.forms import as_values, choices, spec
 from traceability.labels import label
-from traceability.registry.forms import as_values, choices, spec
 from traceability.registry.models import Product, Site
 
 INPUT_ROWS = 3  # empty input rows on a new batch's form; an existing batch shows all of its inputs and one more

@@ -36,8 +36,8 @@ from traceability.batches.schemas import (
 from traceability.codes.identifiers import grouped
 from traceability.codes.services import lot_code_for
 from traceability.errors import Invalid
+from traceability.forms import handle_form, render_form
 from traceability.registry import uploads
-from traceability.registry.forms import handle_form, render_form
 from traceability.registry.models import Product
 from traceability.schemas import form_data
 from traceability.tenancy import get_editable, get_visible, scope

@@ -10,7 +10,6 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.registry import services
-from traceability.registry.forms import owner_first
 from traceability.registry.models import Certification, Product, Site
 from traceability.registry.schemas import (
     CertificationInSchema,
@@ -22,7 +21,7 @@ from traceability.registry.schemas import (
     SitePatchSchema,
     SiteSchema,
 )
-from traceability.tenancy import get_editable, get_visible, scope
+from traceability.tenancy import get_editable, get_visible, owner_first, scope
 
 blp = Blueprint("registry_api", __name__, url_prefix="/api/v1", description="Sites, products, certifications")
 READERS = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)

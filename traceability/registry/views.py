@@ -12,8 +12,8 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch
+from traceability.forms import as_values, choices, handle_form, render_form, spec
 from traceability.registry import services, uploads
-from traceability.registry.forms import as_values, choices, handle_form, render_form, spec
 from traceability.registry.models import Certification, Product, Site, SiteKind
 from traceability.registry.schemas import CertificationInSchema, ProductInSchema, SiteInSchema
 from traceability.tenancy import get_editable, get_visible, scope
