@@ -75,6 +75,7 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
         params={
             "substance_id": substance.id,
             "org_id": owner_org.id,
+            "user_id": users["owner"].id,
             "site_id": site.id,
             "product_id": product.id,
             "batch_id": batch.id,

@@ -103,3 +103,9 @@ class InviteSchema(BaseSchema):
 
 class PasswordSchema(BaseSchema):
     password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+
+
+class StaffUserInSchema(UserInSchema):
+    """An admin creates an inspector's or another admin's account."""
+
+    role = fields.Enum(Role, by_value=True, required=True, validate=validate.OneOf([Role.INSPECTOR, Role.ADMIN]))

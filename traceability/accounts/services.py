@@ -106,6 +106,22 @@ def decide_organization(session: Session, org: Organization, actor: User | None,
     return set_organization_status(session, org, actor, status, decision.get("reason"))
 
 
+def set_user_active(session: Session, admin: User, user: User, active: bool) -> User:
+    """Admins disable an account (it can no longer sign in or use its tokens) or enable it again."""
+    if user.id == admin.id and not active:
+        raise invalid("is_active", _("You cannot disable your own account."))
+    user.is_active = active
+    session.flush()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("Not found."))
+    return user
+
+
 def get_organization(session: Session, org_id: int) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:

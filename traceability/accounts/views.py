@@ -114,4 +114,5 @@ def organization(org_id: int):
     return render_template("admin/organization.html", org=org, errors=form.errors), form.status
 
 
-from traceability.accounts import signup_views  # noqa: E402, F401  (its routes join this blueprint)
+# the sign-up and account-administration pages add their routes to this blueprint
+from traceability.accounts import admin_views, signup_views  # noqa: E402, F401

@@ -1,0 +1,55 @@
+"""Pages: admins manage accounts — create inspectors and admins, disable and enable any account."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from traceability import db
+from traceability.accounts import services
+from traceability.accounts.models import Role, User
+from traceability.accounts.schemas import StaffUserInSchema
+from traceability.accounts.views import bp
+from traceability.auth import roles
+from traceability.errors import Invalid
+from traceability.forms import handle_form
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def users():
+    role = request.args.get("role")
+    query = select(User).order_by(User.role, User.email)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    listed = db.session.scalars(query).all()
+
+    def save(data):
+        user = services.create_user(db.session, **data)
+        flash(_("Account created for %(email)s.", email=user.email))
+        return redirect(url_for("accounts.users"))
+
+    def render(values, errors):
+        values = {k: v for k, v in values.items() if k != "password"}
+        return render_template("admin/users.html", users=listed, role=role, values=values, errors=errors)
+
+    return handle_form(StaffUserInSchema(), save, render, {"role": Role.INSPECTOR.value})
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@roles(Role.ADMIN)
+def set_active(user_id: int):
+    user = services.get_user(db.session, user_id)
+    active = request.form.get("active") == "true"
+    try:
+        services.set_user_active(db.session, current_user, user, active)
+    except Invalid as exc:
+        flash(" ".join(exc.errors["is_active"]), "error")
+        return redirect(url_for("accounts.users"))
+    db.session.commit()
+    flash(
+        _("%(email)s can sign in again.", email=user.email) if active else _("%(email)s is disabled.", email=user.email)
+    )
+    return redirect(url_for("accounts.users"))
