@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import Organization, Role, User
@@ -23,11 +23,12 @@ from traceability.batches import compliance
 from traceability.batches.models import Batch, BatchStatus, ChemicalApplication
 from traceability.db import utcnow
 from traceability.errors import Forbidden
+from traceability.interop import bulk
 from traceability.interop.csv_import import BATCH_COLUMNS, CHEMICAL_COLUMNS, MAX_ROWS, ParsedFile, RowError, parse
 from traceability.registry.models import Product, Site
 
+DRAFT = BatchStatus.DRAFT
 WRITTEN = tuple(c for c in BATCH_COLUMNS if c not in ("product", "site"))  # the rest are looked up
-WRITE_CHUNK = 5_000  # batches a statement pair: bounded memory, few round trips
 
 
 @dataclass
@@ -162,40 +163,43 @@ def import_batches(session: Session, user: User, content: bytes, max_rows: int =
 
 
 def write(session: Session, user: User, plan: list[dict[str, Any]], rows: int) -> list[int]:
-    """Insert the checked batches and their chemicals in multi-row statements, and one audit entry for the
+    """Insert the checked batches and their chemicals in bulk (`bulk.add_rows`), and one audit entry for the
     import (action `import` on the organisation: the file's row count and the batch ids created); returns
     the new batch ids in file order."""
-    batch_table, chem_table = Batch.__table__, ChemicalApplication.__table__
-    add_batches = insert(batch_table).returning(batch_table.c.id, sort_by_parameter_order=True)
     now = utcnow()
-    ids: list[int] = []
-    for start in range(0, len(plan), WRITE_CHUNK):
-        chunk = plan[start : start + WRITE_CHUNK]
-        batch_rows = [
-            {
-                **item["values"],
-                "organization_id": user.organization_id,
-                "product_id": item["product_id"],
-                "site_id": item["site_id"],
-                "status": BatchStatus.DRAFT,
-                "created_by_id": user.id,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for item in chunk
-        ]
-        new_ids = session.execute(add_batches, batch_rows).scalars().all()
-        chem_rows = [
-            {**chem, "batch_id": batch_id, "site_id": item["site_id"], "created_at": now}
-            for batch_id, item in zip(new_ids, chunk, strict=True)
+    org_id = user.organization_id
+    ids = bulk.add_rows(
+        session,
+        Batch.__table__,
+        (*WRITTEN, "organization_id", "product_id", "site_id", "status", "created_by_id", "created_at", "updated_at"),
+        [
+            (
+                *(item["values"][c] for c in WRITTEN),
+                org_id,
+                item["product_id"],
+                item["site_id"],
+                DRAFT,
+                user.id,
+                now,
+                now,
+            )
+            for item in plan
+        ],
+    )
+    chem_columns = tuple(c.removeprefix("chemical_") for c in CHEMICAL_COLUMNS)
+    bulk.add_rows(
+        session,
+        ChemicalApplication.__table__,
+        (*chem_columns, "batch_id", "site_id", "created_at"),
+        [
+            (*(chem[c] for c in chem_columns), batch_id, item["site_id"], now)
+            for batch_id, item in zip(ids, plan, strict=True)
             for chem in item["chemicals"]
-        ]
-        if chem_rows:
-            session.execute(insert(chem_table), chem_rows)
-        ids.extend(new_ids)
+        ],
+    )
     chemicals = sum(len(item["chemicals"]) for item in plan)
     after = {"rows": rows, "batches": len(ids), "chemicals": chemicals, "batch_ids": ids}
-    audit.record(session, "import", Organization.__tablename__, user.organization_id, after=after)
+    audit.record(session, "import", Organization.__tablename__, org_id, after=after)
     return ids
 
 

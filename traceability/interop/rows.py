@@ -143,8 +143,10 @@ def _row_problems(values: dict[str, Any]) -> dict[str, list[str]]:
     """Problems between the cells of a row: an incomplete chemical application, dates out of order."""
     errors: dict[str, list[str]] = {}
     if any(values[c] is not None for c in CHEMICALS):
-        message = _("Required when a chemical application is given on the row.")
-        errors.update({c: [message] for c in CHEMICAL_REQUIRED if values[c] is None})
+        missing = [c for c in CHEMICAL_REQUIRED if values[c] is None]
+        if missing:
+            message = _("Required when a chemical application is given on the row.")
+            errors.update({c: [message] for c in missing})
     dates = [values[d] for d in DATES if values[d] is not None]
     if dates != sorted(dates):  # the batch rule, with its messages, only when something is out of order
         dates_only = SimpleNamespace(**{d: values[d] for d in DATES})
