@@ -100,9 +100,10 @@ class RowReader:
 
     def __init__(self, header: list[str]):
         self.rules = _columns()
-        self.cells = [(i, name, self.rules[name]) for i, name in enumerate(header) if name]
+        # a verdict per column and distinct text: a file repeats its products, units, dates and chemicals
+        self.cells = [(i, name, self.rules[name], {}) for i, name in enumerate(header) if name]
         self.absent = {name: None for name in self.rules}
-        given = {name for _i, name, _rule in self.cells}
+        given = {name for _i, name, _rule, _seen in self.cells}
         self.missing = [name for name, rule in self.rules.items() if rule.required and name not in given]
         self.required_message = fields.Field().error_messages["required"]
 
@@ -111,32 +112,38 @@ class RowReader:
         errors: dict[str, list[str]] = {}
         for name in self.missing:
             errors[name] = localised([self.required_message])
-        for i, name, rule in self.cells:
+        for i, name, rule, seen in self.cells:
             text = cells[i].strip() if i < len(cells) else ""
             if not text:
                 if rule.required:
                     errors[name] = localised([self.required_message])
                 continue
-            try:
-                value = _value(rule, text)
-                for validator in rule.validators:
-                    validator(value)
-            except ValidationError as exc:
-                messages = exc.messages if isinstance(exc.messages, list) else [exc.messages]
-                errors[name] = localised(messages)
-                continue
-            values[name] = value
+            verdict = seen.get(text)
+            if verdict is None:
+                verdict = seen[text] = _judge(rule, text)
+            value, messages = verdict
+            if messages:
+                errors[name] = messages
+            else:
+                values[name] = value
         if not errors:
             errors = _row_problems(values)
         return values, errors
 
 
-def _value(rule: Column, text: str) -> Any:
+def _judge(rule: Column, text: str) -> tuple[Any, list[str] | None]:
+    """The typed value of a cell, or its problems in the user's language."""
     try:
-        return rule.parse(text)
-    except (ValueError, ArithmeticError):
-        # what the fast parser cannot read, the field reads or explains (raises ValidationError)
-        return rule.field.deserialize(text)
+        try:
+            value = rule.parse(text)
+        except (ValueError, ArithmeticError):
+            # what the fast parser cannot read, the field reads or explains (raises ValidationError)
+            value = rule.field.deserialize(text)
+        for validator in rule.validators:
+            validator(value)
+    except ValidationError as exc:
+        return None, localised(exc.messages if isinstance(exc.messages, list) else [exc.messages])
+    return value, None
 
 
 def _row_problems(values: dict[str, Any]) -> dict[str, list[str]]:
