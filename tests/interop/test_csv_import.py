@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from traceability.accounts.models import Role
 from traceability.batches.models import Batch
-from traceability.interop.csv_import import FileRejected, parse
+from traceability.interop.csv_import import MAX_ROWS, FileRejected, parse
 
 HEADER = (
     "lot_code,product,site,quantity,unit,harvested_on,"
@@ -197,8 +197,8 @@ def test_only_producers_import(api_for):
 
 
 def test_a_file_too_long_for_one_request_is_refused_whole(farm, api_for, counts):
-    rows = [f"B-{i},Chè xanh,,1,kg,,,,,," for i in range(10_001)]
+    rows = [f"B-{i},Chè xanh,,1,kg,,,,,," for i in range(MAX_ROWS + 1)]
     before = counts()
     problems = _problems(_post(api_for(Role.PRODUCER, farm), _csv(*rows)))
-    assert "More than 10000 rows; split the file." in problems["file"]
+    assert f"More than {MAX_ROWS} rows; split the file." in problems["file"]
     assert counts() == before

@@ -10,6 +10,7 @@ database as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,6 +30,12 @@ from traceability.registry.models import Product, Site
 
 DRAFT = BatchStatus.DRAFT
 WRITTEN = tuple(c for c in BATCH_COLUMNS if c not in ("product", "site"))  # the rest are looked up
+UNIT = WRITTEN.index("unit")
+CHEMICAL_FIELDS = tuple(c.removeprefix("chemical_") for c in CHEMICAL_COLUMNS)
+# a row's values in column order, read at C speed (100,000 rows)
+_typed = itemgetter(*BATCH_COLUMNS)  # every row of one lot must repeat these alike
+_written = itemgetter(*WRITTEN)
+_chemical = itemgetter(*CHEMICAL_COLUMNS)
 
 
 @dataclass
@@ -103,7 +110,7 @@ def check(session: Session, user: User, parsed: ParsedFile) -> list[dict[str, An
                 for message in refused:
                     parsed.add_error(line_no, "chemical_active_ingredient", message)
                 continue
-            batch["chemicals"].append({c.removeprefix("chemical_"): row[c] for c in CHEMICAL_COLUMNS})
+            batch["chemicals"].append(_chemical(row))
     return list(batches.values())
 
 
@@ -115,11 +122,6 @@ def _lookup(session: Session, model: Any, org_id: int, keys: tuple[str, ...]) ->
             if value:
                 found.setdefault(value.strip().lower(), obj)
     return found
-
-
-def _typed(row: dict[str, Any]) -> tuple[Any, ...]:
-    """The batch columns of a row, as read: every row of one lot must repeat them alike."""
-    return tuple(row[c] for c in BATCH_COLUMNS)
 
 
 def _new_batch(parsed: ParsedFile, line_no: int, row: dict[str, Any], products: dict, sites: dict) -> dict | None:
@@ -135,10 +137,12 @@ def _new_batch(parsed: ParsedFile, line_no: int, row: dict[str, Any], products: 
         if site is None:
             parsed.add_error(line_no, "site", _("Unknown site: %(name)s.", name=row["site"]))
             return None
+    values = _written(row)
+    if values[UNIT] is None:  # the batch form's rule: no unit given means the product's unit
+        values = (*values[:UNIT], product.unit, *values[UNIT + 1 :])
     return {
         "row": line_no,
-        # the batch form's rule: no unit given means the product's unit
-        "values": {**{c: row[c] for c in WRITTEN}, "unit": row["unit"] or product.unit},
+        "values": values,
         "typed": _typed(row),
         "product_id": product.id,
         "site_id": site.id if site else None,
@@ -172,27 +176,14 @@ def write(session: Session, user: User, plan: list[dict[str, Any]], rows: int) -
         session,
         Batch.__table__,
         (*WRITTEN, "organization_id", "product_id", "site_id", "status", "created_by_id", "created_at", "updated_at"),
-        [
-            (
-                *(item["values"][c] for c in WRITTEN),
-                org_id,
-                item["product_id"],
-                item["site_id"],
-                DRAFT,
-                user.id,
-                now,
-                now,
-            )
-            for item in plan
-        ],
+        [(*item["values"], org_id, item["product_id"], item["site_id"], DRAFT, user.id, now, now) for item in plan],
     )
-    chem_columns = tuple(c.removeprefix("chemical_") for c in CHEMICAL_COLUMNS)
     bulk.add_rows(
         session,
         ChemicalApplication.__table__,
-        (*chem_columns, "batch_id", "site_id", "created_at"),
+        (*CHEMICAL_FIELDS, "batch_id", "site_id", "created_at"),
         [
-            (*(chem[c] for c in chem_columns), batch_id, item["site_id"], now)
+            (*chem, batch_id, item["site_id"], now)
             for batch_id, item in zip(ids, plan, strict=True)
             for chem in item["chemicals"]
         ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -46,6 +47,8 @@ CHEMICALS = (
     "chemical_area_treated",
     "chemical_phi_days",
 )
+_chemicals = itemgetter(*CHEMICALS)
+_dates = itemgetter(*DATES)
 CHEMICAL_REQUIRED = ("chemical_applied_on", "chemical_trade_name", "chemical_active_ingredient", "chemical_purpose")
 
 
@@ -103,6 +106,7 @@ class RowReader:
         # a verdict per column and distinct text: a file repeats its products, units, dates and chemicals
         self.cells = [(i, name, self.rules[name], {}) for i, name in enumerate(header) if name]
         self.absent = {name: None for name in self.rules}
+        self.width = len(header)
         given = {name for _i, name, _rule, _seen in self.cells}
         self.missing = [name for name, rule in self.rules.items() if rule.required and name not in given]
         self.required_message = fields.Field().error_messages["required"]
@@ -112,8 +116,10 @@ class RowReader:
         errors: dict[str, list[str]] = {}
         for name in self.missing:
             errors[name] = localised([self.required_message])
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
         for i, name, rule, seen in self.cells:
-            text = cells[i].strip() if i < len(cells) else ""
+            text = cells[i].strip()
             if not text:
                 if rule.required:
                     errors[name] = localised([self.required_message])
@@ -149,12 +155,12 @@ def _judge(rule: Column, text: str) -> tuple[Any, list[str] | None]:
 def _row_problems(values: dict[str, Any]) -> dict[str, list[str]]:
     """Problems between the cells of a row: an incomplete chemical application, dates out of order."""
     errors: dict[str, list[str]] = {}
-    if any(values[c] is not None for c in CHEMICALS):
+    if _chemicals(values).count(None) < len(CHEMICALS):
         missing = [c for c in CHEMICAL_REQUIRED if values[c] is None]
         if missing:
             message = _("Required when a chemical application is given on the row.")
             errors.update({c: [message] for c in missing})
-    dates = [values[d] for d in DATES if values[d] is not None]
+    dates = [d for d in _dates(values) if d is not None]
     if dates != sorted(dates):  # the batch rule, with its messages, only when something is out of order
         dates_only = SimpleNamespace(**{d: values[d] for d in DATES})
         for problem in compliance.date_problems(dates_only):
