@@ -86,3 +86,15 @@ def test_a_vietnamese_purpose_and_a_cell_the_fast_reader_cannot_read_are_still_j
     )
     assert [r["chemical_purpose"] for _n, r in parsed.rows] == [ChemicalPurpose.FUNGICIDE]
     assert [(e.row, e.column) for e in parsed.errors] == [(3, "chemical_phi_days")]
+
+
+def test_text_with_quotes_separators_backslashes_and_line_breaks_is_written_as_typed(farm, api_for, db_session):
+    note = 'Lô "đặc biệt", hái tay; xem C:\\hồ sơ\\2026\nDòng hai \\N'
+    quoted = '"' + note.replace('"', '""') + '"'
+    header = "lot_code,product,quantity,unit,note,chemical_applied_on,chemical_trade_name,chemical_active_ingredient,"
+    row = f'L-030,Chè xanh,2,kg,{quoted},01/09/2026,"Actara, 25WG",Thiamethoxam,insecticide'
+    response = _post(api_for(Role.PRODUCER, farm), _csv(row, header=header + "chemical_purpose"))
+
+    assert response.status_code == 201, response.get_json()
+    batch = db_session.scalar(select(Batch).where(Batch.lot_code == "L-030"))
+    assert batch.note == note and [c.trade_name for c in batch.chemicals] == ["Actara, 25WG"]
