@@ -1,10 +1,10 @@
 """Importing batches and their chemical applications from a CSV file: all rows checked, then all written.
 
-The file is read and every row checked on its own (`csv_import.parse`), then against the registry: the product
-and site must be the organisation's own, a lot code may appear only once (in the file and in the registry),
-rows of one lot must agree, and no banned active ingredient may be used. Only when nothing is wrong are the
-batches written, as drafts, with multi-row inserts in the request's transaction: a bad file leaves the
-database as it was.
+The file is read and every row checked on its own (`csv_import.parse`, by the batch fields' rules), then
+against the registry: the product and site must be the organisation's own, a lot code may appear only once (in
+the file and in the registry), rows of one lot must agree, and no banned active ingredient may be used (the
+batch domain's matcher). Only when nothing is wrong are the batches written, as drafts, in bulk in the
+request's transaction (`bulk.add_rows`) with one audit entry: a bad file leaves the database as it was.
 """
 
 from __future__ import annotations
