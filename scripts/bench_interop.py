@@ -217,7 +217,7 @@ def bench_import(session: Session, user: User, product_id: int, site_id: int) ->
     now = "2026-11-01 00:00:00+00"
 
     start = time.perf_counter()
-    first = session.scalar(text("SELECT max(id) FROM batches")) + 1
+    first = session.scalar(text("SELECT coalesce(max(id), 0) FROM batches")) + 1
     batches = (
         f"{first + i}\t{user.organization_id}\t{product_id}\t{site_id}\tCOPY-{i:06d}\t{100 + i % 50}.5\tkg\t"
         f"2026-10-15\tdraft\t{now}\t{now}\n"

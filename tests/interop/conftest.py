@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
+from sqlalchemy import func, select
 
 from traceability.accounts.models import Role
-from traceability.batches.models import Event, EventType
+from traceability.batches.models import Batch, ChemicalApplication, Event, EventType
+from traceability.reference.models import BannedSubstance, SubstanceStatus
 
 DATA = Path(__file__).parent / "data"
 
@@ -98,3 +100,27 @@ def page_for(db_session, make_user, app):
         return client
 
     return _client
+
+
+@pytest.fixture
+def farm(db_session, make_org, make_product, make_site):
+    """An organisation with a product (name and GTIN), a site (name and area code), and Fipronil banned."""
+    org = make_org()
+    make_product(org, name="Chè xanh", gtin="08936012345001")
+    make_site(org, name="Đồi chè A", area_code="VN-TNTC-0001")
+    db_session.add(BannedSubstance(name="Fipronil", synonyms="Fipronin", status=SubstanceStatus.BANNED))
+    db_session.flush()
+    return org
+
+
+@pytest.fixture
+def counts(db_session):
+    """(batches, chemical applications) in the database, to show a refused import wrote nothing."""
+
+    def _counts() -> tuple[int, int]:
+        return (
+            db_session.scalar(select(func.count()).select_from(Batch)),
+            db_session.scalar(select(func.count()).select_from(ChemicalApplication)),
+        )
+
+    return _counts

@@ -8,12 +8,11 @@ import os
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from traceability.accounts.models import Role
-from traceability.batches.models import Batch, ChemicalApplication
-from traceability.interop.csv_import import FileRejected, parse
-from traceability.reference.models import BannedSubstance, SubstanceStatus
+from traceability.batches.models import Batch
+from traceability.interop.csv_import import MAX_ROWS, FileRejected, parse
 
 HEADER = (
     "lot_code,product,site,quantity,unit,harvested_on,"
@@ -29,27 +28,6 @@ GOOD = [
 def _csv(*rows: str, header: str = HEADER, bom: bool = True, sep: str = ",") -> bytes:
     text = "\r\n".join([header.replace(",", sep), *rows]) + "\r\n"
     return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
-
-
-@pytest.fixture
-def farm(db_session, make_org, make_product, make_site):
-    org = make_org()
-    make_product(org, name="Chè xanh", gtin="08936012345001")
-    make_site(org, name="Đồi chè A", area_code="VN-TNTC-0001")
-    db_session.add(BannedSubstance(name="Fipronil", synonyms="Fipronin", status=SubstanceStatus.BANNED))
-    db_session.flush()
-    return org
-
-
-@pytest.fixture
-def counts(db_session):
-    def _counts() -> tuple[int, int]:
-        return (
-            db_session.scalar(select(func.count()).select_from(Batch)),
-            db_session.scalar(select(func.count()).select_from(ChemicalApplication)),
-        )
-
-    return _counts
 
 
 def _post(api, content: bytes):
@@ -100,7 +78,11 @@ def _problems(response) -> dict:
         ("L-003,Chè đen,,10,kg,,,,,,", "3", "product", "Unknown product"),
         ("L-003,Chè xanh,Đồi lạ,10,kg,,,,,,", "3", "site", "Unknown site"),
         ("L-003,Chè xanh,,mười,kg,,,,,,", "3", "quantity", "Not a number"),
-        ("L-003,Chè xanh,,-1,kg,,,,,,", "3", "quantity", "greater than or equal to 0"),
+        ("L-003,Chè xanh,,-1,kg,,,,,,", "3", "quantity", "Must be more than 0"),
+        ("L-003,Chè xanh,,0,kg,,,,,,", "3", "quantity", "Must be more than 0"),
+        ("L-003-ABCDEFGHIJKLMNOPQ,Chè xanh,,1,kg,,,,,,", "3", "lot_code", "Up to 20 letters"),
+        ("L-003,Chè xanh,,10,kg,,01/10/2026,Regent,X,insecticide,400", "3", "chemical_phi_days", "Between 0 and 365"),
+        ("L-003,Chè xanh,,10,kg,,01/10/2026,Regent,X,insecticide,bảy", "3", "chemical_phi_days", "whole number"),
         (
             "L-003,Chè xanh,,10,kg,,02/10/2026,Regent,Fipronil 5% + Imidacloprid 10%,insecticide,",
             "3",
@@ -215,8 +197,8 @@ def test_only_producers_import(api_for):
 
 
 def test_a_file_too_long_for_one_request_is_refused_whole(farm, api_for, counts):
-    rows = [f"B-{i},Chè xanh,,1,kg,,,,,," for i in range(10_001)]
+    rows = [f"B-{i},Chè xanh,,1,kg,,,,,," for i in range(MAX_ROWS + 1)]
     before = counts()
     problems = _problems(_post(api_for(Role.PRODUCER, farm), _csv(*rows)))
-    assert "More than 10000 rows; split the file." in problems["file"]
+    assert f"More than {MAX_ROWS} rows; split the file." in problems["file"]
     assert counts() == before

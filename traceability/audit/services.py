@@ -1,6 +1,7 @@
 """Writes an audit entry for every change flushed through the ORM, and verifies the chain.
 
-Entries are written from a session hook, so no service can forget one. Each entry's hash covers its content
+Entries are written from a session hook, so no service can forget one; bulk statements, which the hook
+does not see, write theirs with `record` / `record_many`. Each entry's hash covers its content
 and the previous entry's hash; the single `audit_head` row is updated first, which makes concurrent writers
 queue (a row lock on PostgreSQL, the write lock on SQLite) instead of forking the chain.
 """
@@ -12,6 +13,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -120,10 +122,32 @@ def _record_changes(session: Session, _flush_context: Any) -> None:
         if _audited(obj):
             rows.append(("delete", obj, _snapshot(obj, deleted=True), None))
     if rows:
-        _append(session, rows)
+        _append(session, [(action, type(obj).__tablename__, _entity_id(obj), b, a) for action, obj, b, a in rows])
 
 
-def _append(session: Session, rows: list[tuple[str, Any, Any, Any]]) -> None:
+def record(
+    session: Session,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry for a change the ORM hook does not see (a bulk statement), e.g.
+    `record(session, "issue_codes", "batches", batch.id, None, {"count": 500})`. Values are made JSON-safe."""
+    record_many(session, [(action, entity_type, entity_id, before, after)])
+
+
+def record_many(session: Session, rows: Iterable[tuple[str, str, Any, dict | None, dict | None]]) -> None:
+    """Append entries `(action, entity_type, entity_id, before, after)` in order, under the chain's lock."""
+    entries = [
+        (action, kind, str(key), _jsonable(before), _jsonable(after)) for action, kind, key, before, after in rows
+    ]
+    if entries:
+        _append(session, entries)
+
+
+def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> None:
     conn = session.connection()
     head_table = AuditHead.__table__
     # Take the chain's lock before reading its tip.
@@ -132,7 +156,7 @@ def _append(session: Session, rows: list[tuple[str, Any, Any, Any]]) -> None:
     actor_id, actor_label = _actor.get()
     now = utcnow()
     entries = []
-    for action, obj, before, after in rows:
+    for action, entity_type, entity_id, before, after in rows:
         seq += 1
         entry = {
             "seq": seq,
@@ -141,8 +165,8 @@ def _append(session: Session, rows: list[tuple[str, Any, Any, Any]]) -> None:
             "actor_id": actor_id,
             "actor_label": actor_label,
             "action": action,
-            "entity_type": type(obj).__tablename__,
-            "entity_id": _entity_id(obj),
+            "entity_type": entity_type,
+            "entity_id": entity_id,
             "before": before,
             "after": after,
         }

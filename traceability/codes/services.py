@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import User
-from traceability.audit.services import _append as append_audit_entries
+from traceability.audit.services import record as audit
 from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, new_code, normalise
 from traceability.codes.labels import LabelText
@@ -76,9 +76,12 @@ def issue_serial_codes(session: Session, batch: Batch, count: int | None, user: 
         rows = [{"value": v, "batch_id": batch.id, "kind": CodeKind.SERIAL.value, "created_at": now} for v in drawn]
         inserted = set(session.execute(_insert_skipping_taken(session), rows).scalars())
         issued.extend(v for v in drawn if v in inserted)  # a value taken elsewhere is drawn again next round
-    append_audit_entries(
+    audit(
         session,
-        [("issue_codes", batch, None, {"kind": "serial", "count": count, "first": issued[0], "last": issued[-1]})],
+        "issue_codes",
+        Batch.__tablename__,
+        batch.id,
+        after={"kind": "serial", "count": count, "first": issued[0], "last": issued[-1]},
     )
     return issued
 
@@ -164,16 +167,12 @@ def revoke_range(session: Session, user: User, batch: Batch, from_code: str, to_
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
     if result.rowcount:
-        append_audit_entries(
+        audit(
             session,
-            [
-                (
-                    "revoke_codes",
-                    batch,
-                    None,
-                    {"from": from_code, "to": to_code, "count": result.rowcount, "reason": reason},
-                )
-            ],
+            "revoke_codes",
+            Batch.__tablename__,
+            batch.id,
+            after={"from": from_code, "to": to_code, "count": result.rowcount, "reason": reason},
         )
     return result.rowcount
 
