@@ -7,9 +7,15 @@ from ..conftest import PASSWORD
 
 def test_admin_creates_an_inspector_who_can_sign_in(client, make_user, login_as, db_session, app):
     login_as(make_user(Role.ADMIN))
-    response = client.post("/admin/users", data={
-        "full_name": "Phạm Thị Lan", "email": "lan@example.org", "role": "inspector", "password": "mat-khau-dai-1",
-    })
+    response = client.post(
+        "/admin/users",
+        data={
+            "full_name": "Phạm Thị Lan",
+            "email": "lan@example.org",
+            "role": "inspector",
+            "password": "mat-khau-dai-1",
+        },
+    )
     assert response.status_code == 302
     assert db_session.scalar(select(User).where(User.email == "lan@example.org")).role == Role.INSPECTOR
     other = app.test_client()

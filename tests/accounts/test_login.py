@@ -75,3 +75,9 @@ def test_csrf_token_is_required_on_forms(app, make_user):
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
+
+
+def test_a_backslash_path_cannot_send_the_user_to_another_site(client, make_user):
+    user = make_user()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "/\\evil.example"})
+    assert response.headers["Location"].endswith("/app/")

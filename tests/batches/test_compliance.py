@@ -183,3 +183,28 @@ def test_a_suggested_expiry_follows_the_dates_and_a_typed_one_is_kept(db_session
     services.update_batch(db_session, user, batch, {"expires_on": dt.date(2026, 12, 1)})
     services.update_batch(db_session, user, batch, {"harvested_on": dt.date(2026, 10, 4)})
     assert batch.expires_on == dt.date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("status", [BatchStatus.RECALLED, BatchStatus.SUSPENDED])
+def test_a_batch_made_from_a_withdrawn_input_cannot_be_published(db_session, make_batch, make_user, status):
+    source = make_batch(status=BatchStatus.PUBLISHED)
+    source.status, source.status_reason = status, "Dư lượng vượt ngưỡng"
+    batch = make_batch(source.organization, inputs=[(source, 10)])
+    db_session.refresh(batch)
+    problems = [p for p in compliance.check_batch(db_session, batch) if p.rule == "input_withdrawn"]
+    assert len(problems) == 1 and source.lot_code in problems[0].message
+    assert "Dư lượng vượt ngưỡng" in problems[0].message
+    with pytest.raises(services.PublishRefused):
+        services.publish_batch(db_session, make_user(org=batch.organization), batch)
+    assert batch.status == BatchStatus.DRAFT
+
+
+def test_an_inspected_draft_is_kept(db_session, make_batch, make_user):
+    from traceability.errors import Conflict
+    from traceability.inspection.models import Inspection, InspectionResult
+
+    batch = make_batch()
+    db_session.add(Inspection(inspector=make_user("inspector"), batch=batch, result=InspectionResult.MINOR_ISSUE))
+    db_session.flush()
+    with pytest.raises(Conflict):
+        services.delete_batch(db_session, make_user(org=batch.organization), batch)

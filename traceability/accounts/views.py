@@ -33,8 +33,8 @@ def _home_for(user) -> str:
 
 def _safe_next(target: str | None) -> str | None:
     # only a path on this site, never another host
-    if not target:
-        return None
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return None  # browsers read a backslash as a slash: "/\\host" would leave the site
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

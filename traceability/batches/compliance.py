@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traceability.batches import genealogy
-from traceability.batches.models import Batch, BatchInput
+from traceability.batches.models import Batch, BatchInput, BatchStatus
+from traceability.labels import label
 from traceability.reference.models import BannedSubstance
 from traceability.registry.models import Certification
 
@@ -263,6 +264,28 @@ def input_problems(session: Session, batch: Batch) -> list[Problem]:
     return problems
 
 
+def input_status_problems(batch: Batch) -> list[Problem]:
+    """An input an inspector has recalled or suspended cannot go into a newly published batch."""
+    problems = []
+    for item in batch.inputs:
+        source = item.input_batch
+        if source is not None and source.status in (BatchStatus.RECALLED, BatchStatus.SUSPENDED):
+            problems.append(
+                Problem(
+                    "inputs",
+                    "input_withdrawn",
+                    _(
+                        "Input batch %(lot)s is %(status)s by the inspectors (%(reason)s); "
+                        "a batch made from it cannot be published.",
+                        lot=source.lot_code,
+                        status=label(source.status).lower(),
+                        reason=source.status_reason or "",
+                    ),
+                )
+            )
+    return problems
+
+
 def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
@@ -279,6 +302,7 @@ def check_batch(session: Session, batch: Batch) -> list[Problem]:
         *_required(batch),
         *date_problems(batch),
         *input_problems(session, batch),
+        *input_status_problems(batch),
         *_by_chemical(session, batch, "pre_harvest_interval"),
         *_by_chemical(session, batch, "banned_substance"),
         *_certifications(session, batch),

@@ -29,9 +29,11 @@ from traceability.batches.models import (
     LabTest,
     PublishAttempt,
 )
+from traceability.batches.schemas import LOCAL_ZONE
 from traceability.codes.services import issue_lot_code
 from traceability.db import utcnow
 from traceability.errors import Conflict, Forbidden, Invalid, NotFound, invalid
+from traceability.inspection.models import Inspection
 from traceability.registry.models import Product
 from traceability.registry.services import own_product, own_site
 from traceability.tenancy import can_edit, can_view, scope
@@ -73,7 +75,8 @@ def _initials(name: str) -> str:
 
 def suggest_lot_code(session: Session, org_id: int, product: Product, on: dt.date | None = None) -> str:
     """A free lot code such as `CTC-261001-1`: product initials, the date, a counter."""
-    stem = f"{_initials(product.name)}-{(on or dt.date.today()):%y%m%d}-"
+    today = dt.datetime.now(LOCAL_ZONE).date()  # the producer's day, not the server's (UTC) one
+    stem = f"{_initials(product.name)}-{(on or today):%y%m%d}-"
     taken = set(
         session.scalars(select(Batch.lot_code).where(Batch.organization_id == org_id, Batch.lot_code.startswith(stem)))
     )
@@ -188,6 +191,8 @@ def delete_batch(session: Session, user: User, batch: Batch) -> None:
     ).all()
     if used_by:
         raise Conflict(_("Batches %(lots)s are made from this batch; change them first.", lots=", ".join(used_by)))
+    if session.scalar(select(Inspection.id).where(Inspection.batch_id == batch.id).limit(1)) is not None:
+        raise Conflict(_("An inspector has recorded an inspection of this batch; it is kept as evidence."))
     session.execute(PublishAttempt.__table__.delete().where(PublishAttempt.batch_id == batch.id))
     session.delete(batch)
     session.flush()

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from traceability.inspection.figures import LOCAL_TZ, YearlyReport
 from traceability.labels import label
+from traceability.spreadsheet import xlsx_row
 
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:
@@ -20,7 +21,7 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     sheet.freeze_panes = "A2"
     for index, _name in enumerate(header, start=1):
         values = [len(str(c.value or "")) for c in sheet[get_column_letter(index)]]

@@ -14,6 +14,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from traceability.spreadsheet import csv_text, xlsx_row
+
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,6 +25,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
+    if isinstance(value, str):
+        return csv_text(value)
     return str(value)
 
 
@@ -56,7 +60,7 @@ def to_xlsx(columns: Sequence[str], rows: Iterable[dict[str, Any]], title: str) 
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append([_cell_value(row.get(c)) for c in columns])
+        sheet.append(xlsx_row(sheet, [_cell_value(row.get(c)) for c in columns]))
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     for index, name in enumerate(columns, start=1):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import Role, User
+from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Forbidden, invalid
 from traceability.registry.models import Certification, Product, Site
 
@@ -56,18 +57,24 @@ def update_site(session: Session, user: User, site: Site, data: dict[str, Any]) 
     return site
 
 
-def _check_gtin_free(session: Session, gtin: str | None, product_id: int | None) -> None:
+def _check_gtin(session: Session, user: User, gtin: str | None, product_id: int | None) -> None:
+    """A GTIN is claimed only by a verified organisation, inside its own GS1 prefix when it has one, and once."""
     if not gtin:
         return
+    org = user.organization
+    if not org.is_verified:
+        raise invalid("gtin", _("A GTIN can be registered once the organisation is verified."))
+    if org.gs1_prefix and not gtin.lstrip("0").startswith(org.gs1_prefix.lstrip("0")):
+        raise invalid("gtin", _("This GTIN is outside your GS1 company prefix %(prefix)s.", prefix=org.gs1_prefix))
     taken = session.scalar(select(Product.id).where(Product.gtin == gtin, Product.id != (product_id or 0)))
     if taken:
         raise invalid("gtin", _("This GTIN is already registered for another product."))
 
 
 def create_product(session: Session, user: User, data: dict[str, Any]) -> Product:
-    """Register a product; its GTIN (already checked and made 14 digits long) must be unused."""
+    """Register a product; its GTIN (already checked and made 14 digits long) must be the organisation's own."""
     org_id = _org_id(user)
-    _check_gtin_free(session, data.get("gtin"), None)
+    _check_gtin(session, user, data.get("gtin"), None)
     product = Product(organization_id=org_id, **data)
     session.add(product)
     session.flush()
@@ -76,8 +83,14 @@ def create_product(session: Session, user: User, data: dict[str, Any]) -> Produc
 
 def update_product(session: Session, user: User, product: Product, data: dict[str, Any]) -> Product:
     _org_id(user)
-    if "gtin" in data:
-        _check_gtin_free(session, data["gtin"], product.id)
+    if "gtin" in data and data["gtin"] != product.gtin:
+        # printed labels carry /01/{gtin}/10/{lot}: changing it would make every scanned label look fake
+        published = session.scalar(
+            select(Batch.id).where(Batch.product_id == product.id, Batch.status != BatchStatus.DRAFT).limit(1)
+        )
+        if published is not None:
+            raise invalid("gtin", _("Batches of this product are published with this GTIN on their labels."))
+        _check_gtin(session, user, data["gtin"], product.id)
     _apply(product, data)
     session.flush()
     return product
