@@ -27,8 +27,7 @@ from traceability.public.resolution import (
     find_code,
     find_digital_link,
     load_code,
-    probe_path,
-    public_url,
+    probe_url,
 )
 from traceability.public.scans import record_scan, verify
 
@@ -146,7 +145,7 @@ def serve(found: Probe):
 
 def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool):
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    linkset_url = public_url(probe_path(found)) + "?linkType=all"
+    linkset_url = probe_url(found) + "?linkType=all"
     response.headers["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
     if not cacheable:
         # a unit code's page counts its scans: every answer is new, and nothing may keep it
