@@ -16,7 +16,7 @@ from traceability.auth import public
 from traceability.codes.identifiers import grouped
 from traceability.codes.models import CodeKind
 from traceability.errors import error_payload
-from traceability.extensions import cache
+from traceability.extensions import cache, limiter
 from traceability.public.facts import build_page, chemical_sentence
 from traceability.public.freshness import freshness
 from traceability.public.probe import Probe
@@ -32,6 +32,14 @@ from traceability.public.resolution import (
 from traceability.public.scans import record_scan, verify
 
 bp = Blueprint("public", __name__)
+
+# Reading a page carries no rate limit (reports do): skip the limiter's per-request work for these reads.
+UNLIMITED_READS = frozenset({"public.home", "public.lookup", "public.code_page", "public.digital_link"})
+
+
+@limiter.request_filter
+def _unlimited_read() -> bool:
+    return request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_READS
 
 
 @bp.route("/")
