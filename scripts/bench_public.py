@@ -114,14 +114,33 @@ def _gunicorn(target: str, path: str, env: dict, chdir: Path, log: Path) -> tupl
     raise SystemExit(f"gunicorn did not answer ({target}); see {log}")
 
 
-def _drive(wrk: str, script: Path, port: int, path: str, seconds: float) -> dict:
-    """One wrk run (one thread, CONNECTIONS connections) against `path`: requests, errors, p50/p99 in ms."""
+def _cpu_seconds(server: subprocess.Popen) -> float:
+    """User + system CPU time used so far by the server's workers (Linux /proc; 0 elsewhere)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    ticks = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker restarted in between
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _drive(wrk: str, script: Path, port: int, path: str, seconds: float, server: subprocess.Popen) -> dict:
+    """One wrk run (one thread, CONNECTIONS connections) against `path`: requests, errors, p50/p99 in ms, and
+    the workers' CPU time, which the load of other programs on the machine does not inflate."""
     args = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script)]
     for name, value in HEADERS.items():
         args += ["-H", f"{name}: {value}"]
+    cpu = _cpu_seconds(server)
     out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True)
+    cpu = _cpu_seconds(server) - cpu
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    return {**result, "p50": result["p50"] / 1000, "p99": result["p99"] / 1000}
+    return {**result, "p50": result["p50"] / 1000, "p99": result["p99"] / 1000, "cpu": cpu}
 
 
 def _prepare_database(env: dict) -> tuple[str, str]:
@@ -164,12 +183,11 @@ def main() -> int:
     try:
         for _name, log, app, path in targets:
             servers.append(_gunicorn(app, path, env, workdir, workdir / f"{log}.log"))
-        ports = [port for _server, port in servers]
-        for (_name, _log, _app, path), port in zip(targets, ports, strict=True):
-            _drive(wrk, script, port, path, WARMUP_SECONDS)
+        for (_name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
+            _drive(wrk, script, port, path, WARMUP_SECONDS, server)
         for _round in range(ROUNDS):
-            for (name, _log, _app, path), port in zip(targets, ports, strict=True):
-                runs[name].append(_drive(wrk, script, port, path, SECONDS / ROUNDS))
+            for (name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
+                runs[name].append(_drive(wrk, script, port, path, SECONDS / ROUNDS, server))
     finally:
         for server, _port in servers:
             server.terminate()
@@ -184,11 +202,12 @@ def main() -> int:
             "p50": p50s[len(p50s) // 2],
             "p99": max(r["p99"] for r in measured),
             "errors": sum(r["errors"] for r in measured),
+            "cpu_ms": 1000 * sum(r["cpu"] for r in measured) / max(1, sum(r["requests"] for r in measured)),
         }
         results[name] = result
         print(
             f"{name:<28} {result['rps']:8.0f} req/s   p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
-            f"   errors {result['errors']}",
+            f"   server CPU {result['cpu_ms']:5.2f} ms/request   errors {result['errors']}",
             flush=True,
         )
     base, page = results["bare Flask route"], results["consumer page (lot code)"]
@@ -196,6 +215,7 @@ def main() -> int:
     print(f"throughput ratio, lot page / bare route:  {page['rps'] / base['rps']:.2f}   (goal ≥ {GOAL_RATIO})")
     print(f"throughput ratio, unit page / bare route: {unit['rps'] / base['rps']:.2f}")
     print(f"lot page p99: {page['p99']:.1f} ms, unit page p99: {unit['p99']:.1f} ms   (goal ≤ {GOAL_P99_MS:.0f} ms)")
+    print(f"server CPU per request, lot page / bare route: {page['cpu_ms'] / base['cpu_ms']:.2f}")
     return 1 if any(r["errors"] for r in results.values()) else 0
 
 
