@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traceability.codes.models import CodeKind, Scan
@@ -60,6 +60,9 @@ _INSERT_SCAN = RawStatement(
 )
 
 
+_ASYNC_COMMIT = RawStatement("SET LOCAL synchronous_commit TO OFF")
+
+
 def record_scan(session: Session, code_id: int, address: str | None, user_agent: str | None) -> None:
     """Insert one scan row and commit it on its own (a plain INSERT: no read, no lock on the code).
 
@@ -67,9 +70,10 @@ def record_scan(session: Session, code_id: int, address: str | None, user_agent:
     crash of the machine may lose the last moments' scans, which are statistics; the database stays consistent
     and every other write keeps full durability.
     """
-    session.commit()  # end the lookup's read: on SQLite a reader cannot wait for the write lock, a writer can
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        _ASYNC_COMMIT.execute(session, {}).close()  # the lookup's read may share the transaction here
+    else:
+        session.commit()  # end the lookup's read: on SQLite a reader cannot wait for the write lock, a writer can
     now = utcnow()
     at = timestamp_param(session, now)
     values = {"code": code_id, "at": at, "hash": client_hash(address, now), "ua": user_agent_family(user_agent)}
