@@ -60,7 +60,7 @@ _INSERT_SCAN = RawStatement(
 )
 
 
-_ASYNC_COMMIT = RawStatement("SET LOCAL synchronous_commit TO OFF")
+_ASYNC_COMMIT = RawStatement("SET LOCAL synchronous_commit TO OFF", prepare=False)
 
 
 def record_scan(session: Session, code_id: int, address: str | None, user_agent: str | None) -> None:
