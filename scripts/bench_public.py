@@ -73,6 +73,35 @@ print(lot.value, serial.value)
 """
 
 
+# CPU per request inside one process, without a server or a network: the app's own cost, target by target
+IN_PROCESS = """
+import io, sys, time
+from flask import Flask
+from traceability import create_app
+
+bare = Flask("bare")
+bare.add_url_rule("/", "bare", lambda: "<!doctype html><title>ok</title><p>ok</p>")
+app = create_app()
+headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in HEADERS.items()}
+for name, wsgi, path in (("bare Flask route", bare, "/"), ("registry start page", app, "/"),
+                         ("consumer page (lot code)", app, LOT), ("consumer page (unit code)", app, SERIAL)):
+    def call():
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+                   "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                   "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, **headers}
+        b"".join(wsgi.wsgi_app(environ, lambda *a: None))
+    for _ in range(50):
+        call()
+    best = []
+    for _ in range(5):  # the least of five: the load of other programs only ever adds
+        started = time.process_time()
+        for _ in range(200):
+            call()
+        best.append((time.process_time() - started) / 200 * 1000)
+    print(f"{name:<28} {min(best):6.2f} ms CPU/request in process", flush=True)
+"""
+
+
 def ensure_wrk() -> str:
     """The path of `wrk`, installing Debian's package if it is missing (root, or sudo)."""
     found = shutil.which("wrk")
@@ -167,6 +196,8 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
     }
     lot, serial = _prepare_database(env)
+    setup = f"HEADERS = {HEADERS!r}\nLOT = {'/c/' + lot!r}\nSERIAL = {'/c/' + serial!r}\n"
+    subprocess.run([sys.executable, "-c", setup + IN_PROCESS], env=env, check=True)
     print(
         f"gunicorn sync workers={WORKERS}, wrk 1 thread {CONNECTIONS} connections, {SECONDS:.0f} s per target in "
         f"{ROUNDS} alternating rounds (after {WARMUP_SECONDS:.0f} s warm-up), database "
