@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from traceability.batches.models import BatchStatus
 from traceability.codes.identifiers import grouped, new_code
+from traceability.codes.urls import code_url
 from traceability.db import utcnow
 
 GTIN = "08936012345001"
@@ -231,8 +232,6 @@ def test_the_url_a_label_carries_resolves_to_its_page(client, published, serial_
     batch, code = published(gtin=GTIN, lot_code="TN/2026+7")
     unit = serial_code(batch)
     with client.application.test_request_context():
-        from traceability.codes.urls import code_url
-
         lot_url, unit_url = code_url(code), code_url(unit)
     assert lot_url.endswith(f"/01/{GTIN}/10/TN%2F2026%2B7")
     for url, kind in ((lot_url, "lot"), (unit_url, "serial")):
