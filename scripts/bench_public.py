@@ -223,6 +223,7 @@ def main() -> int:
         for server, _port in servers:
             server.terminate()
             server.wait(timeout=10)
+    shutil.rmtree(workdir, ignore_errors=True)  # the throwaway database, logs and the wrk script (kept on failure)
     seconds = max(1, round(SECONDS / ROUNDS)) * ROUNDS
     results = {}
     for name, measured in runs.items():
