@@ -1,26 +1,27 @@
 """Benchmark of the consumer's page against a bare Flask route, both under gunicorn on loopback.
 
 Runnable alone: `.venv/bin/python scripts/bench_public.py` (also run by `make bench`). It builds a throwaway
-SQLite database with the demo data (or uses BENCH_DATABASE_URL, a PostgreSQL database it may wipe), starts
-gunicorn with the same settings (sync workers, --no-control-socket) for a one-route Flask app and for the
-registry, and drives each with the same load: CONNECTIONS threads, each with its own http.client
-connection, in short alternating rounds of fixed time (so a change in the machine's load touches both
-alike). It prints throughput and p50/p99 latency of each, and their ratio.
+SQLite database with the demo data (or uses BENCH_DATABASE_URL, a PostgreSQL database it may wipe), picks a
+published batch's lot code and one of its unit codes, starts gunicorn with the same settings (sync workers,
+--no-control-socket, same worker count) for a one-route Flask app and for the registry, and drives each with
+the same load from `wrk` (Debian's HTTP load generator, written in C: a Python client would take much of
+the 2 cores it is measuring). Targets take turns in short rounds so a change in the machine's load touches
+them alike. It prints throughput and p50/p99 latency of each, and the ratios against the bare route.
 
-Environment: BENCH_SECONDS (default 10 per run), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
-default 2 × cores). Every request goes to 127.0.0.1 only.
+Environment: BENCH_SECONDS (default 10 per target), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
+default 2 × cores). Every request goes to 127.0.0.1 only. If `wrk` is missing it is installed with apt-get.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,7 @@ ROUNDS = 5
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
 GOAL_RATIO, GOAL_P99_MS = 0.7, 25.0
+HEADERS = {"Accept": "text/html", "Accept-Language": "vi-VN,vi;q=0.9", "User-Agent": "bench (Android) Chrome/120"}
 
 BASELINE_APP = """
 from flask import Flask
@@ -42,6 +44,77 @@ app = Flask(__name__)
 def bare():
     return "<!doctype html><title>ok</title><p>ok</p>"
 """
+
+# wrk's summary as one JSON line: requests, errors and latency percentiles (microseconds)
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "errors": %d, "p50": %d, "p99": %d}\\n',
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+PICK_CODES = """
+from sqlalchemy import select
+from traceability import create_app, db
+from traceability.batches.models import Batch, BatchStatus
+from traceability.codes.models import Code, CodeKind
+
+create_app()
+# the first published batch that has unit codes: a real page with its lot code and one unit code
+serial = db.session.scalars(
+    select(Code).join(Batch).where(Batch.status == BatchStatus.PUBLISHED, Code.kind == CodeKind.SERIAL)
+    .order_by(Batch.id, Code.id)
+).first()
+lot = db.session.scalar(select(Code).where(Code.batch_id == serial.batch_id, Code.kind == CodeKind.LOT))
+print(lot.value, serial.value)
+"""
+
+
+# CPU per request inside one process, without a server or a network: the app's own cost, target by target
+IN_PROCESS = """
+import io, sys, time
+from flask import Flask
+from traceability import create_app
+
+bare = Flask("bare")
+bare.add_url_rule("/", "bare", lambda: "<!doctype html><title>ok</title><p>ok</p>")
+app = create_app()
+headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in HEADERS.items()}
+for name, wsgi, path in (("bare Flask route", bare, "/"), ("registry start page", app, "/"),
+                         ("consumer page (lot code)", app, LOT), ("consumer page (unit code)", app, SERIAL)):
+    def call():
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+                   "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                   "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, **headers}
+        b"".join(wsgi.wsgi_app(environ, lambda *a: None))
+    for _ in range(50):
+        call()
+    best = []
+    for _ in range(5):  # the least of five: the load of other programs only ever adds
+        started = time.process_time()
+        for _ in range(200):
+            call()
+        best.append((time.process_time() - started) / 200 * 1000)
+    print(f"{name:<28} {min(best):6.2f} ms CPU/request in process", flush=True)
+"""
+
+
+def ensure_wrk() -> str:
+    """The path of `wrk`, installing Debian's package if it is missing (root, or sudo)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("Installing Debian's wrk for the benchmark", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], env=env, check=False, capture_output=True)
+    if not shutil.which("wrk"):  # the package lists may be missing on a fresh machine
+        subprocess.run([*sudo, "apt-get", "update", "-q"], env=env, check=True, capture_output=True)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], env=env, check=True, capture_output=True)
+    return shutil.which("wrk") or sys.exit("wrk could not be installed")
 
 
 def _free_port() -> int:
@@ -70,75 +143,51 @@ def _gunicorn(target: str, path: str, env: dict, chdir: Path, log: Path) -> tupl
     raise SystemExit(f"gunicorn did not answer ({target}); see {log}")
 
 
-def _drive(port: int, path: str, seconds: float, headers: dict) -> tuple[list[float], int]:
-    """CONNECTIONS threads requesting `path` until the time is up; latencies in ms, and errors."""
-    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
-    errors = [0] * CONNECTIONS
-    stop = time.monotonic() + seconds
-
-    def worker(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                conn.close()  # reconnect on the next round
-                ok = False
-            if ok:
-                latencies[n].append((time.perf_counter() - started) * 1000)
-            else:
-                errors[n] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONNECTIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return [x for per in latencies for x in per], sum(errors)
+def _cpu_seconds(server: subprocess.Popen) -> float:
+    """User + system CPU time used so far by the server's workers (Linux /proc; 0 elsewhere)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    ticks = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker restarted in between
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _summary(name: str, latencies: list[float], errors: int, seconds: float) -> dict:
-    if not latencies:
-        raise SystemExit(f"{name}: no successful request ({errors} errors)")
-    cuts = statistics.quantiles(latencies, n=100)
-    result = {"name": name, "rps": len(latencies) / seconds, "p50": cuts[49], "p99": cuts[98], "errors": errors}
-    print(
-        f"{name:<28} {result['rps']:8.0f} req/s   p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
-        f"   errors {errors}",
-        flush=True,
-    )
-    return result
+def _drive(wrk: str, script: Path, port: int, path: str, seconds: float, server: subprocess.Popen) -> dict:
+    """One wrk run (one thread, CONNECTIONS connections) against `path`: requests, errors, p50/p99 in ms, and
+    the workers' CPU time, which the load of other programs on the machine does not inflate."""
+    args = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script)]
+    for name, value in HEADERS.items():
+        args += ["-H", f"{name}: {value}"]
+    cpu = _cpu_seconds(server)
+    out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True)
+    cpu = _cpu_seconds(server) - cpu
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return {**result, "p50": result["p50"] / 1000, "p99": result["p99"] / 1000, "cpu": cpu}
 
 
-def _prepare_database(workdir: Path, env: dict) -> tuple[str, str]:
-    """Migrate and load the demo; return the demo's packed lot code and one of its unit codes."""
+def _prepare_database(env: dict) -> tuple[str, str]:
+    """Migrate and load the demo; return a published batch's lot code and one of its unit codes."""
     cli = [sys.executable, "-m", "traceability.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
-    code = (
-        "from sqlalchemy import select\n"
-        "from traceability import create_app, db\n"
-        "from traceability.codes.models import Code\n"
-        "from traceability.batches.models import Batch\n"
-        "from traceability.public.demo import PACKED_LOT\n"
-        "create_app()\n"
-        "rows = db.session.execute(select(Code.kind, Code.value).join(Batch).where(Batch.lot_code == PACKED_LOT))\n"
-        "codes = dict(rows.all())\n"
-        "print(codes['lot'], codes['serial'])\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", PICK_CODES], env=env, check=True, capture_output=True, text=True)
     lot, serial = out.stdout.split()
     return lot, serial
 
 
 def main() -> int:
+    wrk = ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="bench-public-"))
     (workdir / "bench_baseline.py").write_text(BASELINE_APP)
+    script = workdir / "report.lua"
+    script.write_text(WRK_REPORT)
     env = {
         **os.environ,
         "INSTANCE_PATH": str(workdir),
@@ -146,45 +195,60 @@ def main() -> int:
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}",
         "PYTHONPATH": str(ROOT),
     }
-    lot, serial = _prepare_database(workdir, env)
+    lot, serial = _prepare_database(env)
+    setup = f"HEADERS = {HEADERS!r}\nLOT = {'/c/' + lot!r}\nSERIAL = {'/c/' + serial!r}\n"
+    subprocess.run([sys.executable, "-c", setup + IN_PROCESS], env=env, check=True)
     print(
-        f"gunicorn sync workers={WORKERS}, {CONNECTIONS} connections, {SECONDS:.0f} s per target in {ROUNDS} "
-        f"alternating rounds (after {WARMUP_SECONDS:.0f} s warm-up), database {env['DATABASE_URL'].split('://')[0]}",
+        f"gunicorn sync workers={WORKERS}, wrk 1 thread {CONNECTIONS} connections, {SECONDS:.0f} s per target in "
+        f"{ROUNDS} alternating rounds (after {WARMUP_SECONDS:.0f} s warm-up), database "
+        f"{env['DATABASE_URL'].split('://')[0]}, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    headers = {"Accept": "text/html", "Accept-Language": "vi-VN,vi;q=0.9", "User-Agent": "bench (Android) Chrome/120"}
     targets = [  # (name, log file, WSGI app, path)
         ("bare Flask route", "bare", "bench_baseline:app", "/"),
         ("consumer page (lot code)", "lot", "traceability.wsgi:app", f"/c/{lot}"),
         ("consumer page (unit code)", "unit", "traceability.wsgi:app", f"/c/{serial}"),
     ]
-    latencies: dict[str, list[float]] = {name: [] for name, *_rest in targets}
-    errors = dict.fromkeys(latencies, 0)
+    runs: dict[str, list[dict]] = {name: [] for name, *_rest in targets}
     servers = []
     try:
         for _name, log, app, path in targets:
             servers.append(_gunicorn(app, path, env, workdir, workdir / f"{log}.log"))
-        ports = [port for _server, port in servers]
-        for (_name, _log, _app, path), port in zip(targets, ports, strict=True):
-            _drive(port, path, WARMUP_SECONDS, headers)
-        # The targets take turns in short rounds, so a change in the machine's load touches them alike.
+        for (_name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
+            _drive(wrk, script, port, path, WARMUP_SECONDS, server)
         for _round in range(ROUNDS):
-            for (name, _log, _app, path), port in zip(targets, ports, strict=True):
-                measured, failed = _drive(port, path, SECONDS / ROUNDS, headers)
-                latencies[name] += measured
-                errors[name] += failed
+            for (name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
+                runs[name].append(_drive(wrk, script, port, path, SECONDS / ROUNDS, server))
     finally:
         for server, _port in servers:
             server.terminate()
             server.wait(timeout=10)
-    results = {name: _summary(name, latencies[name], errors[name], SECONDS) for name in latencies}
+    shutil.rmtree(workdir, ignore_errors=True)  # the throwaway database, logs and the wrk script (kept on failure)
+    seconds = max(1, round(SECONDS / ROUNDS)) * ROUNDS
+    results = {}
+    for name, measured in runs.items():
+        # p50/p99 of the whole run: the median round's p50, the worst round's p99 (wrk gives no raw latencies)
+        p50s = sorted(r["p50"] for r in measured)
+        result = {
+            "rps": sum(r["requests"] for r in measured) / seconds,
+            "p50": p50s[len(p50s) // 2],
+            "p99": max(r["p99"] for r in measured),
+            "errors": sum(r["errors"] for r in measured),
+            "cpu_ms": 1000 * sum(r["cpu"] for r in measured) / max(1, sum(r["requests"] for r in measured)),
+        }
+        results[name] = result
+        print(
+            f"{name:<28} {result['rps']:8.0f} req/s   p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
+            f"   server CPU {result['cpu_ms']:5.2f} ms/request   errors {result['errors']}",
+            flush=True,
+        )
     base, page = results["bare Flask route"], results["consumer page (lot code)"]
-    ratio = page["rps"] / base["rps"]
-    unit_ratio = results["consumer page (unit code)"]["rps"] / base["rps"]
-    print(f"throughput ratio, lot page / bare route:  {ratio:.2f}   (goal ≥ {GOAL_RATIO})")
-    print(f"throughput ratio, unit page / bare route: {unit_ratio:.2f}")
-    print(f"lot page p99: {page['p99']:.1f} ms   (goal ≤ {GOAL_P99_MS:.0f} ms)")
-    return 0
+    unit = results["consumer page (unit code)"]
+    print(f"throughput ratio, lot page / bare route:  {page['rps'] / base['rps']:.2f}   (goal ≥ {GOAL_RATIO})")
+    print(f"throughput ratio, unit page / bare route: {unit['rps'] / base['rps']:.2f}")
+    print(f"lot page p99: {page['p99']:.1f} ms, unit page p99: {unit['p99']:.1f} ms   (goal ≤ {GOAL_P99_MS:.0f} ms)")
+    print(f"server CPU per request, lot page / bare route: {page['cpu_ms'] / base['cpu_ms']:.2f}")
+    return 1 if any(r["errors"] for r in results.values()) else 0
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from traceability.batches.models import BatchStatus
 from traceability.codes.identifiers import new_code
 from traceability.codes.models import CodeKind
 from traceability.codes.services import code_for_link, issue_serial_codes, lot_code_for
-from traceability.codes.urls import CodeURLError, DigitalLink, code_url, parse_code_url, url_maker
+from traceability.codes.urls import CodeURLError, DigitalLink, code_url, parse_code_url, parse_link_path, url_maker
 
 BASE = "https://registry.example"
 
@@ -94,3 +94,23 @@ def test_a_mistyped_short_code_is_refused():
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
     with pytest.raises(ValueError):
         parse_code_url(f"https://x.example/c/{wrong}")
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/01/08936012345002/10/L1", "check digit"),
+        ("/01/08936012345001/21/S1/10/L1", "qualifier"),  # 10 after 21
+        ("/00/106141412345678908", r"GTIN \(01\)"),
+    ],
+)
+def test_the_resolver_reading_says_why_a_link_is_malformed(path, reason):
+    with pytest.raises(CodeURLError, match=reason):
+        parse_link_path(path)
+
+
+@pytest.mark.no_db
+def test_the_resolver_reading_decodes_values_and_keeps_a_serial_without_its_lot():
+    assert parse_link_path("/01/08936012345001/10/TN%2F2026%2B7") == DigitalLink("08936012345001", "TN/2026+7", None)
+    assert parse_link_path("/01/8936012345001/21/7KQ2M9XH4TABR") == DigitalLink("08936012345001", None, "7KQ2M9XH4TABR")

@@ -115,3 +115,16 @@ def test_the_batch_page_warns_of_a_recalled_ancestor(db_session, tree, inspector
     db_session.commit()
     html = login_as(inspector).get(f"/inspect/batches/{tree.packed.id}").get_data(as_text=True)
     assert 'role="alert"' in html and "LEAF-1" in html.split('role="alert"')[1]
+
+
+def test_a_link_is_read_as_the_resolver_reads_it(db_session, findable, inspector, login_as):
+    from traceability.codes.models import Code, CodeKind
+
+    db_session.add(Code(value="7KQ2M9XH4TABR", batch_id=findable.id, kind=CodeKind.SERIAL))
+    db_session.commit()
+    client = login_as(inspector)
+    # a serial without its lot, as GS1 allows
+    response = _find(client, "https://registry.example/01/08936012345018/21/7KQ2M9XH4TABR")
+    assert response.headers["Location"].endswith(f"/inspect/batches/{findable.id}")
+    # a wrong GTIN check digit is no code: the text is searched for, and nothing is opened
+    assert _find(client, "https://registry.example/01/08936012345019/10/LB-2026-07").status_code == 200

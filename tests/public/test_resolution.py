@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from traceability.batches.models import BatchStatus
 from traceability.codes.identifiers import grouped, new_code
+from traceability.codes.urls import code_url
 from traceability.db import utcnow
 
 GTIN = "08936012345001"
@@ -224,3 +225,24 @@ def test_the_product_image_is_served_with_the_page(client, published, make_org, 
     assert response.status_code == 200 and response.data.startswith(b"\xff\xd8")
     _other, plain = published()
     assert client.get(f"/c/{plain.value}/image").status_code == 404
+
+
+def test_the_url_a_label_carries_resolves_to_its_page(client, published, serial_code):
+    # the label's URL (codes.urls) and the resolver read one another: "/" and "+" in a lot are percent-encoded
+    batch, code = published(gtin=GTIN, lot_code="TN/2026+7")
+    unit = serial_code(batch)
+    with client.application.test_request_context():
+        lot_url, unit_url = code_url(code), code_url(unit)
+    assert lot_url.endswith(f"/01/{GTIN}/10/TN%2F2026%2B7")
+    for url, kind in ((lot_url, "lot"), (unit_url, "serial")):
+        response = client.get(url, headers={"Accept": "application/json"})
+        assert response.status_code == 200
+        assert response.get_json()["verification"]["code_kind"] == kind
+        assert response.get_json()["batch"]["lot_code"] == "TN/2026+7"
+        assert response.headers["Link"].startswith(f"<{url}?linkType=all>")
+
+
+def test_a_malformed_link_names_the_reason(client):
+    body = client.get("/01/08936012345002/10/L1", headers={"Accept": "application/json", "Accept-Language": "en"})
+    assert body.status_code == 400
+    assert "check digit" in body.get_json()["message"].lower()

@@ -1,19 +1,20 @@
-"""The URL inside a QR code, and reading one back.
+"""The URL inside a QR code, and reading one back: the registry's one reader of code URLs.
 
 A product with a GTIN gets a GS1 Digital Link URI (`/01/{gtin14}/10/{lot}[/21/{serial}]`), which any GS1-aware
-scanner understands; anything else gets the short form `/c/{code}`. Both lead to the same public page.
+scanner understands; anything else gets the short form `/c/{code}`. Both lead to the same public page. The
+resolver, the label checks and the inspectors' scanner all read links with `parse_link_path`/`parse_code_url`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
 from biip import ParseError
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString
-from biip.gtin import Gtin
 from flask import current_app
 
 from traceability.batches.models import Batch
@@ -22,7 +23,7 @@ from traceability.codes.models import Code, CodeKind
 
 
 class CodeURLError(ValueError):
-    """Not a URL this registry issues: the message says what is wrong."""
+    """Not a URL this registry issues: the message says what is wrong (the resolver answers 400 with it)."""
 
 
 class DigitalLink(NamedTuple):
@@ -35,6 +36,7 @@ def public_base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
 
+@lru_cache(maxsize=4096)
 def fits_gs1(ai: str, value: str) -> bool:
     """Whether `value` is allowed in this GS1 application identifier (character set CSET 82 and length)."""
     try:
@@ -44,33 +46,63 @@ def fits_gs1(ai: str, value: str) -> bool:
     return True
 
 
-def url_maker(batch: Batch, base_url: str | None = None) -> Callable[[str, CodeKind], str]:
-    """A function giving the URL of each code of this batch (the batch is looked at once, for long runs)."""
-    base = (base_url or public_base_url()).rstrip("/")
-    gtin = batch.product.gtin
-    if gtin and fits_gs1("10", batch.lot_code):
-        # percent-encode every character of CSET 82 that is not unreserved, as GS1 Digital Link requires
-        lot_url = f"{base}/01/{gtin}/10/{quote(batch.lot_code, safe='')}"
+def link_maker(gtin: str | None, lot_code: str, base_url: str | None = None) -> Callable[[str, str], str]:
+    """A function giving the URL of each code (value, kind) of a batch with this product GTIN and lot code.
 
-        def make(value: str, kind: CodeKind) -> str:
+    `base_url` None means the public base URL; "" gives a path on this server.
+    """
+    base = (public_base_url() if base_url is None else base_url).rstrip("/")
+    if gtin and fits_gs1("10", lot_code):
+        # percent-encode every character of CSET 82 that is not unreserved, as GS1 Digital Link requires
+        lot_url = f"{base}/01/{gtin}/10/{quote(lot_code, safe='')}"
+
+        def make(value: str, kind: str) -> str:
             return lot_url if kind == CodeKind.LOT else f"{lot_url}/21/{value}"
 
         return make
     return lambda value, _kind: f"{base}/c/{value}"
 
 
+def url_maker(batch: Batch, base_url: str | None = None) -> Callable[[str, CodeKind], str]:
+    """A function giving the URL of each code of this batch (the batch is looked at once, for long runs)."""
+    return link_maker(batch.product.gtin, batch.lot_code, base_url)
+
+
 def code_url(code: Code, base_url: str | None = None) -> str:
-    """The URL a QR code for `code` carries."""
+    """The URL a QR code for `code` carries (`base_url=""`: its path on this server)."""
     return url_maker(code.batch, base_url)(code.value, code.kind)
+
+
+def parse_link_path(path: str) -> DigitalLink:
+    """Read a GS1 Digital Link path `[prefix]/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]`, still percent-encoded.
+
+    Strict: the GTIN's check digit must be right (GTIN-8/12/13 are padded to 14 digits), qualifiers must come in
+    the order 22 → 10 → 21, values must fit their GS1 character set and length; values come back decoded.
+    Anything else raises `CodeURLError` saying what is wrong.
+    """
+    try:
+        uri = GS1DigitalLinkURI.parse("https://resolver.invalid" + path)
+    except ParseError as exc:
+        raise CodeURLError(str(exc)) from exc
+    values: dict[str, str] = {}
+    gtin = None
+    for element in uri.element_strings:
+        if element.ai.ai == "01":
+            if element.gtin is None:
+                raise CodeURLError(element.gtin_error or "invalid GTIN")
+            gtin = element.gtin.as_gtin_14()
+        values[element.ai.ai] = element.value
+    if gtin is None:
+        raise CodeURLError("the primary key must be a GTIN (01)")
+    return DigitalLink(gtin, values.get("10"), values.get("21"))
 
 
 def parse_code_url(url: str) -> DigitalLink | str:
     """What a code URL names: a `DigitalLink` (GTIN-14, lot, serial) or a short code in canonical form.
 
-    Strict: the GTIN's check digit must be right (GTIN-8/12/13 are padded to 14 digits), qualifiers must come in
-    the order 22 → 10 → 21, values must fit their GS1 character set and length; a short code must carry the right
-    check character. Anything else raises `CodeURLError` (or a `ValueError` from `normalise`). A path prefix
-    before `/01/` or `/c/` is allowed; query parameters are left to the caller.
+    A Digital Link is read by `parse_link_path`; a short code (`…/c/{code}`) must carry the right check character
+    (else `normalise` raises its `ValueError`). A path prefix before `/01/` or `/c/` is allowed; query
+    parameters are left to the caller.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("", "http", "https"):
@@ -78,15 +110,4 @@ def parse_code_url(url: str) -> DigitalLink | str:
     segments = parts.path.split("/")
     if len(segments) >= 3 and segments[-2] == "c":
         return normalise(segments[-1])
-    try:
-        link = GS1DigitalLinkURI.parse(f"https://{parts.netloc or 'host'}{parts.path}")
-    except ParseError as exc:
-        raise CodeURLError(str(exc)) from exc
-    found = {element.ai.ai: element.value for element in link.element_strings}
-    if "01" not in found:
-        raise CodeURLError("only GTIN (01) links name products here")
-    try:
-        gtin = Gtin.parse(found["01"]).as_gtin_14()
-    except ParseError as exc:
-        raise CodeURLError(str(exc)) from exc
-    return DigitalLink(gtin, found.get("10"), found.get("21"))
+    return parse_link_path(parts.path)

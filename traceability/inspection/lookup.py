@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -14,12 +12,12 @@ from traceability.batches.genealogy import ancestors, descendants
 from traceability.batches.models import Amendment, Batch, BatchInput, BatchStatus, PublishAttempt
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, normalise
 from traceability.codes.models import Code, Scan
+from traceability.codes.urls import parse_code_url
 from traceability.inspection.models import Inspection
 from traceability.public.models import ConsumerReport
 from traceability.registry.models import Product, Site
 
 SEARCH_LIMIT = 50
-_DIGITAL_LINK = re.compile(r"/01/(?P<gtin>\d{8,14})/10/(?P<lot>[^/?#]+)(?:/21/(?P<serial>[^/?#]+))?")
 
 
 class MistypedCode(ValueError):
@@ -37,27 +35,30 @@ def resolve_scanned(session: Session, text: str) -> CodeLookup | None:
 
     None when the text is not a code at all (then it is a search); MistypedCode when the check
     character is wrong; a CodeLookup whose batch is None when the code is well formed but unknown.
+    URLs are read by the registry's one parser (`codes.urls.parse_code_url`), as the resolver reads them.
     """
     text = text.strip()
-    path = urlsplit(text).path if "://" in text else text
-    match = _DIGITAL_LINK.search(path)
-    if match:
-        serial = match["serial"]
-        if serial:
-            try:
-                found = _by_code(session, unquote(serial))
-            except MistypedCode:
-                found = None  # a serial of the producer's own, not one of our codes: the lot still tells
-            if found is not None and found.batch is not None:
-                return found
-        gtin = match["gtin"].zfill(14)
-        batch = session.scalar(
-            select(Batch).join(Product).where(Product.gtin == gtin, Batch.lot_code == unquote(match["lot"]))
-        )
-        return CodeLookup(batch=batch)
-    if "/c/" in path:
-        path = path.rsplit("/c/", 1)[1].split("/")[0]
-    return _by_code(session, path)
+    if "/01/" not in text and "/c/" not in text:
+        return _by_code(session, text)
+    try:
+        link = parse_code_url(text)
+    except CheckCharacterError as exc:
+        raise MistypedCode(text) from exc
+    except ValueError:  # a malformed link or not a code: a search after all
+        return None
+    if isinstance(link, str):
+        return _by_code(session, link)
+    if link.serial is not None:
+        try:
+            found = _by_code(session, link.serial)
+        except MistypedCode:
+            found = None  # a serial of the producer's own, not one of our codes: the lot still tells
+        if found is not None and found.batch is not None:
+            return found
+    if link.lot is None:
+        return CodeLookup(batch=None)
+    batch = session.scalar(select(Batch).join(Product).where(Product.gtin == link.gtin, Batch.lot_code == link.lot))
+    return CodeLookup(batch=batch)
 
 
 def _by_code(session: Session, text: str) -> CodeLookup | None:

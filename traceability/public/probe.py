@@ -11,8 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from traceability.public.raw import RawStatement
 
 _SELECT = """
 SELECT
@@ -50,10 +51,10 @@ WHERE """
 
 # how a code is named: its value (/c/{code}), or a GS1 Digital Link's GTIN with a lot and/or serial number
 _BY = {
-    "value": text(_SELECT + "codes.value = :value"),
-    "lot": text(_SELECT + "products.gtin = :gtin AND batches.lot_code = :lot AND codes.kind = 'lot'"),
-    "serial": text(_SELECT + "codes.value = :value AND codes.kind = 'serial' AND products.gtin = :gtin"),
-    "lot_serial": text(
+    "value": RawStatement(_SELECT + "codes.value = :value"),
+    "lot": RawStatement(_SELECT + "products.gtin = :gtin AND batches.lot_code = :lot AND codes.kind = 'lot'"),
+    "serial": RawStatement(_SELECT + "codes.value = :value AND codes.kind = 'serial' AND products.gtin = :gtin"),
+    "lot_serial": RawStatement(
         _SELECT + "codes.value = :value AND codes.kind = 'serial' AND products.gtin = :gtin AND batches.lot_code = :lot"
     ),
 }
@@ -94,10 +95,15 @@ class Probe:
 
 
 def probe(session: Session, by: str, **params: Any) -> Probe | None:
-    row = session.execute(_BY[by], params).first()
+    cursor = _BY[by].execute(session, params)
+    row = cursor.fetchone()
+    cursor.close()
     if row is None:
         return None
-    m = row._mapping
+    # column names repeat (codes.*, batches.*…): the first, named one is the one meant
+    m: dict[str, Any] = {}
+    for column, value in zip(cursor.description, row, strict=True):
+        m.setdefault(column[0], value)
     expires_on = m["expires_on"]
     if isinstance(expires_on, str):
         expires_on = dt.date.fromisoformat(expires_on)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, joinedload
 
 from traceability.batches.models import Batch
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, grouped, normalise
 from traceability.codes.models import Code
+from traceability.codes.urls import CodeURLError, code_url, link_maker, parse_link_path
 from traceability.errors import ServiceError
-from traceability.public.digital_link import MalformedLink, build_path, parse_path
 from traceability.public.probe import Probe, probe
 
 
@@ -25,23 +24,14 @@ class LookupProblem(ServiceError):
         self.typed = typed
 
 
-def page_path(gtin: str | None, lot: str, value: str, kind: str) -> str:
-    """Where a code's page lives: a GS1 Digital Link when the product has a GTIN, else `/c/{code}`."""
-    if gtin:
-        return build_path(gtin, lot, value if kind == "serial" else None)
-    return f"/c/{value}"
-
-
 def code_path(code: Code) -> str:
-    return page_path(code.batch.product.gtin, code.batch.lot_code, code.value, code.kind.value)
+    """Where a code's page lives on this server (the path of the URL its QR code carries)."""
+    return code_url(code, base_url="")
 
 
-def probe_path(found: Probe) -> str:
-    return page_path(found.gtin, found.lot_code, found.value, found.kind)
-
-
-def public_url(path: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + path
+def probe_url(found: Probe) -> str:
+    """The public URL of a probed code's page, without loading its batch."""
+    return link_maker(found.gtin, found.lot_code)(found.value, found.kind)
 
 
 def load_code(session: Session, found: Probe) -> Code:
@@ -95,8 +85,8 @@ def find_code(session: Session, typed: str) -> Probe:
 def find_digital_link(session: Session, path: str) -> Probe:
     """The code a GS1 Digital Link path names: the lot's code, or the unit code given as serial."""
     try:
-        link = parse_path(path)
-    except MalformedLink as exc:
+        link = parse_link_path(path)
+    except CodeURLError as exc:
         raise LookupProblem(
             400, "malformed", _("This is not a valid GS1 Digital Link: %(why)s", why=str(exc))
         ) from None

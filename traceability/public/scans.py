@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traceability.codes.models import CodeKind, Scan
-from traceability.db import UTCDateTime, utcnow
+from traceability.db import utcnow
+from traceability.public.raw import RawStatement, timestamp_param
 
 # (pattern, family) in the order they must be tried: in-app browsers and Edge announce Chrome/Safari too
 _FAMILIES = [
@@ -54,9 +55,12 @@ def client_hash(address: str | None, now: dt.datetime | None = None) -> str:
 
 
 # prepared once: building the statement on every scan cost more than running it
-_INSERT_SCAN = text(
+_INSERT_SCAN = RawStatement(
     "INSERT INTO scans (code_id, scanned_at, client_hash, user_agent_family) VALUES (:code, :at, :hash, :ua)"
-).bindparams(bindparam("at", type_=UTCDateTime()))
+)
+
+
+_ASYNC_COMMIT = RawStatement("SET LOCAL synchronous_commit TO OFF", prepare=False)
 
 
 def record_scan(session: Session, code_id: int, address: str | None, user_agent: str | None) -> None:
@@ -66,12 +70,14 @@ def record_scan(session: Session, code_id: int, address: str | None, user_agent:
     crash of the machine may lose the last moments' scans, which are statistics; the database stays consistent
     and every other write keeps full durability.
     """
-    session.commit()  # end the lookup's read: on SQLite a reader cannot wait for the write lock, a writer can
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        _ASYNC_COMMIT.execute(session, {}).close()  # the lookup's read may share the transaction here
+    else:
+        session.commit()  # end the lookup's read: on SQLite a reader cannot wait for the write lock, a writer can
     now = utcnow()
-    values = {"code": code_id, "at": now, "hash": client_hash(address, now), "ua": user_agent_family(user_agent)}
-    session.execute(_INSERT_SCAN, values)
+    at = timestamp_param(session, now)
+    values = {"code": code_id, "at": at, "hash": client_hash(address, now), "ua": user_agent_family(user_agent)}
+    _INSERT_SCAN.execute(session, values).close()
     session.commit()
 
 

@@ -16,7 +16,7 @@ from traceability.auth import public
 from traceability.codes.identifiers import grouped
 from traceability.codes.models import CodeKind
 from traceability.errors import error_payload
-from traceability.extensions import cache
+from traceability.extensions import cache, limiter
 from traceability.public.facts import build_page, chemical_sentence
 from traceability.public.freshness import freshness
 from traceability.public.probe import Probe
@@ -27,12 +27,19 @@ from traceability.public.resolution import (
     find_code,
     find_digital_link,
     load_code,
-    probe_path,
-    public_url,
+    probe_url,
 )
 from traceability.public.scans import record_scan, verify
 
 bp = Blueprint("public", __name__)
+
+# Reading a page carries no rate limit (reports do): skip the limiter's per-request work for these reads.
+UNLIMITED_READS = frozenset({"public.home", "public.lookup", "public.code_page", "public.digital_link"})
+
+
+@limiter.request_filter
+def _unlimited_read() -> bool:
+    return request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_READS
 
 
 @bp.route("/")
@@ -146,7 +153,7 @@ def serve(found: Probe):
 
 def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool):
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    linkset_url = public_url(probe_path(found)) + "?linkType=all"
+    linkset_url = probe_url(found) + "?linkType=all"
     response.headers["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
     if not cacheable:
         # a unit code's page counts its scans: every answer is new, and nothing may keep it
