@@ -101,3 +101,8 @@ def test_substances_load_reports_what_changed(app, db_session):
     assert "added" in run(app, "substances", "load").output
     result = run(app, "substances", "load")
     assert result.exit_code == 0 and "0 added, 0 updated" in result.output
+
+
+def test_the_same_commands_answer_under_flask_app_traceability(app):
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output

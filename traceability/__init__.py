@@ -77,4 +77,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.templating import init_templating
 
     init_templating(app)
+
+    from traceability.cli import main as cli_main
+
+    for command in cli_main.commands.values():  # `flask --app traceability …` offers the same commands
+        app.cli.add_command(command)
     return app

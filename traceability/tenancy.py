@@ -67,14 +67,16 @@ def scope(query: Select, model: Any, user: User) -> Select:
     return query
 
 
-def owner_first(model: type, param: str):
-    """Check the caller may edit the row named in the URL before the body is read, so another organisation's
-    row answers 404 even to a malformed body (flask-smorest parses the body before the view runs)."""
+def owner_first(model: type, param: str, check: Any = None):
+    """Check the caller may use the row named in the URL before the body or query is read, so another
+    organisation's row answers 404 even to malformed input (flask-smorest parses it before the view runs).
+    `check` is get_editable (the default) or get_visible for read-only routes."""
+    check = check or get_editable
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            get_editable(db.session, model, kwargs[param], current_user)
+            check(db.session, model, kwargs[param], current_user)
             return view(*args, **kwargs)
 
         return wrapper

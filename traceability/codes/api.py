@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
+from traceability.batches.models import Batch
 from traceability.codes import downloads, services
 from traceability.codes.identifiers import grouped
 from traceability.codes.models import CodeKind
@@ -20,12 +21,14 @@ from traceability.codes.schemas import (
     RevokeResultSchema,
 )
 from traceability.codes.urls import url_maker
+from traceability.tenancy import owner_first
 
 blp = Blueprint("codes_api", __name__, url_prefix="/api/v1", description="Codes, QR images and label sheets")
 
 
 @blp.route("/batches/<int:batch_id>/codes", methods=["POST"])
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.arguments(CodeIssueSchema)
 @blp.response(201, IssuedCodeSchema(many=True))
 def issue_codes(data, batch_id: int):
@@ -74,6 +77,7 @@ def revoke(data):
 
 @blp.route("/batches/<int:batch_id>/labels.pdf")
 @roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
 @blp.arguments(LabelQuerySchema, location="query")
 def labels(query, batch_id: int):
     """A4 label sheet: `?codes=lot|serial`, `?per_page=10|24|40`, and for serial codes optionally the run

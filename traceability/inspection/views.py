@@ -25,6 +25,7 @@ from traceability.inspection.photos import photo_dir, remove_photos, store_photo
 from traceability.inspection.schemas import InspectionInSchema, PeriodSchema, ReasonSchema, ReportUpdateSchema
 from traceability.labels import label
 from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
+from traceability.registry.uploads import send_upload
 from traceability.schemas import form_data
 from traceability.tenancy import get_visible
 
@@ -245,6 +246,14 @@ def _render_report(report, errors: dict | None = None, values: dict | None = Non
 @roles(Role.INSPECTOR, Role.ADMIN)
 def report(report_id: int):
     return _render_report(get_visible(db.session, ConsumerReport, report_id, current_user))
+
+
+@bp.route("/reports/<int:report_id>/photo")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def report_photo(report_id: int):
+    """The photo a consumer sent with a report (stored re-encoded as JPEG, without its metadata)."""
+    report = get_visible(db.session, ConsumerReport, report_id, current_user)
+    return send_upload(report.photo_path, "image/jpeg", f"report-{report.receipt}.jpg")
 
 
 @bp.route("/reports/<int:report_id>/update", methods=["POST"])

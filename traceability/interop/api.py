@@ -10,12 +10,14 @@ from flask_smorest import Blueprint
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
+from traceability.batches.models import Batch
 from traceability.errors import Invalid
 from traceability.interop.csv_import import FileRejected
 from traceability.interop.downloads import export_response, import_template, trace_response
 from traceability.interop.epcis import batch_epcis
 from traceability.interop.importing import errors_by_row, import_batches
 from traceability.interop.schemas import ExportQuerySchema, TraceQuerySchema
+from traceability.tenancy import get_visible, owner_first
 
 blp = Blueprint("interop_api", __name__, url_prefix="/api/v1", description="EPCIS export, trace, spreadsheets")
 
@@ -35,6 +37,7 @@ def epcis(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/trace")
 @roles(*READERS)
+@owner_first(Batch, "batch_id", check=get_visible)
 @blp.arguments(TraceQuerySchema, location="query", as_kwargs=True)
 @blp.doc(responses={200: {"description": "The trace rows as JSON, CSV or XLSX"}})
 def trace(batch_id: int, **args):
