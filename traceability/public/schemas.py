@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from traceability.batches.schemas import AmendmentSchema
 from traceability.public.models import ReportKind
 from traceability.schemas import BaseSchema
 
@@ -130,14 +131,6 @@ class InspectionOut(Schema):
     action = fields.String(attribute="action.value")
 
 
-class AmendmentOut(Schema):
-    field = fields.String()
-    old_value = fields.String()
-    new_value = fields.String()
-    reason = fields.String()
-    created_at = fields.DateTime()
-
-
 class WarningOut(Schema):
     kind = fields.String()
     message = fields.String()
@@ -179,7 +172,7 @@ class PageOut(Schema):
     lab_tests = fields.List(fields.Nested(LabTestOut))
     certifications = fields.List(fields.Nested(CertificationOut))
     inspections = fields.List(fields.Nested(InspectionOut))
-    amendments = fields.List(fields.Nested(AmendmentOut))
+    amendments = fields.List(fields.Nested(AmendmentSchema(exclude=("id",))))
     status = fields.String()
     warnings = fields.List(fields.Nested(WarningOut))
     verification = fields.Nested(VerificationOut)
