@@ -1,6 +1,7 @@
 """Sites, products and certifications through the workspace pages and the API."""
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -174,3 +175,25 @@ def test_another_organisations_rows_answer_404_in_pages(web, make_site, make_pro
     assert web.get(f"/app/products/{batch.product_id}").status_code == 404
     assert web.get(f"/app/batches/{batch.id}").status_code == 404
     assert web.post(f"/app/batches/{batch.id}/publish").status_code == 404
+
+
+def test_a_refused_certificate_leaves_no_file_behind(web, app, producer):
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+
+    def stored() -> set[Path]:
+        return {p for p in upload_dir.rglob("*") if p.is_file()}
+
+    first = web.post(
+        "/app/certifications",
+        data=certificate(b"%PDF-1.4\n%a\n", "application/pdf"),
+        content_type="multipart/form-data",
+    )
+    assert first.status_code == 302
+    before = stored()
+    again = web.post(
+        "/app/certifications",
+        data=certificate(b"%PDF-1.4\n%b\n", "application/pdf"),
+        content_type="multipart/form-data",
+    )
+    assert again.status_code == 422  # the same scheme and number again
+    assert stored() == before

@@ -186,7 +186,8 @@ def add_record(batch_id: int, kind: str):
         if kind == "lab_test":
             file = request.files.get("document")
             document = uploads.store_document(file, batch.organization_id) if file and file.filename else None
-            services.add_lab_test(db.session, current_user, batch, data, document)
+            with uploads.discard_on_error(document):
+                services.add_lab_test(db.session, current_user, batch, data, document)
         else:
             adder(db.session, current_user, batch, data)
     except ValidationError as exc:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,17 @@ def store_image(file: Any, org_id: int, field: str = "image") -> tuple[str, str]
         raise invalid(field, _("Upload a JPEG or PNG image."))
     resized, content_type = _resized(data)
     return _write(org_id, resized, content_type), content_type
+
+
+@contextmanager
+def discard_on_error(stored: tuple[str, str] | None) -> Iterator[None]:
+    """Remove a file stored for a record when saving the record fails: no file without its row."""
+    try:
+        yield
+    except BaseException:
+        if stored:
+            (Path(current_app.config["UPLOAD_DIR"]) / stored[0]).unlink(missing_ok=True)
+        raise
 
 
 def send_upload(relative: str | None, content_type: str | None, download_name: str):

@@ -193,7 +193,8 @@ def certifications():
     def save(data):
         file = request.files.get("document")
         document = uploads.store_document(file, current_user.organization_id) if file and file.filename else None
-        services.create_certification(db.session, current_user, data, document)
+        with uploads.discard_on_error(document):
+            services.create_certification(db.session, current_user, data, document)
         flash(_("Certificate saved."))
         return redirect(url_for("registry.certifications"))
 
