@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from traceability.batches.schemas import AmendmentSchema
+from traceability.batches.schemas import AmendmentSchema, LabTestSchema
 from traceability.public.models import ReportKind
+from traceability.registry.schemas import SiteSchema
 from traceability.schemas import BaseSchema
 
 
@@ -48,17 +49,13 @@ class ProducerOut(Schema):
     is_verified = fields.Boolean()
 
 
-class OriginOut(Schema):
-    kind = fields.String(attribute="kind.value")
-    name = fields.String()
-    area_code = fields.String()
-    province = fields.String()
-    commune = fields.String()
-    address = fields.String()
-    latitude = fields.Float()
-    longitude = fields.Float()
-    area_ha = fields.Float()
+class OriginOut(SiteSchema):
+    """The site as the producer's API shows it, without the row id, plus a link the phone's map app opens."""
+
     geo_uri = fields.String()
+
+    class Meta:
+        exclude = ("id",)
 
 
 class BatchOut(Schema):
@@ -102,18 +99,6 @@ class ChemicalOut(Schema):
     days_before_harvest = fields.Integer()
     phi_respected = fields.Boolean(allow_none=True)
     summary = fields.String()
-
-
-class LabTestOut(Schema):
-    laboratory = fields.String()
-    certificate_no = fields.String()
-    sampled_on = fields.Date()
-    reported_on = fields.Date()
-    analyte = fields.String()
-    result = fields.String(attribute="result.value")
-    value = fields.String()
-    unit = fields.String()
-    limit = fields.String(attribute="limit_value")
 
 
 class CertificationOut(Schema):
@@ -169,7 +154,7 @@ class PageOut(Schema):
     inputs = fields.List(fields.Nested(InputOut))
     events = fields.List(fields.Nested(EventOut))
     chemicals = fields.List(fields.Nested(ChemicalOut))
-    lab_tests = fields.List(fields.Nested(LabTestOut))
+    lab_tests = fields.List(fields.Nested(LabTestSchema(exclude=("id",))))
     certifications = fields.List(fields.Nested(CertificationOut))
     inspections = fields.List(fields.Nested(InspectionOut))
     amendments = fields.List(fields.Nested(AmendmentSchema(exclude=("id",))))
