@@ -93,6 +93,7 @@ def app(engine: Any):
             "LOGIN_RATE_LIMIT": "1000 per minute",  # tests that check a limit set it low themselves
             "PUBLIC_BASE_URL": "https://registry.example",
             "UPLOAD_DIR": os.path.join(_RUN_DIR, "uploads"),
+            "SCAN_WRITE_SECONDS": 0,  # each scan written at once, inside the test's transaction
         }
     )
     application.test_client_class = CommittingClient

@@ -33,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.auth import init_auth
     from traceability.errors import register_error_handlers
     from traceability.i18n import init_i18n
+    from traceability.public.pagecache import PageCache
+    from traceability.public.scans import ScanRecorder
 
     app = Flask(
         __name__,
@@ -45,10 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.instance_path = app.config["INSTANCE_PATH"]
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin is noise
-
-    if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
     engine = app.config.get("ENGINE") or db.make_engine(app.config["DATABASE_URL"])
     app.extensions["engine"] = engine
@@ -77,6 +75,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.templating import init_templating
 
     init_templating(app)
+
+    # repeat scans of a lot code are answered before the request stack; the proxy's view of the client first
+    recorder = app.extensions["scans"] = ScanRecorder(app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"])
+    if app.config["PAGE_CACHE_SIZE"]:
+        app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"])
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
     from traceability.cli import main as cli_main
 

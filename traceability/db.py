@@ -7,6 +7,8 @@ savepoint, and works the same in the CLI and in scripts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -98,6 +100,21 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def driver_connection() -> Iterator[Any]:
+    """The database driver's own connection, for a statement too small to be worth a session: checked out of
+    the session's pool, or, where the session is bound to one connection (a test's), that connection."""
+    bound = session.session_factory.kw.get("bind")
+    if isinstance(bound, Engine):
+        connection = bound.raw_connection()
+        try:
+            yield connection
+        finally:
+            connection.close()  # back to the pool, which rolls back what was read
+    else:
+        yield bound.connection
 
 
 def bind(engine_or_connection: Any, **kwargs: Any) -> None:

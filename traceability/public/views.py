@@ -19,6 +19,7 @@ from traceability.errors import error_payload
 from traceability.extensions import cache, limiter
 from traceability.public.facts import build_page, chemical_sentence
 from traceability.public.freshness import freshness
+from traceability.public.pagecache import offer
 from traceability.public.probe import Probe
 from traceability.public.representations import LINKSET_TYPE, geo_uri, linkset, page_json, resolver_description
 from traceability.public.resolution import (
@@ -29,7 +30,7 @@ from traceability.public.resolution import (
     load_code,
     probe_url,
 )
-from traceability.public.scans import record_scan, verify
+from traceability.public.scans import recorder, verify
 
 bp = Blueprint("public", __name__)
 
@@ -121,7 +122,10 @@ def gs1resolver():
 def serve(found: Probe):
     """Record the scan, then answer 304, a cached body, or a freshly built page."""
     session = db.session
-    record_scan(session, found.code_id, request.remote_addr, request.user_agent.string)  # committed at once
+    scans = recorder()
+    scans.add(session, found.code_id, request.remote_addr, request.user_agent.string)
+    if found.kind == CodeKind.SERIAL:
+        scans.write(session)  # the page counts this scan and every earlier one
     representation = _representation()
     signed_in = current_user.is_authenticated
     audience = f"user{current_user.id}" if signed_in else "anonymous"
@@ -146,6 +150,8 @@ def serve(found: Probe):
             )
         if cacheable and not signed_in:
             cache.set(key, body)
+    if cacheable and not signed_in:
+        offer(request.environ, found.code_id)  # repeats of this request may be answered from memory
     response = make_response(body)
     response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
     return _headers(response, found, fresh, cacheable, signed_in)
