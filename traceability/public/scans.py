@@ -102,6 +102,9 @@ class ScanRecorder:
         """
         with self._lock:
             rows, self._pending = self._pending, []
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         if not rows:
             return 0
         session.commit()
@@ -123,11 +126,12 @@ class ScanRecorder:
         self._timer.daemon = True
         self._timer.start()
 
-    def _write_now(self) -> None:
+    def waiting(self, code_id: int) -> list[dict]:
+        """The scans of a code this process has not written yet."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            return [row for row in self._pending if row["code_id"] == code_id]
+
+    def _write_now(self) -> None:
         try:
             self.write(db.session())
         except Exception:
@@ -153,8 +157,9 @@ class Verification:
     suspected_copy: bool = False
 
 
-def verify(session: Session, code_id: int, kind: str) -> Verification:
-    """Is the code genuine, and for a unit code: how often and by how many has it been scanned."""
+def verify(session: Session, code_id: int, kind: str, waiting: list[dict] = ()) -> Verification:
+    """Is the code genuine, and for a unit code: how often and by how many has it been scanned — the scans
+    written so far and those still `waiting` in this process (`ScanRecorder.waiting`)."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
     count, first, clients = session.execute(
@@ -164,6 +169,14 @@ def verify(session: Session, code_id: int, kind: str) -> Verification:
     ).one()
     if first is not None and first.tzinfo is None:  # an aggregate bypasses the column type on SQLite
         first = first.replace(tzinfo=dt.UTC)
+    if waiting:
+        count += len(waiting)
+        first = min(t for t in (first, *(row["scanned_at"] for row in waiting)) if t is not None)
+        hashes = {row["client_hash"] for row in waiting}
+        known = session.scalars(
+            select(Scan.client_hash).distinct().where(Scan.code_id == code_id, Scan.client_hash.in_(hashes))
+        ).all()
+        clients += len(hashes - set(known))
     config = current_app.config
     suspected = count > config["COPY_SCAN_THRESHOLD"] or clients > config["COPY_CLIENT_THRESHOLD"]
     return Verification(

@@ -21,7 +21,15 @@ from traceability.public.facts import build_page, chemical_sentence
 from traceability.public.freshness import freshness
 from traceability.public.pagecache import offer
 from traceability.public.probe import Probe
-from traceability.public.representations import LINKSET_TYPE, geo_uri, linkset, page_json, resolver_description
+from traceability.public.representations import (
+    LINKSET_TYPE,
+    geo_uri,
+    linkset,
+    page_json,
+    put_counts,
+    resolver_description,
+    stand_in_counts,
+)
 from traceability.public.resolution import (
     LookupProblem,
     canonical_code,
@@ -124,37 +132,43 @@ def serve(found: Probe):
     session = db.session
     scans = recorder()
     scans.add(session, found.code_id, request.remote_addr, request.user_agent.string)
-    if found.kind == CodeKind.SERIAL:
-        scans.write(session)  # the page counts this scan and every earlier one
     representation = _representation()
     signed_in = current_user.is_authenticated
     audience = f"user{current_user.id}" if signed_in else "anonymous"
     variant = f"{representation}|{audience}|{request.query_string.decode()}"
     fresh = freshness(session, found, variant, str(get_locale()))
-    verification = verify(session, found.code_id, found.kind)
-    cacheable = found.kind == CodeKind.LOT
+    verification = verify(session, found.code_id, found.kind, scans.waiting(found.code_id))
+    lot = found.kind == CodeKind.LOT
 
-    if cacheable and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
-        return _headers(make_response("", 304), found, fresh, cacheable, signed_in)
-    key = f"public-page:{fresh.etag}"
-    body = cache.get(key) if cacheable and not signed_in else None
+    if lot and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
+        return _headers(make_response("", 304), found, fresh, lot, signed_in)
+    # kept in the shared cache under the validator: a lot code's answers, and a unit code's page without its counts
+    keep = not signed_in and (lot or representation == "html")
+    key = f"public-page:{fresh.etag}" if lot else f"public-page:{fresh.etag}:{verification.suspected_copy}"
+    body = cache.get(key) if keep else None
     if body is None:
-        page = build_page(session, load_code(session, found), fresh, verification)
-        if representation == "json":
-            body = current_app.json.dumps(page_json(page))
-        elif representation == "linkset":
-            body = current_app.json.dumps(linkset(page))
-        else:
-            body = render_template(
-                "public/page.html", page=page, chemical_sentence=chemical_sentence, geo_uri=geo_uri, grouped=grouped
-            )
-        if cacheable and not signed_in:
+        shown = stand_in_counts(verification.suspected_copy) if keep and not lot else verification
+        body = _body(session, found, fresh, shown, representation)
+        if keep:
             cache.set(key, body)
-    if cacheable and not signed_in:
+    if keep and not lot:
+        body = put_counts(body, verification)
+    if lot and not signed_in:
         offer(request.environ, found.code_id)  # repeats of this request may be answered from memory
     response = make_response(body)
     response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
-    return _headers(response, found, fresh, cacheable, signed_in)
+    return _headers(response, found, fresh, lot, signed_in)
+
+
+def _body(session, found: Probe, fresh, verification, representation: str) -> str:
+    page = build_page(session, load_code(session, found), fresh, verification)
+    if representation == "json":
+        return current_app.json.dumps(page_json(page))
+    if representation == "linkset":
+        return current_app.json.dumps(linkset(page))
+    return render_template(
+        "public/page.html", page=page, chemical_sentence=chemical_sentence, geo_uri=geo_uri, grouped=grouped
+    )
 
 
 def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool):
