@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from traceability import db
@@ -52,6 +52,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["engine"] = engine
     if not app.config.get("KEEP_SESSION_BINDING"):
         db.bind(engine)
+
+    @app.before_request  # first, before anything reads (see db.write_intent)
+    def _declare_writes() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.write_intent = db.write_intent.set(True)
+
+    @app.teardown_request
+    def _end_writes(_exc: BaseException | None) -> None:
+        if "write_intent" in g:
+            db.write_intent.reset(g.pop("write_intent"))
 
     @app.teardown_appcontext
     def _end_session(_exc: BaseException | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -64,6 +65,11 @@ class Base(DeclarativeBase):
 
 session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
 
+# Set while work that will write runs (a form sent, an API change). On SQLite a transaction that has read
+# cannot take the write lock once another connection has written since (SQLITE_BUSY at once: no waiting), so
+# such work takes the write lock when it begins, and waits its turn instead of failing.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
 
 def normalise_url(url: str) -> str:
     # psycopg2 is the driver we ship; SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql:// URL.
@@ -99,7 +105,7 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
 @contextmanager

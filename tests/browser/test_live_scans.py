@@ -23,8 +23,9 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def _scans(live_db, code) -> int:
-    live_db.rollback()  # a fresh snapshot
-    return live_db.scalar(select(func.count()).select_from(Scan).where(Scan.code_id == code.id))
+    count = live_db.scalar(select(func.count()).select_from(Scan).where(Scan.code_id == code.id))
+    live_db.rollback()  # let go of the database: the server is writing scans
+    return count
 
 
 def test_every_scan_is_written_and_a_suspension_shows_at_once_in_every_worker(live_server, live_db):
