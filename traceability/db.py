@@ -110,17 +110,33 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
 
 @contextmanager
 def driver_connection() -> Iterator[Any]:
-    """The database driver's own connection, for a statement too small to be worth a session: checked out of
-    the session's pool, or, where the session is bound to one connection (a test's), that connection."""
+    """The database driver's own connection in autocommit, for a single read too small to be worth a session.
+
+    It comes from a small pool of its own beside the session's engine, without the ping on checkout and the
+    rollback on return that the session's pool does: on PostgreSQL those are two more round trips than the
+    read itself. A connection whose statement fails is discarded, so the next read opens a new one. Where the
+    session is bound to one connection (a test's), that connection is used.
+    """
     bound = session.session_factory.kw.get("bind")
-    if isinstance(bound, Engine):
-        connection = bound.raw_connection()
-        try:
-            yield connection
-        finally:
-            connection.close()  # back to the pool, which rolls back what was read
-    else:
+    if not isinstance(bound, Engine):
         yield bound.connection
+        return
+    readers = _readers.get(bound)
+    if readers is None:
+        readers = _readers.setdefault(
+            bound, create_engine(bound.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=2)
+        )
+    connection = readers.raw_connection()
+    try:
+        yield connection
+    except BaseException:
+        connection.invalidate()
+        raise
+    finally:
+        connection.close()
+
+
+_readers: dict[Engine, Engine] = {}
 
 
 def bind(engine_or_connection: Any, **kwargs: Any) -> None:
