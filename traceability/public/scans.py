@@ -107,8 +107,8 @@ class ScanRecorder:
                 self._timer = None
         if not rows:
             return 0
-        session.commit()
         try:
+            session.commit()
             session.execute(insert(Scan), rows)
             session.commit()
         except Exception:
