@@ -173,8 +173,18 @@ def _drive(wrk: str, script: Path, port: int, path: str, seconds: float, server:
 
 
 def _prepare_database(env: dict) -> tuple[str, str]:
-    """Migrate and load the demo; return a published batch's lot code and one of its unit codes."""
+    """Start from an empty database (scans of earlier runs would weigh on the unit page's counts), migrate
+    and load the demo; return a published batch's lot code and one of its unit codes."""
     cli = [sys.executable, "-m", "traceability.cli"]
+    if env["DATABASE_URL"].startswith("postgres"):
+        from sqlalchemy import text
+
+        from traceability.db import make_engine
+
+        engine = make_engine(env["DATABASE_URL"])
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
     out = subprocess.run([sys.executable, "-c", PICK_CODES], env=env, check=True, capture_output=True, text=True)
