@@ -74,6 +74,8 @@ def load_config() -> dict:
         "REPORT_PHOTO_MAX_BYTES": int(os.environ.get("REPORT_PHOTO_MAX_MB", "5")) * 1024 * 1024,
         "COPY_SCAN_THRESHOLD": int(os.environ.get("COPY_SCAN_THRESHOLD", "20")),
         "COPY_CLIENT_THRESHOLD": int(os.environ.get("COPY_CLIENT_THRESHOLD", "5")),
+        # Inspectors' queue: unit codes scanned within this many days are checked against the thresholds above
+        "COPY_ALERT_WINDOW_DAYS": int(os.environ.get("COPY_ALERT_WINDOW_DAYS", "30")),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 300,
