@@ -70,7 +70,8 @@ def test_the_queue_and_the_consumer_page_agree_on_a_code(app, db_session, make_c
     assert consumer.suspected_copy
     assert suspects(db_session, settings) == {code.value: (consumer.distinct_clients, consumer.scan_count)}
     suspect = alerts.alerts(db_session, NOW, local_today(), settings).copy_suspects[0]
-    assert suspect.first_scanned_at.date() == (NOW - dt.timedelta(days=200)).date()
+    assert abs(suspect.first_scanned_at - (NOW - dt.timedelta(days=200))) < dt.timedelta(seconds=1)
+    assert abs(suspect.last_scanned_at - (NOW - dt.timedelta(days=2))) < dt.timedelta(seconds=1)
 
 
 def test_a_code_not_scanned_within_the_window_is_not_listed(db_session, make_code, settings):
