@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-inspection-"))
+os.environ.setdefault("INSTANCE_PATH", SCRATCH := tempfile.mkdtemp(prefix="bench-inspection-"))
 os.environ.setdefault("SECRET_KEY", "bench-only")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -267,6 +268,7 @@ def main() -> None:
         engine.dispose()
         for file in path.parent.glob("bench.db*"):  # half a gigabyte: not worth keeping
             file.unlink()
+        shutil.rmtree(SCRATCH, ignore_errors=True)
     print(f"baseline: SELECT count(*) over {SCANS:,} scans = {baseline:.1f} ms")
     for name, ms in results.items():
         print(f"{name:<32} {ms:8.1f} ms   {ms / baseline:6.1f}× baseline")
