@@ -10,12 +10,15 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import has_request_context, request
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
 
 _RUN_DIR = tempfile.mkdtemp(prefix="traceability-tests-")
 os.environ.setdefault("INSTANCE_PATH", _RUN_DIR)
@@ -93,6 +96,7 @@ def app(engine: Any):
             "LOGIN_RATE_LIMIT": "1000 per minute",  # tests that check a limit set it low themselves
             "PUBLIC_BASE_URL": "https://registry.example",
             "UPLOAD_DIR": os.path.join(_RUN_DIR, "uploads"),
+            "SCAN_WRITE_SECONDS": 0,  # each scan written at once, inside the test's transaction
         }
     )
     application.test_client_class = CommittingClient
@@ -280,3 +284,18 @@ def api_as(app, db_session):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_db: the test needs no database")
+
+
+@contextmanager
+def failing_commit(method: str, path_prefix: str) -> Iterator[None]:
+    """The database refuses to commit during the request `method path_prefix…`, as after a lost connection."""
+
+    def refuse(_session: Any) -> None:
+        if has_request_context() and request.method == method and request.path.startswith(path_prefix):
+            raise RuntimeError("database went away")
+
+    event.listen(Session, "before_commit", refuse)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_commit", refuse)

@@ -19,6 +19,7 @@ from traceability.accounts.models import Role
 from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 from traceability.batches.models import BatchStatus, LabResult, LabTest
 from traceability.codes.services import lot_code_for
+from traceability.inspection.models import Inspection, InspectionResult
 from traceability.public.models import ConsumerReport, ReportKind
 from traceability.reference.models import BannedSubstance, SubstanceStatus
 from traceability.registry.models import Certification
@@ -69,7 +70,10 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
         "admin": make_user(Role.ADMIN),
     }
     substance = BannedSubstance(name="Testazin", status=SubstanceStatus.BANNED)
-    db_session.add(substance)
+    inspection = Inspection(
+        inspector=users["inspector"], batch=batch, organization=owner_org, result=InspectionResult.COMPLIANT
+    )
+    db_session.add_all([substance, inspection])
     db_session.commit()  # also gives the certification and lab test their ids
     return World(
         params={
@@ -88,6 +92,7 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "kind": "event",
             "token": "not-a-valid-invitation",
             "report_id": report.id,
+            "inspection_id": inspection.id,
             "photo": "missing.jpg",
             "rest": f"22/TRA200G/10/{batch.lot_code}",  # GS1 Digital Link qualifiers after the GTIN
             "receipt": code.value,  # receipts share the code alphabet; an unknown one answers 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from traceability import db
@@ -33,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.auth import init_auth
     from traceability.errors import register_error_handlers
     from traceability.i18n import init_i18n
+    from traceability.public.pagecache import PageCache
+    from traceability.public.scans import ScanRecorder
 
     app = Flask(
         __name__,
@@ -46,14 +48,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin is noise
 
-    if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
-
     engine = app.config.get("ENGINE") or db.make_engine(app.config["DATABASE_URL"])
     app.extensions["engine"] = engine
     if not app.config.get("KEEP_SESSION_BINDING"):
         db.bind(engine)
+
+    @app.before_request  # first, before anything reads (see db.write_intent)
+    def _declare_writes() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.write_intent = db.write_intent.set(True)
+
+    @app.teardown_request
+    def _end_writes(_exc: BaseException | None) -> None:
+        if "write_intent" in g:
+            db.write_intent.reset(g.pop("write_intent"))
 
     @app.teardown_appcontext
     def _end_session(_exc: BaseException | None) -> None:
@@ -77,6 +85,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.templating import init_templating
 
     init_templating(app)
+
+    # repeat scans of a lot code are answered before the request stack; the proxy's view of the client first
+    recorder = app.extensions["scans"] = ScanRecorder(app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"])
+    if app.config["PAGE_CACHE_SIZE"]:
+        app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"])
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
     from traceability.cli import main as cli_main
 

@@ -76,6 +76,10 @@ def load_config() -> dict:
         "COPY_CLIENT_THRESHOLD": int(os.environ.get("COPY_CLIENT_THRESHOLD", "5")),
         # Inspectors' queue: unit codes scanned within this many days are checked against the thresholds above
         "COPY_ALERT_WINDOW_DAYS": int(os.environ.get("COPY_ALERT_WINDOW_DAYS", "30")),
+        # scans are written together, at most this many seconds late; answers to repeat scans of a lot code
+        # are kept in each process's memory, this many at most (0: none)
+        "SCAN_WRITE_SECONDS": float(os.environ.get("SCAN_WRITE_SECONDS", "1")),
+        "PAGE_CACHE_SIZE": int(os.environ.get("PAGE_CACHE_SIZE", "1000")),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 300,

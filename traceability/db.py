@@ -7,6 +7,9 @@ savepoint, and works the same in the CLI and in scripts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +65,11 @@ class Base(DeclarativeBase):
 
 session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
 
+# Set while work that will write runs (a form sent, an API change). On SQLite a transaction that has read
+# cannot take the write lock once another connection has written since (SQLITE_BUSY at once: no waiting), so
+# such work takes the write lock when it begins, and waits its turn instead of failing.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
 
 def normalise_url(url: str) -> str:
     # psycopg2 is the driver we ship; SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql:// URL.
@@ -97,7 +105,38 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def driver_connection() -> Iterator[Any]:
+    """The database driver's own connection in autocommit, for a single read too small to be worth a session.
+
+    It comes from a small pool of its own beside the session's engine, without the ping on checkout and the
+    rollback on return that the session's pool does: on PostgreSQL those are two more round trips than the
+    read itself. A connection whose statement fails is discarded, so the next read opens a new one. Where the
+    session is bound to one connection (a test's), that connection is used.
+    """
+    bound = session.session_factory.kw.get("bind")
+    if not isinstance(bound, Engine):
+        yield bound.connection
+        return
+    readers = _readers.get(bound)
+    if readers is None:
+        readers = _readers.setdefault(
+            bound, create_engine(bound.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=2)
+        )
+    connection = readers.raw_connection()
+    try:
+        yield connection
+    except BaseException:
+        connection.invalidate()
+        raise
+    finally:
+        connection.close()
+
+
+_readers: dict[Engine, Engine] = {}
 
 
 def bind(engine_or_connection: Any, **kwargs: Any) -> None:

@@ -41,18 +41,20 @@ class Conflict(ServiceError):
 
 
 class Invalid(ServiceError):
-    """Bad input: `errors` maps each field to its messages."""
+    """Bad input: `errors` maps each field to its messages; `location` is where the API says the fields were
+    (`json`, or `files` for an uploaded file, as webargs names them)."""
 
     status = 422
 
-    def __init__(self, errors: dict[str, list[str]] | str, message: str = ""):
+    def __init__(self, errors: dict[str, list[str]] | str, message: str = "", location: str = "json"):
         if isinstance(errors, str):
             errors = {"_schema": [errors]}
         super().__init__(message or _("Some fields are not valid."), errors)
+        self.location = location
 
 
-def invalid(field: str, message: str) -> Invalid:
-    return Invalid({field: [message]})
+def invalid(field: str, message: str, location: str = "json") -> Invalid:
+    return Invalid({field: [message]}, location=location)
 
 
 def wants_json() -> bool:
@@ -96,7 +98,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def handle_service(error: ServiceError):
-        errors = {"json": error.errors} if error.errors and wants_json() else error.errors
+        location = getattr(error, "location", "json")
+        errors = {location: error.errors} if error.errors and wants_json() else error.errors
         return _respond(error.status, error.message or None, errors)
 
     @app.errorhandler(Exception)

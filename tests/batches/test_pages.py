@@ -1,6 +1,7 @@
 """The batch pages as a cooperative's bookkeeper uses them."""
 
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -113,6 +114,35 @@ def test_lab_test_with_a_document_and_a_forged_one(web, producer, product, make_
     assert good.status_code == 302
     test = db_session.get(Batch, batch.id).lab_tests[0]
     assert web.get(f"/app/lab-tests/{test.id}/document").data.startswith(b"%PDF-")
+
+
+def test_a_deleted_lab_test_takes_its_document_with_it(web, producer, product, make_batch, db_session, app):
+    batch = make_batch(org=producer.organization, product=product)
+    db_session.commit()
+    for _ in range(2):
+        web.post(
+            f"/app/batches/{batch.id}/records/lab_test",
+            data={
+                "laboratory": "Trung tâm Kiểm nghiệm",
+                "sampled_on": "2026-10-01",
+                "analyte": "Dư lượng thuốc BVTV",
+                "result": "pass",
+                "document": (io.BytesIO(b"%PDF-1.7\nreport"), "report.pdf", "application/pdf"),
+            },
+            content_type="multipart/form-data",
+        )
+    db_session.expire_all()
+    first, second = (
+        Path(app.config["UPLOAD_DIR"]) / t.document_path for t in db_session.get(Batch, batch.id).lab_tests
+    )
+    assert first.is_file() and second.is_file()
+    record_id = db_session.get(Batch, batch.id).lab_tests[0].id
+    assert (
+        web.post(f"/app/batches/{batch.id}/records/lab_test/delete", data={"record_id": record_id}).status_code == 302
+    )
+    assert not first.exists() and second.is_file()
+    assert web.post(f"/app/batches/{batch.id}/delete").status_code == 302  # the draft, with its last lab test
+    assert not second.exists()
 
 
 def test_drafts_can_be_deleted(web, producer, product, make_batch, db_session):

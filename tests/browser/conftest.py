@@ -126,10 +126,17 @@ def live_server() -> Iterator[LiveServer]:
 
 @pytest.fixture
 def live_db(live_server: LiveServer) -> Iterator[Session]:
-    """A session on the live server's database; commit to make changes visible to the server."""
+    """A session on the live server's database; commit to make changes visible to the server.
+
+    Like the app's form requests, its transactions take SQLite's write lock when they begin (`db.write_intent`):
+    the server writes scans in the background, which would fail a transaction that read before writing. So
+    commit or roll back before the browser sends a form, or the server waits for the test.
+    """
+    writes = db.write_intent.set(True)
     session = Session(bind=live_server.engine, expire_on_commit=False)
     yield session
     session.close()
+    db.write_intent.reset(writes)
 
 
 @pytest.fixture(scope="session")

@@ -94,3 +94,73 @@ def test_scans_are_only_inserted(client, published, serial_code, db_session):
     after = {(s.id, s.scanned_at) for s in _scans(db_session, unit)}
     assert before < after  # earlier rows untouched
     assert db_session.scalar(select(func.count()).select_from(Scan).where(Scan.code_id == unit.id)) == 2
+
+
+def test_a_unit_page_shows_its_own_first_scan_and_count_in_html(client, published, serial_code, db_session, settings):
+    """The kept page carries stand-ins; each answer must show this code's real count and first scan."""
+    settings["COPY_SCAN_THRESHOLD"] = 2
+    batch, _code = published()
+    unit = serial_code(batch)
+    first = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)  # 08:30 on 2 November in Việt Nam
+    db_session.add(Scan(code_id=unit.id, scanned_at=first, client_hash="a" * 64))
+    db_session.commit()
+    pages = [client.get(f"/c/{unit.value}").get_data(as_text=True) for _ in range(2)]
+    assert "đã được quét 2 lần" in pages[0] and "đã được quét 3 lần" in pages[1]
+    assert all("Lần quét đầu tiên: 08:30 2/11/26." in page for page in pages)
+    assert "w-suspected_copy" not in pages[0] and "w-suspected_copy" in pages[1]
+    warning = pages[1].split('w-suspected_copy">', 1)[1].split("</li>", 1)[0]
+    assert "3 lần" in warning and "2 thg 11, 2026" in warning  # the count and first day in the copy warning
+    assert not any("1901" in page or "918273645546372" in page for page in pages)
+
+
+def test_the_kept_unit_page_equals_a_page_built_with_its_counts(app, published, serial_code, db_session):
+    from traceability.public.facts import build_page
+    from traceability.public.freshness import freshness
+    from traceability.public.representations import put_counts, stand_in_counts
+    from traceability.public.resolution import find_code, load_code
+    from traceability.public.scans import Verification
+    from traceability.public.views import _body
+
+    batch, _code = published()
+    unit = serial_code(batch)
+    for language in ("vi", "en"):
+        for suspected in (False, True):
+            real = Verification(True, "serial", 37, dt.datetime(2026, 10, 5, 16, 45, tzinfo=dt.UTC), 9, suspected)
+            with app.test_request_context(f"/c/{unit.value}", headers={"Accept-Language": language}):
+                found = find_code(db_session, unit.value)
+                fresh = freshness(db_session, found, "html", language)
+                built = _body(db_session, found, fresh, real, "html")
+                kept = put_counts(_body(db_session, found, fresh, stand_in_counts(suspected), "html"), real)
+                assert kept == built
+                assert build_page(db_session, load_code(db_session, found), fresh, real).verification == real
+
+
+def test_scans_not_yet_written_are_counted(app, published, serial_code, db_session):
+    """Another scan of the code may wait in memory for up to a second: the count includes it."""
+    from traceability.public.scans import ScanRecorder, verify
+
+    batch, _code = published()
+    unit = serial_code(batch)
+    db_session.add(
+        Scan(
+            code_id=unit.id,
+            client_hash=client_hash("198.51.100.1", secret="s"),
+            scanned_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        )
+    )
+    db_session.commit()
+    recorder = ScanRecorder("s", delay=3600)
+    with app.app_context():
+        recorder.add(db_session, unit.id, "198.51.100.1", PHONE)  # the phone of the written scan
+        recorder.add(db_session, unit.id, "198.51.100.2", PHONE)
+        recorder.add(db_session, unit.id + 1_000_000, "198.51.100.3", PHONE)  # another code
+        waiting = recorder.waiting(unit.id)
+        assert len(waiting) == 2
+        verification = verify(db_session, unit.id, "serial", waiting)
+        assert verification.scan_count == 3 and verification.distinct_clients == 2
+        assert verification.first_scanned_at == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        assert recorder.waiting(unit.id + 1_000_000)[0]["user_agent_family"] == "Chrome"
+    recorder._pending = [row for row in recorder._pending if row["code_id"] == unit.id]  # a real code only
+    assert recorder.write(db_session) == 2
+    assert recorder.waiting(unit.id) == [] and recorder._timer is None  # the timer is stopped with the list
+    assert len(_scans(db_session, unit)) == 3

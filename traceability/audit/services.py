@@ -176,6 +176,19 @@ def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> Non
     conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev_hash))
 
 
+def data_version(dbapi_connection: Any) -> str | None:
+    """The chain's newest hash. Every recorded change of data moves it, so an answer built while it had one
+    value still holds while it keeps that value (the consumer page's cache relies on this). Read on the
+    driver's connection: it runs on every scan, and a session would cost ten times the query."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT hash FROM audit_head WHERE id = 1")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return row[0] if row else None
+
+
 @dataclass
 class ChainReport:
     checked: int

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.accounts.models import Organization, User
 from traceability.db import Base, choice, utcnow
-from traceability.registry.models import Product, Site
+from traceability.registry.models import STORED_FILE, Product, Site
 
 
 class BatchStatus(enum.StrEnum):
@@ -185,7 +185,7 @@ class LabTest(Base):
     value: Mapped[str | None] = mapped_column(String(60))
     unit: Mapped[str | None] = mapped_column(String(20))
     limit_value: Mapped[str | None] = mapped_column(String(60))
-    document_path: Mapped[str | None] = mapped_column(String(300))
+    document_path: Mapped[str | None] = mapped_column(String(300), info=STORED_FILE, active_history=True)
     document_type: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -1,7 +1,9 @@
-"""JSON API of inspection: inspections, suspend / resume / recall, the consumer-report queue."""
+"""JSON API of inspection: inspections and their photos, suspend / resume / recall, the consumer-report queue."""
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -9,18 +11,24 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch
+from traceability.errors import NotFound
 from traceability.inspection import services
 from traceability.inspection.alerts import open_reports
+from traceability.inspection.models import Inspection
+from traceability.inspection.photos import remove_photos, store_photos
 from traceability.inspection.schemas import (
     BatchStatusSchema,
     InspectionInSchema,
     InspectionOutcomeSchema,
+    InspectionPhotosSchema,
+    InspectionSchema,
     ReasonSchema,
     ReportQuerySchema,
     ReportSchema,
     ReportUpdateSchema,
 )
 from traceability.public.models import ConsumerReport
+from traceability.registry.uploads import names_oversized_request, send_upload
 from traceability.tenancy import get_visible
 
 blp = Blueprint("inspection_api", __name__, url_prefix="/api/v1", description="Inspection")
@@ -35,6 +43,42 @@ def create_inspection(data):
     outcome = services.record_inspection(db.session, current_user, data)
     db.session.commit()
     return outcome
+
+
+@blp.route("/inspections/<int:inspection_id>/photos", methods=["POST"])
+@roles(Role.INSPECTOR)
+@names_oversized_request("photos")
+@blp.arguments(InspectionPhotosSchema, location="files")
+@blp.response(200, InspectionSchema)
+def add_photos(files, inspection_id: int):
+    """Add photos to an inspection the caller recorded.
+
+    multipart/form-data, field `photos` (repeat it for several): JPEG, PNG or WebP, at most 5 per inspection.
+    They are re-encoded as JPEG at most 1600 px a side, without the camera's metadata.
+    """
+    inspection = get_visible(db.session, Inspection, inspection_id, current_user)
+    room = services.photo_room(current_user, inspection)
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    stored = store_photos(upload_dir, files["photos"], room)
+    try:
+        services.add_photos(db.session, current_user, inspection, stored)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        remove_photos(upload_dir, stored)  # no photo on disk without its inspection
+        raise
+    return inspection
+
+
+@blp.route("/inspections/<int:inspection_id>/photos/<photo>", methods=["GET"])
+@roles(Role.INSPECTOR, Role.ADMIN)
+@blp.response(200, content_type="image/jpeg", description="The photo (JPEG).")
+def get_photo(inspection_id: int, photo: str):
+    """One photo of an inspection, by the name listed in its `photos`."""
+    inspection = get_visible(db.session, Inspection, inspection_id, current_user)
+    if photo not in (inspection.photos or []):
+        raise NotFound(_("No file."))
+    return send_upload(f"inspections/{photo}", "image/jpeg", photo)
 
 
 def _status_change(action: str, batch_id: int, reason: str) -> services.StatusChange:

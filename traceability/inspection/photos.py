@@ -24,11 +24,18 @@ def photo_dir(upload_dir: str) -> Path:
     return Path(upload_dir) / "inspections"
 
 
-def store_photos(upload_dir: str, files: list[Any]) -> list[str]:
-    """Store the uploaded photos; returns their file names. Nothing is kept if one of them is not an image."""
+def store_photos(upload_dir: str, files: list[Any], room: int = MAX_PHOTOS) -> list[str]:
+    """Store the uploaded photos; returns their file names. Nothing is kept if one of them is not an image.
+
+    `room` is how many more the inspection may take (photos are added to an existing one through the API)."""
     files = [f for f in files if f and f.filename]
-    if len(files) > MAX_PHOTOS:
-        raise invalid("photos", _("At most %(n)s photos.", n=MAX_PHOTOS))
+    if len(files) > room:
+        if room == MAX_PHOTOS:
+            raise invalid("photos", _("At most %(n)s photos.", n=MAX_PHOTOS), location="files")
+        message = _(
+            "At most %(n)s photos per inspection: this one has room for %(room)s more.", n=MAX_PHOTOS, room=room
+        )
+        raise invalid("photos", message, location="files")
     images = []
     for upload in files:
         try:
@@ -39,7 +46,8 @@ def store_photos(upload_dir: str, files: list[Any]) -> list[str]:
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             images.append(image.convert("RGB"))
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-            raise invalid("photos", _("%(name)s is not a photo (JPEG, PNG or WebP).", name=upload.filename)) from None
+            message = _("%(name)s is not a photo (JPEG, PNG or WebP).", name=upload.filename)
+            raise invalid("photos", message, location="files") from None
     folder = photo_dir(upload_dir)
     folder.mkdir(parents=True, exist_ok=True)
     names = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from traceability.batches.models import BatchStatus
@@ -118,6 +119,7 @@ class InspectionSchema(Schema):
     latitude = fields.Decimal(as_string=True)
     longitude = fields.Decimal(as_string=True)
     samples = fields.List(fields.Nested(SampleSchema))
+    photos = fields.List(fields.String())  # stored file names: GET /api/v1/inspections/{id}/photos/{name}
 
 
 class ContactOrgSchema(Schema):
@@ -164,3 +166,9 @@ class ReportSchema(Schema):
     handled_by_id = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class InspectionPhotosSchema(BaseSchema):
+    """multipart/form-data: one or more photos, each in a field named `photos`."""
+
+    photos = fields.List(Upload(), required=True, validate=validate.Length(min=1))

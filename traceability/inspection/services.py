@@ -20,6 +20,7 @@ from traceability.batches.models import Batch, BatchStatus
 from traceability.db import utcnow
 from traceability.errors import Conflict, Forbidden, NotFound, invalid
 from traceability.inspection.models import Inspection, InspectionAction, InspectionResult, InspectionSample
+from traceability.inspection.photos import MAX_PHOTOS
 from traceability.labels import label
 from traceability.public.models import ConsumerReport, ReportStatus
 from traceability.registry.models import Site
@@ -208,6 +209,23 @@ def record_inspection(session: Session, inspector: User, data: dict[str, Any]) -
     elif action == InspectionAction.RECALL:
         affected = recall_batch(session, inspector, batch, reason)
     return InspectionOutcome(inspection=inspection, affected=affected)
+
+
+def photo_room(inspector: User, inspection: Inspection) -> int:
+    """How many more photos the inspector may add to this inspection; only its own inspector adds any."""
+    _require_inspector(inspector)
+    if inspection.inspector_id != inspector.id:
+        raise Forbidden(_("Only the inspector who recorded this inspection can add photos to it."))
+    return max(MAX_PHOTOS - len(inspection.photos or []), 0)
+
+
+def add_photos(session: Session, inspector: User, inspection: Inspection, names: list[str]) -> Inspection:
+    """Add stored photos (store_photos' file names) to an inspection recorded earlier."""
+    if len(names) > photo_room(inspector, inspection):
+        raise invalid("photos", _("At most %(n)s photos.", n=MAX_PHOTOS), location="files")
+    inspection.photos = [*(inspection.photos or []), *names]  # a new list: the JSON column sees the change
+    session.flush()
+    return inspection
 
 
 def _get(session: Session, model: type, obj_id: int | None, field_name: str) -> Any:

@@ -9,7 +9,6 @@ cost more than running them.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from typing import Any
@@ -24,10 +23,9 @@ _PREPARED = "traceability_prepared"  # key in each pooled connection's `info`: n
 class RawStatement:
     """A SQL text with `:name` parameters, run in each driver's own parameter style."""
 
-    def __init__(self, sql: str, prepare: bool = True):
+    def __init__(self, sql: str):
         self.sql = sql
         self.params = list(dict.fromkeys(_PARAM.findall(sql)))  # in order of first use: $1, $2…
-        self.prepare = prepare  # PostgreSQL prepares only SELECT, INSERT, UPDATE, DELETE, VALUES
         self.name = f"raw_statement_{next(_NAMES)}"
 
     def execute(self, session: Session, params: dict[str, Any]) -> Any:
@@ -38,8 +36,6 @@ class RawStatement:
         dialect = connection.dialect.name
         if dialect == "sqlite":  # sqlite3 reads :name itself
             cursor.execute(self.sql, params)
-        elif dialect == "postgresql" and not self.prepare:
-            cursor.execute(_PARAM.sub(r"%(\1)s", self.sql.replace("%", "%%")), params)
         elif dialect == "postgresql":
             prepared = pooled.info.setdefault(_PREPARED, set())
             if self.name not in prepared:
@@ -51,10 +47,3 @@ class RawStatement:
         else:
             raise NotImplementedError(f"database {dialect}")
         return cursor
-
-
-def timestamp_param(session: Session, value: dt.datetime) -> Any:
-    """A UTC timestamp as `UTCDateTime` stores it: naive text on SQLite (SQLAlchemy's format), aware elsewhere."""
-    if session.get_bind().dialect.name == "sqlite":
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value

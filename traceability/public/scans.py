@@ -1,25 +1,29 @@
-"""Scans: one insert per resolution, and the counts that reveal a copied unit code.
+"""Scans: one row per resolution, and the counts that reveal a copied unit code.
 
-A scan row is only ever inserted (no counter row is updated), so concurrent scans of one code never wait for
-each other. The client address is kept only as an HMAC keyed with the app's secret and the current UTC date:
-the key changes every day, so a phone cannot be followed from one day to the next and no address is stored.
+A scan row is only ever inserted (no counter row is updated), and rows are written in batches off the
+request's path, so concurrent scans of one code never wait for each other. The client address is kept only
+as an HMAC keyed with the app's secret and the current UTC date: the key changes every day, so a phone cannot
+be followed from one day to the next and no address is stored.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import re
+import threading
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from traceability import db
 from traceability.codes.models import CodeKind, Scan
 from traceability.db import utcnow
-from traceability.public.raw import RawStatement, timestamp_param
 
 # (pattern, family) in the order they must be tried: in-app browsers and Edge announce Chrome/Safari too
 _FAMILIES = [
@@ -34,6 +38,9 @@ _FAMILIES = [
     (re.compile(r"Safari", re.I), "Safari"),
     (re.compile(r"curl|wget|python|java|go-http|okhttp", re.I), "Program"),
 ]
+MAX_WAITING = 100_000  # scans kept in memory while the database cannot take them
+
+log = logging.getLogger(__name__)
 
 
 def user_agent_family(user_agent: str | None) -> str | None:
@@ -46,39 +53,98 @@ def user_agent_family(user_agent: str | None) -> str | None:
     return "Other"
 
 
-def client_hash(address: str | None, now: dt.datetime | None = None) -> str:
+def client_hash(address: str | None, now: dt.datetime | None = None, secret: str | None = None) -> str:
     """HMAC-SHA256 of the address with a key that rotates every UTC day."""
     day = (now or utcnow()).astimezone(dt.UTC).date().isoformat()
-    secret = current_app.config["SECRET_KEY"].encode()
-    daily_key = hmac.new(secret, b"scan-salt|" + day.encode(), hashlib.sha256).digest()
+    secret_key = (secret or current_app.config["SECRET_KEY"]).encode()
+    daily_key = hmac.new(secret_key, b"scan-salt|" + day.encode(), hashlib.sha256).digest()
     return hmac.new(daily_key, (address or "").encode(), hashlib.sha256).hexdigest()
 
 
-# prepared once: building the statement on every scan cost more than running it
-_INSERT_SCAN = RawStatement(
-    "INSERT INTO scans (code_id, scanned_at, client_hash, user_agent_family) VALUES (:code, :at, :hash, :ua)"
-)
+class ScanRecorder:
+    """Scans waiting to be written: each resolution appends one, and a timer writes them together.
 
-
-_ASYNC_COMMIT = RawStatement("SET LOCAL synchronous_commit TO OFF", prepare=False)
-
-
-def record_scan(session: Session, code_id: int, address: str | None, user_agent: str | None) -> None:
-    """Insert one scan row and commit it on its own (a plain INSERT: no read, no lock on the code).
-
-    On PostgreSQL the commit does not wait for the disk (asynchronous commit, for this transaction only): a
-    crash of the machine may lose the last moments' scans, which are statistics; the database stays consistent
-    and every other write keeps full durability.
+    Appending to a list neither waits for the database nor for another scan of the same code, so recording
+    costs a page almost nothing. What gathered is written in one transaction at most `delay` seconds later
+    by a timer thread, and when the process exits normally. A process killed outright loses at most those
+    seconds of scans (statistics; nothing else depends on them). With `delay` 0 each scan is written at
+    once, by the caller's session.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        _ASYNC_COMMIT.execute(session, {}).close()  # the lookup's read may share the transaction here
-    else:
-        session.commit()  # end the lookup's read: on SQLite a reader cannot wait for the write lock, a writer can
-    now = utcnow()
-    at = timestamp_param(session, now)
-    values = {"code": code_id, "at": at, "hash": client_hash(address, now), "ua": user_agent_family(user_agent)}
-    _INSERT_SCAN.execute(session, values).close()
-    session.commit()
+
+    def __init__(self, secret_key: str, delay: float):
+        self._secret = secret_key
+        self.delay = delay
+        self._pending: list[dict] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._exit_hook = False
+
+    def add(self, session: Session, code_id: int, address: str | None, user_agent: str | None) -> None:
+        now = utcnow()
+        row = {
+            "code_id": code_id,
+            "scanned_at": now,
+            "client_hash": client_hash(address, now, self._secret),
+            "user_agent_family": user_agent_family(user_agent),
+        }
+        with self._lock:
+            self._pending.append(row)
+            if self.delay and self._timer is None:
+                self._schedule()
+        if not self.delay:
+            self.write(session)
+
+    def write(self, session: Session) -> int:
+        """Write every waiting scan in a transaction of its own; returns how many were written.
+
+        Whatever the session had open is committed first: on SQLite a transaction that has read cannot always
+        become a writer, and a plain commit of a read costs nothing.
+        """
+        with self._lock:
+            rows, self._pending = self._pending, []
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        if not rows:
+            return 0
+        try:
+            session.commit()
+            session.execute(insert(Scan), rows)
+            session.commit()
+        except Exception:
+            session.rollback()
+            with self._lock:  # keep them for the next try, within reason
+                self._pending[:0] = rows[: max(0, MAX_WAITING - len(self._pending))]
+            raise
+        return len(rows)
+
+    def _schedule(self) -> None:
+        if not self._exit_hook:  # in the process that serves, not the one that loaded the app before forking
+            atexit.register(self._write_now)
+            self._exit_hook = True
+        self._timer = threading.Timer(self.delay, self._write_now)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def waiting(self, code_id: int) -> list[dict]:
+        """The scans of a code this process has not written yet."""
+        with self._lock:
+            return [row for row in self._pending if row["code_id"] == code_id]
+
+    def _write_now(self) -> None:
+        try:
+            self.write(db.session())
+        except Exception:
+            log.exception("scans could not be written; they wait for the next try")
+            with self._lock:
+                if self._pending and self._timer is None:
+                    self._schedule()
+        finally:
+            db.session.remove()
+
+
+def recorder() -> ScanRecorder:
+    return current_app.extensions["scans"]
 
 
 @dataclass(frozen=True)
@@ -91,8 +157,9 @@ class Verification:
     suspected_copy: bool = False
 
 
-def verify(session: Session, code_id: int, kind: str) -> Verification:
-    """Is the code genuine, and for a unit code: how often and by how many has it been scanned."""
+def verify(session: Session, code_id: int, kind: str, waiting: list[dict] = ()) -> Verification:
+    """Is the code genuine, and for a unit code: how often and by how many has it been scanned — the scans
+    written so far and those still `waiting` in this process (`ScanRecorder.waiting`)."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
     count, first, clients = session.execute(
@@ -102,6 +169,14 @@ def verify(session: Session, code_id: int, kind: str) -> Verification:
     ).one()
     if first is not None and first.tzinfo is None:  # an aggregate bypasses the column type on SQLite
         first = first.replace(tzinfo=dt.UTC)
+    if waiting:
+        count += len(waiting)
+        first = min(t for t in (first, *(row["scanned_at"] for row in waiting)) if t is not None)
+        hashes = {row["client_hash"] for row in waiting}
+        known = session.scalars(
+            select(Scan.client_hash).distinct().where(Scan.code_id == code_id, Scan.client_hash.in_(hashes))
+        ).all()
+        clients += len(hashes - set(known))
     config = current_app.config
     suspected = count > config["COPY_SCAN_THRESHOLD"] or clients > config["COPY_CLIENT_THRESHOLD"]
     return Verification(

@@ -19,8 +19,17 @@ from traceability.errors import error_payload
 from traceability.extensions import cache, limiter
 from traceability.public.facts import build_page, chemical_sentence
 from traceability.public.freshness import freshness
+from traceability.public.pagecache import offer
 from traceability.public.probe import Probe
-from traceability.public.representations import LINKSET_TYPE, geo_uri, linkset, page_json, resolver_description
+from traceability.public.representations import (
+    LINKSET_TYPE,
+    geo_uri,
+    linkset,
+    page_json,
+    put_counts,
+    resolver_description,
+    stand_in_counts,
+)
 from traceability.public.resolution import (
     LookupProblem,
     canonical_code,
@@ -29,7 +38,7 @@ from traceability.public.resolution import (
     load_code,
     probe_url,
 )
-from traceability.public.scans import record_scan, verify
+from traceability.public.scans import recorder, verify
 
 bp = Blueprint("public", __name__)
 
@@ -121,34 +130,45 @@ def gs1resolver():
 def serve(found: Probe):
     """Record the scan, then answer 304, a cached body, or a freshly built page."""
     session = db.session
-    record_scan(session, found.code_id, request.remote_addr, request.user_agent.string)  # committed at once
+    scans = recorder()
+    scans.add(session, found.code_id, request.remote_addr, request.user_agent.string)
     representation = _representation()
     signed_in = current_user.is_authenticated
     audience = f"user{current_user.id}" if signed_in else "anonymous"
     variant = f"{representation}|{audience}|{request.query_string.decode()}"
     fresh = freshness(session, found, variant, str(get_locale()))
-    verification = verify(session, found.code_id, found.kind)
-    cacheable = found.kind == CodeKind.LOT
+    verification = verify(session, found.code_id, found.kind, scans.waiting(found.code_id))
+    lot = found.kind == CodeKind.LOT
 
-    if cacheable and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
-        return _headers(make_response("", 304), found, fresh, cacheable, signed_in)
-    key = f"public-page:{fresh.etag}"
-    body = cache.get(key) if cacheable and not signed_in else None
+    if lot and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
+        return _headers(make_response("", 304), found, fresh, lot, signed_in)
+    # kept in the shared cache under the validator: a lot code's answers, and a unit code's page without its counts
+    keep = not signed_in and (lot or representation == "html")
+    key = f"public-page:{fresh.etag}" if lot else f"public-page:{fresh.etag}:{verification.suspected_copy}"
+    body = cache.get(key) if keep else None
     if body is None:
-        page = build_page(session, load_code(session, found), fresh, verification)
-        if representation == "json":
-            body = current_app.json.dumps(page_json(page))
-        elif representation == "linkset":
-            body = current_app.json.dumps(linkset(page))
-        else:
-            body = render_template(
-                "public/page.html", page=page, chemical_sentence=chemical_sentence, geo_uri=geo_uri, grouped=grouped
-            )
-        if cacheable and not signed_in:
+        shown = stand_in_counts(verification.suspected_copy) if keep and not lot else verification
+        body = _body(session, found, fresh, shown, representation)
+        if keep:
             cache.set(key, body)
+    if keep and not lot:
+        body = put_counts(body, verification)
+    if lot and not signed_in:
+        offer(request.environ, found.code_id)  # repeats of this request may be answered from memory
     response = make_response(body)
     response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
-    return _headers(response, found, fresh, cacheable, signed_in)
+    return _headers(response, found, fresh, lot, signed_in)
+
+
+def _body(session, found: Probe, fresh, verification, representation: str) -> str:
+    page = build_page(session, load_code(session, found), fresh, verification)
+    if representation == "json":
+        return current_app.json.dumps(page_json(page))
+    if representation == "linkset":
+        return current_app.json.dumps(linkset(page))
+    return render_template(
+        "public/page.html", page=page, chemical_sentence=chemical_sentence, geo_uri=geo_uri, grouped=grouped
+    )
 
 
 def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool):

@@ -1,4 +1,4 @@
-"""JSON API of the registry: sites, products, certifications."""
+"""JSON API of the registry: sites, products, certifications, and their files (multipart/form-data uploads)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from sqlalchemy import select
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
-from traceability.registry import services
+from traceability.registry import services, uploads
 from traceability.registry.models import Certification, Product, Site
 from traceability.registry.schemas import (
+    CertificationDocumentSchema,
     CertificationInSchema,
     CertificationSchema,
+    ProductImageSchema,
     ProductInSchema,
     ProductPatchSchema,
     ProductSchema,
@@ -106,6 +108,35 @@ def update_product(data, product_id: int):
     return product
 
 
+@blp.route("/products/<int:product_id>/image", methods=["PUT"])
+@roles(Role.PRODUCER)
+@owner_first(Product, "product_id")
+@uploads.names_oversized_request("image")
+@blp.arguments(ProductImageSchema, location="files")
+@blp.response(200, ProductSchema)
+def put_product_image(files, product_id: int):
+    """Set or replace the product's image.
+
+    multipart/form-data, field `image`: a JPEG or PNG (read from the content), resized to at most 1200 px a side.
+    The previous image file is deleted once the new one is saved.
+    """
+    product = get_editable(db.session, Product, product_id, current_user)
+    image = uploads.store_image(files["image"], product.organization_id)
+    with uploads.discard_on_error(image):  # a save that fails keeps the old image and drops the new file
+        services.set_product_image(db.session, product, image[0])
+        db.session.commit()
+    return product
+
+
+@blp.route("/products/<int:product_id>/image", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, content_type="image/jpeg", description="The image, JPEG or PNG; 404 if there is none.")
+def get_product_image(product_id: int):
+    """The product's image."""
+    product = get_visible(db.session, Product, product_id, current_user)
+    return uploads.send_product_image(product)
+
+
 @blp.route("/certifications", methods=["GET"])
 @roles(*READERS)
 @blp.response(200, CertificationSchema(many=True))
@@ -122,3 +153,32 @@ def create_certification(data):
     cert = services.create_certification(db.session, current_user, data)
     db.session.commit()
     return cert
+
+
+@blp.route("/certifications/<int:certification_id>/document", methods=["PUT"])
+@roles(Role.PRODUCER)
+@owner_first(Certification, "certification_id")
+@uploads.names_oversized_request("document")
+@blp.arguments(CertificationDocumentSchema, location="files")
+@blp.response(200, CertificationSchema)
+def put_certification_document(files, certification_id: int):
+    """Attach or replace the certificate's document.
+
+    multipart/form-data, field `document`: a PDF, JPEG or PNG (read from the content).
+    The previous document file is deleted once the new one is saved.
+    """
+    cert = get_editable(db.session, Certification, certification_id, current_user)
+    document = uploads.store_document(files["document"], cert.organization_id)
+    with uploads.discard_on_error(document):  # a save that fails keeps the old document
+        services.set_certification_document(db.session, cert, document)
+        db.session.commit()
+    return cert
+
+
+@blp.route("/certifications/<int:certification_id>/document", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, content_type="application/pdf", description="The document, PDF, JPEG or PNG; 404 if none.")
+def get_certification_document(certification_id: int):
+    """The certificate's document."""
+    cert = get_visible(db.session, Certification, certification_id, current_user)
+    return uploads.send_certification_document(cert)

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from traceability.accounts.models import Organization
 from traceability.db import Base, choice, utcnow
 
+# a column holding a path under UPLOAD_DIR, each file belonging to one row: the file is removed once the row stops
+# referring to it (see registry/uploads.py)
+STORED_FILE = {"stored_file": True}
+
 
 class SiteKind(enum.StrEnum):
     GROWING_AREA = "growing_area"
@@ -63,7 +67,7 @@ class Product(Base):
     shelf_life_days: Mapped[int | None]
     description: Mapped[str | None] = mapped_column(Text)
     standards: Mapped[str | None] = mapped_column(String(300))  # standards applied (TCVN, VietGAP …)
-    image_path: Mapped[str | None] = mapped_column(String(300))
+    image_path: Mapped[str | None] = mapped_column(String(300), info=STORED_FILE, active_history=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship()
@@ -84,7 +88,7 @@ class Certification(Base):
     issuer: Mapped[str] = mapped_column(String(200))
     valid_from: Mapped[dt.date]
     valid_to: Mapped[dt.date | None]
-    document_path: Mapped[str | None] = mapped_column(String(300))
+    document_path: Mapped[str | None] = mapped_column(String(300), info=STORED_FILE, active_history=True)
     document_type: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -7,6 +7,7 @@ from typing import Any
 from biip import ParseError
 from biip.gtin import Gtin
 from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from traceability.registry.models import SiteKind
@@ -111,6 +112,12 @@ class ProductSchema(Schema):
     has_image = fields.Function(lambda p: bool(p.image_path))
 
 
+class ProductImageSchema(BaseSchema):
+    """multipart/form-data: the product's picture (JPEG or PNG, checked by its content)."""
+
+    image = Upload(required=True)
+
+
 class CertificationInSchema(BaseSchema):
     scheme = _text(40, required=True, min_len=2)
     number = _text(80, required=True)
@@ -134,3 +141,9 @@ class CertificationSchema(Schema):
     valid_to = fields.Date()
     site_id = fields.Integer()
     has_document = fields.Function(lambda c: bool(c.document_path))
+
+
+class CertificationDocumentSchema(BaseSchema):
+    """multipart/form-data: the certificate itself (PDF, JPEG or PNG, checked by its content)."""
+
+    document = Upload(required=True)

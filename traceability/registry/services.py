@@ -97,9 +97,17 @@ def update_product(session: Session, user: User, product: Product, data: dict[st
 
 
 def set_product_image(session: Session, product: Product, stored_path: str) -> Product:
+    """Point the product at a newly stored image; the old file goes once this is committed."""
     product.image_path = stored_path
     session.flush()
     return product
+
+
+def set_certification_document(session: Session, cert: Certification, document: tuple[str, str]) -> Certification:
+    """Attach (or replace) a certificate's document; the old file goes once this is committed."""
+    cert.document_path, cert.document_type = document
+    session.flush()
+    return cert
 
 
 def create_certification(

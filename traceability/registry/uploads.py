@@ -4,22 +4,33 @@ The type a browser claims is ignored: a PDF must start with `%PDF-`, an image mu
 can decode. Product images are re-encoded (resized), which also drops anything hidden in the original file.
 Files live under UPLOAD_DIR/<organisation id>/ with random names and are served only through views that check
 who may see the record they belong to.
+
+A file a row stops referring to (replaced, or its row deleted) is removed once the transaction commits, never
+before, so a save that fails keeps the old file; a file a row started referring to is removed if the transaction
+does not commit. A session hook does it, so every page, API call and service gets it.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, send_file
+from flask import current_app, has_app_context, send_file
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapper, Session, SessionTransaction
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from traceability.errors import NotFound, invalid
+from traceability.errors import Invalid, NotFound, invalid
+
+log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -37,10 +48,33 @@ def _read(file: Any, field: str) -> bytes:
     limit = max_bytes()
     data = file.read(limit + 1)
     if not data:
-        raise invalid(field, _("The file is empty."))
+        raise invalid(field, _("The file is empty."), location="files")
     if len(data) > limit:
-        raise invalid(field, _("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)))
+        raise invalid(field, _("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)), location="files")
     return data
+
+
+class RequestTooLarge(Invalid):
+    status = 413
+
+
+def names_oversized_request(field: str) -> Callable:
+    """For an API route: a request over MAX_CONTENT_LENGTH answers 413 naming the file field, in the API's error
+    format. Goes below @roles (the caller is known first) and above @blp.arguments (which reads the body)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except RequestEntityTooLarge:
+                mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+                message = _("The upload is larger than %(mb)s MB in all.", mb=mb)
+                raise RequestTooLarge({field: [message]}, location="files") from None
+
+        return wrapper
+
+    return decorate
 
 
 def _image_type(data: bytes) -> str | None:
@@ -85,7 +119,7 @@ def store_document(file: Any, org_id: int, field: str = "document") -> tuple[str
     data = _read(file, field)
     content_type = sniff(data, allow_pdf=True)
     if content_type is None:
-        raise invalid(field, _("Upload a PDF, JPEG or PNG file."))
+        raise invalid(field, _("Upload a PDF, JPEG or PNG file."), location="files")
     return _write(org_id, data, content_type), content_type
 
 
@@ -93,9 +127,13 @@ def store_image(file: Any, org_id: int, field: str = "image") -> tuple[str, str]
     """Keep a JPEG or PNG image, resized to at most 1200 px a side. Returns (stored path, content type)."""
     data = _read(file, field)
     if sniff(data, allow_pdf=False) is None:
-        raise invalid(field, _("Upload a JPEG or PNG image."))
+        raise invalid(field, _("Upload a JPEG or PNG image."), location="files")
     resized, content_type = _resized(data)
     return _write(org_id, resized, content_type), content_type
+
+
+def _upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
 
 
 @contextmanager
@@ -105,7 +143,7 @@ def discard_on_error(stored: tuple[str, str] | None) -> Iterator[None]:
         yield
     except BaseException:
         if stored:
-            (Path(current_app.config["UPLOAD_DIR"]) / stored[0]).unlink(missing_ok=True)
+            (_upload_root() / stored[0]).unlink(missing_ok=True)
         raise
 
 
@@ -113,7 +151,7 @@ def send_upload(relative: str | None, content_type: str | None, download_name: s
     """Answer with a stored file (the caller has checked the visitor may see it)."""
     if not relative:
         raise NotFound(_("No file."))
-    root = Path(current_app.config["UPLOAD_DIR"]).resolve()
+    root = _upload_root().resolve()
     path = (root / relative).resolve()
     if root not in path.parents or not path.is_file():
         raise NotFound(_("No file."))
@@ -122,3 +160,75 @@ def send_upload(relative: str | None, content_type: str | None, download_name: s
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "private, max-age=0"
     return response
+
+
+def send_product_image(product: Any):
+    kind = PNG if (product.image_path or "").endswith(".png") else JPEG
+    return send_upload(product.image_path, kind, f"product-{product.id}")
+
+
+def send_certification_document(cert: Any):
+    return send_upload(cert.document_path, cert.document_type, f"certificate-{cert.id}")
+
+
+# ---- keeping UPLOAD_DIR in step with the rows: columns marked STORED_FILE (registry/models.py) are watched
+
+_DOOMED = "uploads_unreferenced"  # Session.info: files rows stopped referring to; removed when that commits
+_ADDED = "uploads_referenced"  # Session.info: files rows started referring to; removed if that never commits
+_file_keys: dict[Mapper, list[str]] = {}
+
+
+def _stored_file_keys(mapper: Mapper) -> list[str]:
+    if mapper not in _file_keys:
+        _file_keys[mapper] = [
+            prop.key for prop in mapper.column_attrs if any(c.info.get("stored_file") for c in prop.columns)
+        ]
+    return _file_keys[mapper]
+
+
+def _unlink(paths: Iterable[str]) -> None:
+    for path in paths:
+        try:
+            Path(path).unlink(missing_ok=True)
+        except OSError:  # the rows are right either way; a file left behind is only wasted space
+            log.warning("could not remove %s", path, exc_info=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_file_changes(session: Session, _flush_context: object) -> None:
+    if not has_app_context():
+        return  # no UPLOAD_DIR to resolve against; leaving a file is harmless
+    doomed: list[str] = []
+    added: list[str] = []
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        state = inspect(obj)
+        for key in _stored_file_keys(state.mapper):
+            history = state.attrs[key].history
+            doomed.extend(history.deleted)
+            if obj in session.deleted:
+                doomed.extend([*history.unchanged, *history.added])
+            else:
+                added.extend(history.added)
+    root = _upload_root()
+    for info_key, paths in ((_DOOMED, doomed), (_ADDED, added)):
+        if any(paths):
+            session.info.setdefault(info_key, set()).update(str(root / p) for p in paths if p)
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_file_changes(session: Session) -> None:
+    session.info.pop(_ADDED, None)
+    _unlink(session.info.pop(_DOOMED, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_old_files(session: Session, _previous: SessionTransaction) -> None:
+    # any rollback, a savepoint's too, keeps every file pending removal: rows may still refer to them
+    session.info.pop(_DOOMED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_new_files(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # ended without a commit (a commit has emptied both lists already)
+        session.info.pop(_DOOMED, None)
+        _unlink(session.info.pop(_ADDED, ()))

@@ -165,8 +165,7 @@ def edit_product(product_id: int):
 @roles(*READERS)
 def product_image(product_id: int):
     product = get_visible(db.session, Product, product_id, current_user)
-    kind = "image/png" if (product.image_path or "").endswith(".png") else "image/jpeg"
-    return uploads.send_upload(product.image_path, kind, f"product-{product.id}")
+    return uploads.send_product_image(product)
 
 
 # ---- certifications
@@ -211,4 +210,4 @@ def certifications():
 @roles(*READERS)
 def certification_document(certification_id: int):
     cert = get_visible(db.session, Certification, certification_id, current_user)
-    return uploads.send_upload(cert.document_path, cert.document_type, f"certificate-{cert.id}")
+    return uploads.send_certification_document(cert)

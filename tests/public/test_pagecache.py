@@ -1,0 +1,137 @@
+"""Repeat scans of a lot code answered from memory: the same answer, every scan counted, nothing stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import pytest
+from sqlalchemy import func, select
+
+from traceability.batches.models import BatchStatus
+from traceability.codes.models import Scan
+from traceability.public import pagecache
+
+PHONE = {"Accept": "text/html", "Accept-Language": "vi-VN,vi;q=0.9", "User-Agent": "Mozilla/5.0 (Android) Chrome/120"}
+
+
+@pytest.fixture
+def built(app, monkeypatch):
+    """How many times the app itself built an answer of the consumer's page (a replay builds none)."""
+    calls = []
+    view = app.view_functions["public.code_page"]
+
+    @functools.wraps(view)  # keeps the route's access rule
+    def counting(**kwargs):
+        calls.append(kwargs)
+        return view(**kwargs)
+
+    monkeypatch.setitem(app.view_functions, "public.code_page", counting)
+    return calls
+
+
+def _scans(db_session, code) -> int:
+    return db_session.scalar(select(func.count()).select_from(Scan).where(Scan.code_id == code.id))
+
+
+def test_a_repeat_scan_gets_the_same_answer_and_is_counted(client, published, db_session, built):
+    _batch, code = published()
+    first = client.get(f"/c/{code.value}", headers=PHONE)
+    second = client.get(f"/c/{code.value}", headers=PHONE)
+    assert first.status_code == second.status_code == 200
+    assert second.data == first.data
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Cache-Control"] == "public, no-cache"
+    assert second.headers["Link"] == first.headers["Link"]
+    assert len(built) == 1  # the second came from memory
+    assert _scans(db_session, code) == 2
+
+
+def test_a_replay_answers_304_to_a_matching_validator_and_still_counts(client, published, db_session, built):
+    _batch, code = published()
+    etag = client.get(f"/c/{code.value}", headers=PHONE).headers["ETag"]
+    again = client.get(f"/c/{code.value}", headers={**PHONE, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag and "Content-Type" not in again.headers
+    assert len(built) == 1
+    assert _scans(db_session, code) == 2
+
+
+def test_a_status_change_is_shown_at_the_next_scan(client, published, set_status, built):
+    batch, code = published()
+    client.get(f"/c/{code.value}", headers=PHONE)
+    set_status(batch, BatchStatus.SUSPENDED, "Kiểm tra dư lượng")
+    page = client.get(f"/c/{code.value}", headers=PHONE).get_data(as_text=True)
+    assert "Tạm dừng lưu thông" in page and "Kiểm tra dư lượng" in page
+    assert len(built) == 2
+
+
+def test_a_new_day_rebuilds_the_page(client, published, monkeypatch, built):
+    today = dt.date.today()
+    _batch, code = published(expires_on=today + dt.timedelta(days=1))
+    client.get(f"/c/{code.value}", headers=PHONE)
+    monkeypatch.setattr(pagecache, "local_today", lambda: today + dt.timedelta(days=3))
+    monkeypatch.setattr("traceability.public.freshness.local_today", lambda: today + dt.timedelta(days=3))
+    page = client.get(f"/c/{code.value}", headers=PHONE).get_data(as_text=True)
+    assert len(built) == 2
+    assert "Đã hết hạn sử dụng ngày" in page
+
+
+def test_each_language_and_representation_gets_its_own_answer(client, published, built):
+    _batch, code = published()
+    vietnamese = client.get(f"/c/{code.value}", headers=PHONE).get_data(as_text=True)
+    english = client.get(f"/c/{code.value}", headers={**PHONE, "Accept-Language": "en-GB,en;q=0.9"})
+    as_json = client.get(f"/c/{code.value}", headers={**PHONE, "Accept": "application/json"})
+    assert 'lang="vi"' in vietnamese and 'lang="en"' in english.get_data(as_text=True)
+    assert (
+        as_json.headers["Content-Type"].startswith("application/json")
+        and as_json.json["batch"]["code"].replace("-", "") == code.value
+    )
+    assert len(built) == 3
+    # the language switch sets a cookie: that answer is not kept; later ones, sent with the cookie, are
+    switched = client.get(f"/c/{code.value}?lang=en", headers=PHONE)
+    assert "Set-Cookie" in switched.headers
+    kept = [client.get(f"/c/{code.value}", headers=PHONE).get_data(as_text=True) for _ in range(2)]
+    assert 'lang="en"' in kept[0] and kept[1] == kept[0]
+    assert len(built) == 5
+
+
+def test_a_signed_in_visitor_is_never_answered_from_memory(client, published, login_as, make_user, built):
+    _batch, code = published()
+    client.get(f"/c/{code.value}", headers={"Accept-Language": PHONE["Accept-Language"]})
+    login_as(make_user(role="inspector"))
+    page = client.get(f"/c/{code.value}", headers={"Accept-Language": PHONE["Accept-Language"]})
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    assert "Đăng xuất" in page.get_data(as_text=True)
+    assert len(built) == 2
+
+
+def test_a_unit_code_is_built_on_every_scan(client, published, db_session, make_user, built):
+    from traceability.codes.services import issue_serial_codes
+
+    batch, _code = published()
+    value = issue_serial_codes(db_session, batch, 1, make_user(org=batch.organization))[0]
+    db_session.commit()
+    pages = [client.get(f"/c/{value}", headers=PHONE).get_data(as_text=True) for _ in range(2)]
+    assert "1 lần" in pages[0] and "2 lần" in pages[1]
+    assert len(built) == 2
+
+
+def test_a_digital_link_is_answered_from_memory_too(client, published, db_session):
+    _batch, code = published(gtin="08930000000019")
+    path = f"/01/08930000000019/10/{code.batch.lot_code}"
+    first, second = (client.get(path, headers=PHONE) for _ in range(2))
+    assert first.status_code == second.status_code == 200 and second.data == first.data
+    assert _scans(db_session, code) == 2
+
+
+def test_when_the_version_cannot_be_read_the_app_answers(client, published, monkeypatch, built):
+    _batch, code = published()
+    client.get(f"/c/{code.value}", headers=PHONE)
+
+    def broken(_connection):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(pagecache, "data_version", broken)
+    response = client.get(f"/c/{code.value}", headers=PHONE)
+    assert response.status_code == 200 and len(built) == 2
