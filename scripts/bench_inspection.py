@@ -1,9 +1,12 @@
 """How fast the inspector's figures and a recall are on a province-sized data set (SQLite, in a temp dir).
 
-Builds a year of data — 20,000 published batches, 100,000 scans, 3,000 inspections, 2,000 reports and a recall
-tree of 1,051 batches — then times the dashboard, the yearly report, the alert queue and listing what a recall
-reaches, each against a baseline measured in the same run: one `SELECT count(*)` over the scans table.
-Run alone: `.venv/bin/python scripts/bench_inspection.py` (about half a minute, loopback only: no network).
+Builds a year of data — 20,000 published batches with a lot code each, 400,000 unit codes, 2,000,000 scans spread
+over the year before "now" (so most of them are old), 3,000 inspections, 2,000 reports and a recall tree of 1,051
+batches — then times the dashboard, the yearly report, the alert queue and listing what a recall reaches, each
+against a baseline measured in the same run: one `SELECT count(*)` over the scans table.
+Half the scans are of lot codes (many phones each, which is normal); the unit codes are scanned a few times by one
+or two phones, except 40 copied ones scanned by 30 phones each: 20 in the last weeks, 20 only months ago.
+Run alone: `.venv/bin/python scripts/bench_inspection.py` (about a minute, loopback only: no network).
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-inspection-"))
+os.environ.setdefault("INSTANCE_PATH", SCRATCH := tempfile.mkdtemp(prefix="bench-inspection-"))
 os.environ.setdefault("SECRET_KEY", "bench-only")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -33,7 +37,6 @@ from traceability.models import (
     Inspection,
     Organization,
     Product,
-    Scan,
     Site,
     User,
 )
@@ -43,11 +46,36 @@ UTC = dt.UTC
 YEAR_START = dt.datetime(2025, 1, 2, tzinfo=UTC)  # clear of the year's edges in local time
 COMMUNES = ["Tân Cương", "Phúc Xuân", "La Bằng", "Phú Bình", "Đại Từ", "Sông Cầu", "Võ Nhai", "Định Hóa"]
 CATEGORIES = ["tea", "fruit", "meat", "egg", "cinnamon", "timber"]
-BATCHES, SCANS, INSPECTIONS, REPORTS = 20_000, 100_000, 3_000, 2_000
+BATCHES, SERIALS, SCANS, INSPECTIONS, REPORTS = 20_000, 400_000, 2_000_000, 3_000, 2_000
+COPIED, COPIED_CLIENTS = 40, 30  # the last unit codes: scanned by many phones
+NOW = dt.datetime(2026, 1, 15, tzinfo=UTC)
 
 
 def when() -> dt.datetime:
     return YEAR_START + dt.timedelta(seconds=random.randrange(360 * 86400))
+
+
+def scanned_at(max_days: float, min_days: float = 0) -> str:
+    """A time that many days before NOW, as UTCDateTime stores it on SQLite (the rows go straight to the driver)."""
+    at = NOW - dt.timedelta(seconds=random.uniform(min_days * 86400, max_days * 86400))
+    return at.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def scans() -> list[tuple[int, str, str]]:
+    """(code id, scanned at, client hash) rows: ordinary traffic over a year, then the copied unit codes."""
+    first_serial, first_copied = BATCHES + 1, BATCHES + SERIALS - COPIED + 1
+    rows = []
+    for _ in range(SCANS // 2):
+        rows.append((random.randrange(1, BATCHES + 1), scanned_at(365), f"{random.randrange(200_000)}"))
+        code = random.randrange(first_serial, first_copied)
+        rows.append((code, scanned_at(365), f"{code}-{random.randrange(2)}"))  # the buyer, the shop
+    for k in range(COPIED):
+        recent = k % 2 == 0
+        for client in range(COPIED_CLIENTS):
+            at = scanned_at(20) if recent else scanned_at(300, 60)
+            rows.append((first_copied + k, at, f"copy-{k}-{client}"))
+    rows.sort(key=lambda row: row[1])  # insert-only table: rows arrive in time order
+    return rows
 
 
 def build(session: Session) -> int:
@@ -147,20 +175,18 @@ def build(session: Session) -> int:
             for i in range(1, BATCHES + 1)
         ]
         + [
-            {"id": BATCHES + i, "value": f"S{i:012d}", "batch_id": i, "kind": "serial", "created_at": when()}
-            for i in range(1, 5001)
+            {
+                "id": BATCHES + i,
+                "value": f"S{i:012d}",
+                "batch_id": 1 + i % BATCHES,
+                "kind": "serial",
+                "created_at": when(),
+            }
+            for i in range(1, SERIALS + 1)
         ],
     )
-    session.execute(
-        insert(Scan),
-        [
-            {
-                "code_id": random.randrange(1, BATCHES + 5001),
-                "scanned_at": when(),
-                "client_hash": f"{random.randrange(50_000)}",
-            }
-            for _ in range(SCANS)
-        ],
+    session.connection().exec_driver_sql(
+        "INSERT INTO scans (code_id, scanned_at, client_hash) VALUES (?, ?, ?)", scans()
     )
     session.execute(
         insert(Inspection),
@@ -215,22 +241,34 @@ def main() -> None:
     path = Path(os.environ["INSTANCE_PATH"]) / "bench.db"
     engine = db.make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
-    with Session(engine) as session:
-        started = time.perf_counter()
-        root = build(session)
-        print(f"built the data set in {time.perf_counter() - started:.1f} s")
-        year = Period.year(2025)
-        now, today = dt.datetime(2026, 1, 15, tzinfo=UTC), dt.date(2026, 1, 15)
-        root_batch = session.get(Batch, root)
-        baseline = timed(lambda: session.execute(text("SELECT count(*) FROM scans")).scalar())
-        results = {
-            "dashboard (a year)": timed(lambda: dashboard(session, year)),
-            "yearly report (a year)": timed(lambda: yearly_report(session, year)),
-            "alert queue": timed(lambda: alerts(session, now, today)),
-            "recall reach (1,050 batches)": timed(lambda: affected_by(session, root_batch)),
-        }
-        assert len(affected_by(session, root_batch)) == 1_050
-        assert dashboard(session, year).batches_total == session.scalar(select(text("count(*)")).select_from(Batch))
+    # the default copy settings (traceability/config.py), which the copied codes above are built around
+    config = {"COPY_SCAN_THRESHOLD": 20, "COPY_CLIENT_THRESHOLD": 5, "COPY_ALERT_WINDOW_DAYS": 30}
+    try:
+        with Session(engine) as session:
+            started = time.perf_counter()
+            root = build(session)
+            print(f"built the data set in {time.perf_counter() - started:.1f} s")
+            year = Period.year(2025)
+            now, today = NOW, NOW.date()
+            root_batch = session.get(Batch, root)
+            baseline = timed(lambda: session.execute(text("SELECT count(*) FROM scans")).scalar())
+            results = {
+                "dashboard (a year)": timed(lambda: dashboard(session, year)),
+                "yearly report (a year)": timed(lambda: yearly_report(session, year)),
+                "alert queue": timed(lambda: alerts(session, now, today, config)),
+                "recall reach (1,050 batches)": timed(lambda: affected_by(session, root_batch)),
+            }
+            assert len(affected_by(session, root_batch)) == 1_050
+            batches = session.scalar(select(text("count(*)")).select_from(Batch))
+            assert dashboard(session, year).batches_total == batches
+            suspects = alerts(session, now, today, config).copy_suspects
+            recent_copies = {BATCHES + SERIALS - COPIED + 1 + k for k in range(0, COPIED, 2)}
+            assert {s.code.id for s in suspects} == recent_copies, "the alert lists the copies scanned lately"
+    finally:
+        engine.dispose()
+        for file in path.parent.glob("bench.db*"):  # half a gigabyte: not worth keeping
+            file.unlink()
+        shutil.rmtree(SCRATCH, ignore_errors=True)
     print(f"baseline: SELECT count(*) over {SCANS:,} scans = {baseline:.1f} ms")
     for name, ms in results.items():
         print(f"{name:<32} {ms:8.1f} ms   {ms / baseline:6.1f}× baseline")

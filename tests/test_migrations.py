@@ -25,3 +25,19 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades_to_nothing():
         migrate.upgrade(engine)  # and up again: downgrade left nothing behind that blocks it
     finally:
         engine.dispose()
+
+
+def test_the_scan_time_index_can_be_built_ahead_and_is_dropped_on_downgrade():
+    engine = db.make_engine(scratch_database_url("_migrations"))
+    try:
+        migrate.upgrade(engine, "c13a97db5fde")
+        with engine.begin() as conn:  # what an operator runs first (CONCURRENTLY on PostgreSQL) on a big table
+            conn.exec_driver_sql("CREATE INDEX ix_scans_scanned_at ON scans (scanned_at)")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert "ix_scans_scanned_at" in {i["name"] for i in inspect(conn).get_indexes("scans")}
+        migrate.downgrade(engine, "c13a97db5fde")
+        with engine.connect() as conn:
+            assert "ix_scans_scanned_at" not in {i["name"] for i in inspect(conn).get_indexes("scans")}
+    finally:
+        engine.dispose()

@@ -74,6 +74,8 @@ def load_config() -> dict:
         "REPORT_PHOTO_MAX_BYTES": int(os.environ.get("REPORT_PHOTO_MAX_MB", "5")) * 1024 * 1024,
         "COPY_SCAN_THRESHOLD": int(os.environ.get("COPY_SCAN_THRESHOLD", "20")),
         "COPY_CLIENT_THRESHOLD": int(os.environ.get("COPY_CLIENT_THRESHOLD", "5")),
+        # Inspectors' queue: unit codes scanned within this many days are checked against the thresholds above
+        "COPY_ALERT_WINDOW_DAYS": int(os.environ.get("COPY_ALERT_WINDOW_DAYS", "30")),
         # scans are written together, at most this many seconds late; answers to repeat scans of a lot code
         # are kept in each process's memory, this many at most (0: none)
         "SCAN_WRITE_SECONDS": float(os.environ.get("SCAN_WRITE_SECONDS", "1")),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from traceability.accounts.models import OrgKind, OrgStatus
 from traceability.batches.models import Batch, BatchStatus
@@ -122,6 +123,16 @@ def test_yearly_report_figures(db_session, known):
     assert report.reports_by_status == [(ReportStatus.NEW, 1), (ReportStatus.RESOLVED, 1)]
     assert report.inspections_by_action == [(InspectionAction.NONE, 1), (InspectionAction.RECALL, 1)]
     assert [(r.batch.id, r.downstream) for r in report.recalls] == [(known.recalled.id, 1)]
+
+
+def test_yearly_report_counts_the_codes_scanned_within_the_period_only(db_session, known):
+    serial = db_session.scalars(select(Code).where(Code.kind == CodeKind.SERIAL)).first()
+    db_session.add(Scan(code_id=serial.id, scanned_at=local(2026, 1, 1), client_hash="next-year"))
+    db_session.flush()
+    assert yearly_report(db_session, Period.year(2025)).scans == {"scans": 3, "codes": 1}
+    db_session.add(Scan(code_id=serial.id, scanned_at=local(2025, 12, 31, 23), client_hash="new-year-eve"))
+    db_session.flush()
+    assert yearly_report(db_session, Period.year(2025)).scans == {"scans": 4, "codes": 2}
 
 
 def test_yearly_report_page_and_spreadsheet(db_session, known, inspector, login_as):

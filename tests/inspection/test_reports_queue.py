@@ -81,16 +81,16 @@ def test_the_report_page_saves_a_dismissal_with_its_reply(db_session, make_repor
 
 
 def test_alerts_find_copied_codes_refused_publishes_expiring_certificates_and_pending_orgs(
-    db_session, make_batch, make_org, inspector, login_as
+    app, db_session, make_batch, make_org, inspector, login_as
 ):
     batch = make_batch(status=BatchStatus.PUBLISHED, lot_code="COPY-1")
     serial = Code(value="ABCDEFGHJKMN0", batch_id=batch.id, kind=CodeKind.SERIAL)
     lone = Code(value="ABCDEFGHJKMN1", batch_id=batch.id, kind=CodeKind.SERIAL)
     db_session.add_all([serial, lone])
     db_session.flush()
-    for i in range(alerts.COPY_SUSPECT_CLIENTS):
+    for i in range(6):  # more than COPY_CLIENT_THRESHOLD (5) phones
         db_session.add(Scan(code_id=serial.id, client_hash=f"client-{i}"))
-    for _ in range(10):  # many scans from one phone: the owner checking twice is not a copy
+    for _ in range(10):  # a few scans from one phone: the owner checking twice is not a copy
         db_session.add(Scan(code_id=lone.id, client_hash="same-phone"))
     refused = make_batch(status=BatchStatus.DRAFT, lot_code="BANNED-1")
     problem = {"field": "chemicals", "rule": "banned_substance", "message": "Carbofuran bị cấm sử dụng."}
@@ -120,9 +120,9 @@ def test_alerts_find_copied_codes_refused_publishes_expiring_certificates_and_pe
     pending = make_org(status=OrgStatus.PENDING, name="HTX Mới Đăng Ký")
     db_session.commit()
 
-    found = alerts.alerts(db_session, utcnow(), today)
+    found = alerts.alerts(db_session, utcnow(), today, app.config)
     assert [s.code.value for s in found.copy_suspects] == ["ABCDEFGHJKMN0"]
-    assert found.copy_suspects[0].clients == alerts.COPY_SUSPECT_CLIENTS
+    assert found.copy_suspects[0].clients == 6
     assert [a.batch.lot_code for a in found.refused_publishes] == ["BANNED-1"]
     assert [c.number for c in found.expiring_certifications] == ["SOON"]
     assert pending in found.pending_organizations

@@ -41,7 +41,10 @@ class Scan(Base):
 
     __tablename__ = "scans"
     __audit__ = False  # not a change of data: high volume, no personal data
-    __table_args__ = (Index("ix_scans_code_id_scanned_at", "code_id", "scanned_at"),)
+    __table_args__ = (
+        Index("ix_scans_code_id_scanned_at", "code_id", "scanned_at"),
+        Index("ix_scans_scanned_at", "scanned_at"),  # recent scans without reading the whole history
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("codes.id"))

@@ -7,20 +7,20 @@ verification. Each is a query over data other parts of the registry write; nothi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from traceability.accounts.models import Organization, OrgStatus
 from traceability.batches.models import Batch, PublishAttempt
+from traceability.codes.copies import CopyThresholds
 from traceability.codes.models import Code, CodeKind, Scan
 from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
 from traceability.registry.models import Certification
 
-# A unit (serial) code belongs to one package: scans from this many different clients suggest copies.
-# Lot codes are shared by every package of a batch, so many scans of them are normal.
-COPY_SUSPECT_CLIENTS = 5
 EXPIRY_WARNING_DAYS = 30
 REFUSED_LOOKBACK_DAYS = 90
 ALERT_LIMIT = 100
@@ -41,6 +41,8 @@ class Alerts:
     refused_publishes: list[PublishAttempt]
     expiring_certifications: list[Certification]
     pending_organizations: list[Organization]
+    copy_thresholds: CopyThresholds  # the rule the suspects broke, and the window they were looked for in
+    copy_window_days: int
 
     @property
     def total(self) -> int:
@@ -52,16 +54,32 @@ class Alerts:
         )
 
 
-def copy_suspects(session: Session, min_clients: int = COPY_SUSPECT_CLIENTS) -> list[CopySuspect]:
-    """Unit codes of live batches scanned from at least `min_clients` different clients."""
-    clients = func.count(func.distinct(Scan.client_hash))
+def copy_suspects(session: Session, since: dt.datetime, thresholds: CopyThresholds) -> list[CopySuspect]:
+    """Live unit codes scanned since then whose scans break the copy rule; the most clients first.
+
+    Only codes with a scan since `since` are looked at (the index on scans.scanned_at finds them), then every scan
+    of those codes is counted (the index on scans(code_id, scanned_at)), and the client hashes are read only for
+    codes with enough scans to break the rule: the cost follows recent activity, not the whole history, and the
+    counts are the ones the consumer page shows for the code.
+    """
+    # no DISTINCT here: SQLite would then walk the whole (code_id, scanned_at) index for its order
+    recent = select(Scan.code_id).where(Scan.scanned_at >= since)
+    # a correlated count is one index probe per code on both databases; as a join PostgreSQL read the whole table
+    earlier = aliased(Scan)
+    scan_count = select(func.count()).where(earlier.code_id == Code.id).correlate(Code).scalar_subquery()
+    busy = select(Code.id).where(
+        Code.id.in_(recent),
+        Code.kind == CodeKind.SERIAL,
+        Code.revoked_at.is_(None),
+        thresholds.reachable_in_sql(scan_count),
+    )
+    clients, scans = func.count(func.distinct(Scan.client_hash)), func.count()
     rows = session.execute(
-        select(Scan.code_id, clients, func.count(), func.min(Scan.scanned_at), func.max(Scan.scanned_at))
-        .join(Code, Scan.code_id == Code.id)
-        .where(Code.kind == CodeKind.SERIAL, Code.revoked_at.is_(None))
+        select(Scan.code_id, clients, scans, func.min(Scan.scanned_at), func.max(Scan.scanned_at))
+        .where(Scan.code_id.in_(busy))
         .group_by(Scan.code_id)
-        .having(clients >= min_clients)
-        .order_by(clients.desc())
+        .having(thresholds.exceeded_in_sql(scans, clients))
+        .order_by(clients.desc(), scans.desc(), Scan.code_id)
         .limit(ALERT_LIMIT)
     ).all()
     codes = {c.id: c for c in session.scalars(select(Code).where(Code.id.in_([r[0] for r in rows])))}
@@ -104,13 +122,16 @@ def pending_organizations(session: Session) -> list[Organization]:
     )
 
 
-def alerts(session: Session, now: dt.datetime, today: dt.date) -> Alerts:
-    """Everything in the alert half of the queue."""
+def alerts(session: Session, now: dt.datetime, today: dt.date, config: Mapping[str, Any]) -> Alerts:
+    """Everything in the alert half of the queue; the copied-code rule and its window come from the app's config."""
+    thresholds, window_days = CopyThresholds.from_config(config), config["COPY_ALERT_WINDOW_DAYS"]
     return Alerts(
-        copy_suspects=copy_suspects(session),
+        copy_suspects=copy_suspects(session, now - dt.timedelta(days=window_days), thresholds),
         refused_publishes=refused_publishes(session, now - dt.timedelta(days=REFUSED_LOOKBACK_DAYS)),
         expiring_certifications=expiring_certifications(session, today),
         pending_organizations=pending_organizations(session),
+        copy_thresholds=thresholds,
+        copy_window_days=window_days,
     )
 
 

@@ -55,7 +55,7 @@ def home():
     period, errors = _period(Period(dt.date(today.year, 1, 1), today))
     figures = dashboard(db.session, period)
     open_reports = queue.open_reports(db.session)
-    alerts = queue.alerts(db.session, dt.datetime.now(dt.UTC), today)
+    alerts = queue.alerts(db.session, dt.datetime.now(dt.UTC), today, current_app.config)
     return render_template(
         "inspect/home.html",
         figures=figures,
@@ -221,13 +221,12 @@ def work_queue():
     return render_template(
         "inspect/queue.html",
         reports=queue.open_reports(db.session, status, kind),
-        alerts=queue.alerts(db.session, dt.datetime.now(dt.UTC), local_today()),
+        alerts=queue.alerts(db.session, dt.datetime.now(dt.UTC), local_today(), current_app.config),
         status=status,
         kind=kind,
         statuses=list(ReportStatus),
         kinds=list(ReportKind),
         expiry_days=queue.EXPIRY_WARNING_DAYS,
-        copy_clients=queue.COPY_SUSPECT_CLIENTS,
     )
 
 
