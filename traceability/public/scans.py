@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from traceability import db
+from traceability.codes.copies import CopyThresholds
 from traceability.codes.models import CodeKind, Scan
 from traceability.db import utcnow
 
@@ -177,8 +178,7 @@ def verify(session: Session, code_id: int, kind: str, waiting: list[dict] = ()) 
             select(Scan.client_hash).distinct().where(Scan.code_id == code_id, Scan.client_hash.in_(hashes))
         ).all()
         clients += len(hashes - set(known))
-    config = current_app.config
-    suspected = count > config["COPY_SCAN_THRESHOLD"] or clients > config["COPY_CLIENT_THRESHOLD"]
+    suspected = CopyThresholds.from_config(current_app.config).exceeded(count, clients)
     return Verification(
         genuine=True,
         code_kind=kind,
