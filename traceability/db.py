@@ -7,6 +7,8 @@ savepoint, and works the same in the CLI and in scripts.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -108,8 +110,51 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
+# Statements run straight on the database driver's cursor, for the few that run on every scan.
+#
+# SQLAlchemy's result machinery rebuilds a result's column map on every execution of a textual statement; for
+# the probe's ~90 columns that cost more than the query itself. These statements are written once with
+# `:name` parameters and run on the session's own connection, so they stay inside its transaction. On
+# PostgreSQL they are also prepared once per connection: planning the probe's dozen subqueries on every scan
+# cost more than running them.
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+_NAMES = itertools.count(1)
+_PREPARED = "traceability_prepared"  # key in each pooled connection's `info`: names prepared on it
+
+
+class RawStatement:
+    """A SQL text with `:name` parameters, run in each driver's own parameter style."""
+
+    def __init__(self, sql: str):
+        self.sql = sql
+        self.params = list(dict.fromkeys(_PARAM.findall(sql)))  # in order of first use: $1, $2…
+        self.name = f"raw_statement_{next(_NAMES)}"
+
+    def execute(self, session: Session, params: dict[str, Any]) -> Any:
+        """Run inside the session's transaction; return the driver's cursor."""
+        connection = session.connection()
+        return self.run(connection.connection, connection.dialect.name, params)
+
+    def run(self, pooled: Any, dialect: str, params: dict[str, Any]) -> Any:
+        """Run on a pooled driver connection (see `driver_connection`); return the driver's cursor."""
+        cursor = pooled.dbapi_connection.cursor()
+        if dialect == "sqlite":  # sqlite3 reads :name itself
+            cursor.execute(self.sql, params)
+        elif dialect == "postgresql":
+            prepared = pooled.info.setdefault(_PREPARED, set())
+            if self.name not in prepared:
+                numbered = {name: f"${n}" for n, name in enumerate(self.params, 1)}
+                cursor.execute(f"PREPARE {self.name} AS " + _PARAM.sub(lambda m: numbered[m[1]], self.sql))
+                prepared.add(self.name)
+            arguments = f"({', '.join(['%s'] * len(self.params))})" if self.params else ""
+            cursor.execute(f"EXECUTE {self.name}{arguments}", [params[name] for name in self.params])
+        else:
+            raise NotImplementedError(f"database {dialect}")
+        return cursor
+
+
 @contextmanager
-def driver_connection() -> Iterator[Any]:
+def driver_connection() -> Iterator[tuple[Any, str]]:
     """The database driver's own connection in autocommit, for a single read too small to be worth a session.
 
     It comes from a small pool of its own beside the session's engine, without the ping on checkout and the
@@ -119,7 +164,7 @@ def driver_connection() -> Iterator[Any]:
     """
     bound = session.session_factory.kw.get("bind")
     if not isinstance(bound, Engine):
-        yield bound.connection
+        yield bound.connection, bound.dialect.name
         return
     readers = _readers.get(bound)
     if readers is None:
@@ -128,7 +173,7 @@ def driver_connection() -> Iterator[Any]:
         )
     connection = readers.raw_connection()
     try:
-        yield connection
+        yield connection, readers.dialect.name
     except BaseException:
         connection.invalidate()
         raise

@@ -129,7 +129,7 @@ def test_when_the_version_cannot_be_read_the_app_answers(client, published, monk
     _batch, code = published()
     client.get(f"/c/{code.value}", headers=PHONE)
 
-    def broken(_connection):
+    def broken(_connection, _dialect):
         raise RuntimeError("database unreachable")
 
     monkeypatch.setattr(pagecache, "data_version", broken)

@@ -22,7 +22,7 @@ from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from traceability.audit.models import AuditEntry, AuditHead
-from traceability.db import utcnow
+from traceability.db import RawStatement, utcnow
 
 GENESIS_HASH = "0" * 64
 _actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.ContextVar("audit_actor", default=(None, "system"))
@@ -176,13 +176,15 @@ def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> Non
     conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev_hash))
 
 
-def data_version(dbapi_connection: Any) -> str | None:
+_HEAD_HASH = RawStatement("SELECT hash FROM audit_head WHERE id = 1")
+
+
+def data_version(connection: Any, dialect: str) -> str | None:
     """The chain's newest hash. Every recorded change of data moves it, so an answer built while it had one
-    value still holds while it keeps that value (the consumer page's cache relies on this). Read on the
-    driver's connection: it runs on every scan, and a session would cost ten times the query."""
-    cursor = dbapi_connection.cursor()
+    value still holds while it keeps that value (the consumer page's cache relies on this). Read on a driver
+    connection (`db.driver_connection`): it runs on every scan, and a session would cost ten times the query."""
+    cursor = _HEAD_HASH.run(connection, dialect, {})
     try:
-        cursor.execute("SELECT hash FROM audit_head WHERE id = 1")
         row = cursor.fetchone()
     finally:
         cursor.close()

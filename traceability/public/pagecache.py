@@ -94,8 +94,8 @@ class PageCache:
         if key is None:
             return self.wsgi_app(environ, start_response)
         try:
-            with db.driver_connection() as connection:
-                version = (data_version(connection), local_today())
+            with db.driver_connection() as (connection, dialect):
+                version = (data_version(connection, dialect), local_today())
             with self._lock:
                 entry = self.entries.get(key)
             if entry is not None and entry.version == version:

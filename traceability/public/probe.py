@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from traceability.public.raw import RawStatement
+from traceability.db import RawStatement
 
 _SELECT = """
 SELECT
