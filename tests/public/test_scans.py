@@ -159,8 +159,8 @@ def test_scans_not_yet_written_are_counted(app, published, serial_code, db_sessi
         verification = verify(db_session, unit.id, "serial", waiting)
         assert verification.scan_count == 3 and verification.distinct_clients == 2
         assert verification.first_scanned_at == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-        assert recorder.waiting(unit.id + 1_000_000)[0]["user_agent_family"] == "Chrome"
-    recorder._pending = [row for row in recorder._pending if row["code_id"] == unit.id]  # a real code only
+        assert recorder.waiting(unit.id + 1_000_000)[0].user_agent_family == "Chrome"
+    recorder._pending = [row for row in recorder._pending if row.code_id == unit.id]  # a real code only
     assert recorder.write(db_session) == 2
     assert recorder.waiting(unit.id) == [] and recorder._timer is None  # the timer is stopped with the list
     assert len(_scans(db_session, unit)) == 3
