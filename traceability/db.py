@@ -114,7 +114,8 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
 #
 # SQLAlchemy's result machinery rebuilds a result's column map on every execution of a textual statement; for
 # the probe's ~90 columns that cost more than the query itself. These statements are written once with
-# `:name` parameters and run on the session's own connection, so they stay inside its transaction. On
+# `:name` parameters and run on the session's own connection, inside its transaction (or on a connection
+# from `driver_connection`). On
 # PostgreSQL they are also prepared once per connection: planning the probe's dozen subqueries on every scan
 # cost more than running them.
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
