@@ -12,7 +12,7 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import services
-from traceability.batches.models import Batch
+from traceability.batches.models import Batch, LabTest
 from traceability.batches.schemas import (
     AmendmentInSchema,
     AmendmentSchema,
@@ -24,11 +24,13 @@ from traceability.batches.schemas import (
     ChemicalSchema,
     EventInSchema,
     EventSchema,
+    LabTestDocumentSchema,
     LabTestInSchema,
     LabTestSchema,
     PublishedSchema,
 )
 from traceability.codes.services import lot_code_for
+from traceability.registry import uploads
 from traceability.tenancy import get_editable, get_visible, owner_first
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batches")
@@ -118,6 +120,36 @@ def add_chemical(data, batch_id: int):
 @blp.response(201, LabTestSchema)
 def add_lab_test(data, batch_id: int):
     return _add(batch_id, services.add_lab_test, data)
+
+
+@blp.route("/lab-tests/<int:lab_test_id>/document", methods=["PUT"])
+@roles(Role.PRODUCER)
+@owner_first(LabTest, "lab_test_id")
+@uploads.names_oversized_request("document")
+@blp.arguments(LabTestDocumentSchema, location="files")
+@blp.response(200, LabTestSchema)
+def put_lab_test_document(files, lab_test_id: int):
+    """Attach the laboratory's report to a lab test.
+
+    multipart/form-data, field `document`: a PDF, JPEG or PNG (read from the content). On a draft batch it
+    replaces an earlier report (whose file is deleted once the new one is saved); on a published batch a report
+    already attached is kept (409).
+    """
+    test = get_editable(db.session, LabTest, lab_test_id, current_user)
+    document = uploads.store_document(files["document"], test.batch.organization_id)
+    with uploads.discard_on_error(document):
+        services.set_lab_test_document(db.session, current_user, test, document)
+        db.session.commit()
+    return test
+
+
+@blp.route("/lab-tests/<int:lab_test_id>/document", methods=["GET"])
+@roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+@blp.response(200, content_type="application/pdf", description="The report, PDF, JPEG or PNG; 404 if none.")
+def get_lab_test_document(lab_test_id: int):
+    """The laboratory's report of a lab test."""
+    test = get_visible(db.session, LabTest, lab_test_id, current_user)
+    return uploads.send_upload(test.document_path, test.document_type, f"lab-test-{test.id}")
 
 
 @blp.route("/batches/<int:batch_id>/amendments", methods=["POST"])

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from traceability.batches.models import BatchStatus, ChemicalPurpose, EventType, LabResult
@@ -198,6 +199,13 @@ class LabTestSchema(Schema):
     value = fields.String()
     unit = fields.String()
     limit_value = fields.String(data_key="limit")
+    has_document = fields.Function(lambda test: test.document_path is not None)
+
+
+class LabTestDocumentSchema(BaseSchema):
+    """multipart/form-data: the laboratory's report (PDF, JPEG or PNG, checked by its content)."""
+
+    document = Upload(required=True)
 
 
 class AmendmentSchema(Schema):

@@ -236,6 +236,17 @@ def add_lab_test(
     return test
 
 
+def set_lab_test_document(session: Session, user: User, test: LabTest, document: tuple[str, str]) -> LabTest:
+    """Attach the laboratory's report to a lab test; the old file goes once this is committed. Once the batch is
+    published its results are evidence: a report may still arrive, but one attached is never swapped."""
+    _editable(user, test.batch)
+    if test.document_path and test.batch.status != BatchStatus.DRAFT:
+        raise Conflict(_("This lab test's report is kept as recorded; record a new lab test instead."))
+    test.document_path, test.document_type = document
+    session.flush()
+    return test
+
+
 def delete_record(session: Session, user: User, batch: Batch, kind: str, record_id: int) -> None:
     """Remove an event, chemical application or lab test of a draft (a typing mistake, say)."""
     _editable(user, batch)
