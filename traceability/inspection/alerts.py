@@ -140,15 +140,29 @@ def alerts(session: Session, now: dt.datetime, today: dt.date, config: Mapping[s
     )
 
 
+def _report_filter(status: str | None, kind: str | None) -> list[Any]:
+    if status in {s.value for s in ReportStatus}:
+        conditions = [ConsumerReport.status == status]
+    else:
+        conditions = [ConsumerReport.status.in_([ReportStatus.NEW, ReportStatus.IN_REVIEW])]
+    if kind in {k.value for k in ReportKind}:
+        conditions.append(ConsumerReport.kind == kind)
+    return conditions
+
+
 def open_reports(session: Session, status: str | None = None, kind: str | None = None) -> list[ConsumerReport]:
     """Consumer reports to work: by default those not yet closed, oldest first (first come, first served)."""
-    stmt = select(ConsumerReport).options(
-        joinedload(ConsumerReport.batch).options(*_BATCH_NAMES), joinedload(ConsumerReport.code)
+    return list(
+        session.scalars(
+            select(ConsumerReport)
+            .where(*_report_filter(status, kind))
+            .options(joinedload(ConsumerReport.batch).options(*_BATCH_NAMES), joinedload(ConsumerReport.code))
+            .order_by(ConsumerReport.created_at, ConsumerReport.id)
+            .limit(200)
+        )
     )
-    if status in {s.value for s in ReportStatus}:
-        stmt = stmt.where(ConsumerReport.status == status)
-    else:
-        stmt = stmt.where(ConsumerReport.status.in_([ReportStatus.NEW, ReportStatus.IN_REVIEW]))
-    if kind in {k.value for k in ReportKind}:
-        stmt = stmt.where(ConsumerReport.kind == kind)
-    return list(session.scalars(stmt.order_by(ConsumerReport.created_at, ConsumerReport.id).limit(200)))
+
+
+def count_open_reports(session: Session) -> int:
+    """How many reports are not yet closed (the dashboard's tile), without loading them."""
+    return session.scalar(select(func.count()).select_from(ConsumerReport).where(*_report_filter(None, None))) or 0

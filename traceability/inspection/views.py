@@ -54,7 +54,6 @@ def home():
     today = local_today()
     period, errors = _period(Period(dt.date(today.year, 1, 1), today))
     figures = dashboard(db.session, period)
-    open_reports = queue.open_reports(db.session)
     alerts = queue.alerts(db.session, dt.datetime.now(dt.UTC), today, current_app.config)
     return render_template(
         "inspect/home.html",
@@ -63,7 +62,7 @@ def home():
         errors=errors,
         chart=bar_chart,
         label=label,
-        open_reports=len(open_reports),
+        open_reports=queue.count_open_reports(db.session),
         alerts=alerts,
     )
 
