@@ -103,7 +103,10 @@ class EpcisExport:
 
     def quantity(self, batch: Batch, quantity: Decimal | None = None) -> dict[str, Any]:
         amount, uom = ids.rec20_quantity(batch.quantity if quantity is None else quantity, batch.unit)
-        element: dict[str, Any] = {"epcClass": self.lot(batch), "quantity": _number(amount)}
+        element: dict[str, Any] = {
+            "epcClass": self.lot(batch),
+            "quantity": ids.plain_number(amount),
+        }  # the schema wants a number
         if uom:
             element["uom"] = uom
         return element
@@ -183,11 +186,6 @@ class EpcisExport:
             ilmd[f"{NS}:growingAreaCode"] = batch.site.area_code
         ilmd[f"{NS}:productName"] = batch.product.name
         return ilmd
-
-
-def _number(value: Decimal) -> int | float:
-    # JSON numbers: whole quantities as integers, others as decimals (the schema wants a number, not a string)
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _set_event_ids(doc: dict[str, Any]) -> None:
