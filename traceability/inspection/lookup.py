@@ -27,7 +27,6 @@ class MistypedCode(ValueError):
 @dataclass
 class CodeLookup:
     batch: Batch | None
-    code: Code | None = None
 
 
 def resolve_scanned(session: Session, text: str) -> CodeLookup | None:
@@ -69,7 +68,7 @@ def _by_code(session: Session, text: str) -> CodeLookup | None:
     except CodeFormatError:
         return None
     code = session.scalar(select(Code).where(Code.value == value))
-    return CodeLookup(batch=code.batch if code else None, code=code)
+    return CodeLookup(batch=code.batch if code else None)
 
 
 def search_batches(session: Session, query: str = "", status: str | None = None) -> list[Batch]:
