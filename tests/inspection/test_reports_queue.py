@@ -130,3 +130,12 @@ def test_alerts_find_copied_codes_refused_publishes_expiring_certificates_and_pe
     page = login_as(inspector).get("/inspect/queue").get_data(as_text=True)
     for text in ("ABCDEFGHJKMN0", "Carbofuran bị cấm sử dụng.", "SOON", "HTX Mới Đăng Ký"):
         assert text in page
+
+
+def test_the_dashboard_counts_the_reports_still_to_handle(db_session, make_batch, make_report, inspector, login_as):
+    batch = make_batch(status=BatchStatus.PUBLISHED)
+    make_report(batch)
+    make_report(batch, status=ReportStatus.IN_REVIEW)
+    make_report(batch, status=ReportStatus.RESOLVED, reply="Đã xử lý.")
+    page = login_as(inspector).get("/inspect/").get_data(as_text=True)
+    assert '<div class="stat" id="open-reports">2</div>' in page

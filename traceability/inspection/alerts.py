@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from traceability.accounts.models import Organization, OrgStatus
 from traceability.batches.models import Batch, PublishAttempt
@@ -24,6 +24,8 @@ from traceability.registry.models import Certification
 EXPIRY_WARNING_DAYS = 30
 REFUSED_LOOKBACK_DAYS = 90
 ALERT_LIMIT = 100
+# the queue names each batch's product and producer: loaded with the rows, not one query per line
+_BATCH_NAMES = (joinedload(Batch.product), joinedload(Batch.organization))
 
 
 @dataclass
@@ -82,7 +84,8 @@ def copy_suspects(session: Session, since: dt.datetime, thresholds: CopyThreshol
         .order_by(clients.desc(), scans.desc(), Scan.code_id)
         .limit(ALERT_LIMIT)
     ).all()
-    codes = {c.id: c for c in session.scalars(select(Code).where(Code.id.in_([r[0] for r in rows])))}
+    found = select(Code).where(Code.id.in_([r[0] for r in rows])).options(joinedload(Code.batch).options(*_BATCH_NAMES))
+    codes = {c.id: c for c in session.scalars(found)}
     return [CopySuspect(codes[r[0]], r[1], r[2], r[3], r[4]) for r in rows]
 
 
@@ -92,6 +95,7 @@ def refused_publishes(session: Session, since: dt.datetime) -> list[PublishAttem
         session.scalars(
             select(PublishAttempt)
             .join(Batch, PublishAttempt.batch_id == Batch.id)
+            .options(contains_eager(PublishAttempt.batch).options(*_BATCH_NAMES))
             .where(PublishAttempt.is_accepted.is_(False), PublishAttempt.attempted_at >= since)
             .order_by(PublishAttempt.attempted_at.desc())
             .limit(ALERT_LIMIT)
@@ -104,6 +108,7 @@ def expiring_certifications(session: Session, today: dt.date, days: int = EXPIRY
     return list(
         session.scalars(
             select(Certification)
+            .options(joinedload(Certification.organization), joinedload(Certification.site))
             .where(Certification.valid_to >= today, Certification.valid_to <= today + dt.timedelta(days=days))
             .order_by(Certification.valid_to)
             .limit(ALERT_LIMIT)
@@ -135,13 +140,29 @@ def alerts(session: Session, now: dt.datetime, today: dt.date, config: Mapping[s
     )
 
 
+def _report_filter(status: str | None, kind: str | None) -> list[Any]:
+    if status in {s.value for s in ReportStatus}:
+        conditions = [ConsumerReport.status == status]
+    else:
+        conditions = [ConsumerReport.status.in_([ReportStatus.NEW, ReportStatus.IN_REVIEW])]
+    if kind in {k.value for k in ReportKind}:
+        conditions.append(ConsumerReport.kind == kind)
+    return conditions
+
+
 def open_reports(session: Session, status: str | None = None, kind: str | None = None) -> list[ConsumerReport]:
     """Consumer reports to work: by default those not yet closed, oldest first (first come, first served)."""
-    stmt = select(ConsumerReport)
-    if status in {s.value for s in ReportStatus}:
-        stmt = stmt.where(ConsumerReport.status == status)
-    else:
-        stmt = stmt.where(ConsumerReport.status.in_([ReportStatus.NEW, ReportStatus.IN_REVIEW]))
-    if kind in {k.value for k in ReportKind}:
-        stmt = stmt.where(ConsumerReport.kind == kind)
-    return list(session.scalars(stmt.order_by(ConsumerReport.created_at, ConsumerReport.id).limit(200)))
+    return list(
+        session.scalars(
+            select(ConsumerReport)
+            .where(*_report_filter(status, kind))
+            .options(joinedload(ConsumerReport.batch).options(*_BATCH_NAMES), joinedload(ConsumerReport.code))
+            .order_by(ConsumerReport.created_at, ConsumerReport.id)
+            .limit(200)
+        )
+    )
+
+
+def count_open_reports(session: Session) -> int:
+    """How many reports are not yet closed (the dashboard's tile), without loading them."""
+    return session.scalar(select(func.count()).select_from(ConsumerReport).where(*_report_filter(None, None))) or 0

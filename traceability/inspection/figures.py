@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from traceability.accounts.models import Organization, OrgStatus
 from traceability.batches.genealogy import descendants
@@ -163,6 +163,7 @@ def yearly_report(session: Session, period: Period) -> YearlyReport:
     recalled = session.scalars(
         select(Batch)
         .where(Batch.status == BatchStatus.RECALLED, period.covers(Batch.status_changed_at))
+        .options(selectinload(Batch.product), selectinload(Batch.organization))  # the report names both
         .order_by(Batch.status_changed_at)
     ).all()
     return YearlyReport(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from traceability.accounts.models import Organization
 from traceability.batches.genealogy import ancestors, descendants
@@ -27,7 +27,6 @@ class MistypedCode(ValueError):
 @dataclass
 class CodeLookup:
     batch: Batch | None
-    code: Code | None = None
 
 
 def resolve_scanned(session: Session, text: str) -> CodeLookup | None:
@@ -69,7 +68,7 @@ def _by_code(session: Session, text: str) -> CodeLookup | None:
     except CodeFormatError:
         return None
     code = session.scalar(select(Code).where(Code.value == value))
-    return CodeLookup(batch=code.batch if code else None, code=code)
+    return CodeLookup(batch=code.batch if code else None)
 
 
 def search_batches(session: Session, query: str = "", status: str | None = None) -> list[Batch]:
@@ -94,6 +93,8 @@ def search_batches(session: Session, query: str = "", status: str | None = None)
         )
     if status in {s.value for s in BatchStatus}:
         stmt = stmt.where(Batch.status == status)
+    # the results list each batch's product, producer and commune: taken from the joins already made
+    stmt = stmt.options(contains_eager(Batch.product), contains_eager(Batch.organization), contains_eager(Batch.site))
     stmt = stmt.order_by(Batch.created_at.desc(), Batch.id.desc()).limit(SEARCH_LIMIT)
     return list(session.scalars(stmt))
 
@@ -140,7 +141,9 @@ def batch_record(session: Session, batch: Batch) -> BatchRecord:
     up = ancestors(session, batch.id)
     down = descendants(session, batch.id)
     related = {batch.id, *up, *down}
-    batches = {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(related)))}
+    # every tree node shows its product and producer: loaded here, not once per node while rendering
+    named = (selectinload(Batch.product), selectinload(Batch.organization))
+    batches = {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(related)).options(*named))}
     edges = session.execute(
         select(BatchInput.batch_id, BatchInput.input_batch_id).where(
             or_(BatchInput.batch_id.in_(related), BatchInput.input_batch_id.in_(related))
@@ -174,7 +177,10 @@ def batch_record(session: Session, batch: Batch) -> BatchRecord:
         ),
         inspections=list(
             session.scalars(
-                select(Inspection).where(Inspection.batch_id == batch.id).order_by(Inspection.inspected_at.desc())
+                select(Inspection)
+                .where(Inspection.batch_id == batch.id)
+                .options(selectinload(Inspection.inspector), selectinload(Inspection.samples))
+                .order_by(Inspection.inspected_at.desc())
             )
         ),
         upstream=_tree(batch.id, batches, inputs_of, set()),

@@ -14,6 +14,7 @@ from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Conflict, Invalid
+from traceability.forms import choices, submit_form
 from traceability.inspection import alerts as queue
 from traceability.inspection import services
 from traceability.inspection.charts import bar_chart
@@ -54,7 +55,6 @@ def home():
     today = local_today()
     period, errors = _period(Period(dt.date(today.year, 1, 1), today))
     figures = dashboard(db.session, period)
-    open_reports = queue.open_reports(db.session)
     alerts = queue.alerts(db.session, dt.datetime.now(dt.UTC), today, current_app.config)
     return render_template(
         "inspect/home.html",
@@ -63,7 +63,7 @@ def home():
         errors=errors,
         chart=bar_chart,
         label=label,
-        open_reports=len(open_reports),
+        open_reports=queue.count_open_reports(db.session),
         alerts=alerts,
     )
 
@@ -94,10 +94,6 @@ def find():
     ), (422 if errors else 200)
 
 
-def _choices(enum_cls) -> list[tuple[str, str]]:
-    return [(member.value, label(member)) for member in enum_cls]
-
-
 def _render_batch(batch, errors: dict | None = None, values: dict | None = None, status: int = 200):
     record = batch_record(db.session, batch)
     affected = services.affected_by(db.session, batch) if batch.status == BatchStatus.RECALLED else []
@@ -108,8 +104,8 @@ def _render_batch(batch, errors: dict | None = None, values: dict | None = None,
         affected=affected,
         errors=errors or {},
         values=values or {},
-        result_options=_choices(InspectionResult),
-        action_options=_choices(InspectionAction),
+        result_options=choices(InspectionResult),
+        action_options=choices(InspectionAction),
         can_act=current_user.role == Role.INSPECTOR,
     ), status
 
@@ -236,7 +232,7 @@ def _render_report(report, errors: dict | None = None, values: dict | None = Non
         report=report,
         errors=errors or {},
         values=values or {"status": report.status.value, "reply": report.reply},
-        status_options=_choices(ReportStatus),
+        status_options=choices(ReportStatus),
         can_act=current_user.role == Role.INSPECTOR,
     ), status
 
@@ -259,16 +255,11 @@ def report_photo(report_id: int):
 @roles(Role.INSPECTOR)
 def update_report(report_id: int):
     report = get_visible(db.session, ConsumerReport, report_id, current_user)
-    values = form_data(request.form)
-    try:
-        data = ReportUpdateSchema().load(values)
-        services.update_report(db.session, current_user, report, data)
-    except ValidationError as exc:
-        return _render_report(report, exc.messages, values, 422)
-    except Invalid as exc:
-        db.session.rollback()
-        return _render_report(report, _errors(exc), values, 422)  # rolled back: reloads as saved
-    db.session.commit()
+    form = submit_form(
+        ReportUpdateSchema(), lambda data: services.update_report(db.session, current_user, report, data)
+    )
+    if form.errors:
+        return _render_report(report, form.errors, form.values, form.status)  # rolled back: reloads as saved
     flash(_("Report saved: %(status)s.", status=label(report.status)))
     return redirect(url_for("inspection.work_queue"))
 

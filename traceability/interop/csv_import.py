@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from traceability.interop.rows import CHEMICALS, RowReader
+from traceability.interop.tables import to_csv
 
 MAX_BYTES = 20 * 1024 * 1024
 # a request must finish within the server's worker timeout (30 s): 100,000 rows take about 11 s on
@@ -182,8 +183,6 @@ def parse(content: bytes, max_rows: int = MAX_ROWS) -> ParsedFile:
 
 def template_csv() -> bytes:
     """The import template: the heading and one example row, UTF-8 with BOM."""
-    from traceability.interop.tables import to_csv
-
     return to_csv(COLUMNS, [TEMPLATE_EXAMPLE])
 
 

@@ -18,10 +18,10 @@ from typing import Any
 from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
 from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from traceability.accounts.models import User
-from traceability.batches.models import Batch, Event, EventType
+from traceability.batches.models import Batch, BatchInput, Event, EventType
 from traceability.codes.models import Code, CodeKind
 from traceability.db import utcnow
 from traceability.interop import identifiers as ids
@@ -66,6 +66,9 @@ EXTENSION_STEPS = {EventType.PLANTING, EventType.FERTILIZING, EventType.SPRAYING
 def batch_epcis(session: Session, user: User, batch_id: int, base_url: str) -> dict[str, Any]:
     """The EPCIS document of a batch the user may see (another organisation's batch is NotFound)."""
     batch = get_visible(session, Batch, batch_id, user)
+    # the transformation names every input lot: load them with their products, not one query per input
+    inputs = selectinload(Batch.inputs).selectinload(BatchInput.input_batch).selectinload(Batch.product)
+    session.scalars(select(Batch).where(Batch.id == batch.id).options(inputs)).one()
     return EpcisExport(session, base_url).document(batch)
 
 
@@ -73,9 +76,13 @@ class EpcisExport:
     def __init__(self, session: Session, base_url: str):
         self.session = session
         self.base_url = base_url.rstrip("/")
-        self._codes: dict[int, str] = {}
+        self._codes: dict[int, str] = {}  # lot code by batch id, read by document()
 
     def document(self, batch: Batch) -> dict[str, Any]:
+        # the lot codes of the batch and of its inputs in one query, not one per lot
+        lots = [batch.id, *(edge.input_batch_id for edge in batch.inputs)]
+        found = select(Code.batch_id, Code.value).where(Code.batch_id.in_(lots), Code.kind == CodeKind.LOT)
+        self._codes = {batch_id: value for batch_id, value in self.session.execute(found)}
         events = [self.event(batch, event) for event in batch.events]
         if batch.inputs and not any(e.type == EventType.PROCESSING for e in batch.events):
             # made from other batches without a recorded processing step: the transformation still happened
@@ -95,15 +102,12 @@ class EpcisExport:
     # --- identifiers -------------------------------------------------------------------------------------
 
     def lot(self, batch: Batch) -> str:
-        if batch.id not in self._codes:
-            self._codes[batch.id] = self.session.scalar(
-                select(Code.value).where(Code.batch_id == batch.id, Code.kind == CodeKind.LOT)
-            )
-        return ids.lot_uri(batch, self.base_url, self._codes[batch.id])
+        return ids.lot_uri(batch, self.base_url, self._codes.get(batch.id))
 
     def quantity(self, batch: Batch, quantity: Decimal | None = None) -> dict[str, Any]:
         amount, uom = ids.rec20_quantity(batch.quantity if quantity is None else quantity, batch.unit)
-        element: dict[str, Any] = {"epcClass": self.lot(batch), "quantity": _number(amount)}
+        # the schema wants a number, not a string
+        element: dict[str, Any] = {"epcClass": self.lot(batch), "quantity": ids.plain_number(amount)}
         if uom:
             element["uom"] = uom
         return element
@@ -183,11 +187,6 @@ class EpcisExport:
             ilmd[f"{NS}:growingAreaCode"] = batch.site.area_code
         ilmd[f"{NS}:productName"] = batch.product.name
         return ilmd
-
-
-def _number(value: Decimal) -> int | float:
-    # JSON numbers: whole quantities as integers, others as decimals (the schema wants a number, not a string)
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _set_event_ids(doc: dict[str, Any]) -> None:

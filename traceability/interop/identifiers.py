@@ -53,6 +53,11 @@ def rec20_quantity(quantity: Decimal, unit: str | None) -> tuple[Decimal, str | 
     return quantity, _REC20.get(key)
 
 
+def plain_number(value: Decimal) -> int | float:
+    """A quantity as a JSON or spreadsheet number: whole ones as integers, others as decimals."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def lot_uri(batch: Batch, base_url: str, code_value: str | None) -> str:
     """The class-level identifier of a lot (product + lot number)."""
     gtin = batch.product.gtin if batch.product is not None else None

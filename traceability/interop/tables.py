@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from traceability.interop.identifiers import plain_number
 from traceability.spreadsheet import csv_text, xlsx_row
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -41,7 +42,7 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
 
 def _cell_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return plain_number(value)
     if isinstance(value, dt.datetime):
         return value.isoformat()  # keeps the offset, which Excel cells cannot hold
     return value

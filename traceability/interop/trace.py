@@ -229,10 +229,4 @@ def _rows_of(batch: Any, depth: int, events: list[Any], edges: list[Any]) -> Ite
 
 def json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows for JSON: quantities as numbers."""
-    return [{**r, "quantity": _json_number(r["quantity"])} for r in rows]
-
-
-def _json_number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
+    return [{**r, "quantity": None if r["quantity"] is None else ids.plain_number(r["quantity"])} for r in rows]

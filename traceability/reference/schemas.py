@@ -1,8 +1,8 @@
-"""Inputs and outputs of the reference data."""
+"""Input of the reference data: the substance form admins fill in."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from traceability.reference.models import SubstanceStatus
 from traceability.schemas import BaseSchema
@@ -19,14 +19,3 @@ class SubstanceInSchema(BaseSchema):
     legal_source = fields.String(load_default=None, validate=validate.Length(max=300))
     is_checked = fields.Boolean(load_default=False)
 
-
-class SubstanceSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    synonyms = fields.String()
-    status = fields.Enum(SubstanceStatus, by_value=True)
-    group = fields.String()
-    effective_from = fields.Date()
-    legal_source = fields.String()
-    is_checked = fields.Boolean()
-    updated_at = fields.DateTime()
