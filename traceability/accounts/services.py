@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,7 +65,7 @@ def create_user(
     email = normalise_email(email)
     if role == Role.PRODUCER and organization is None:
         raise invalid("organization", _("A producer belongs to an organisation."))
-    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+    if find_user(session, email):
         raise invalid("email", _("This e-mail address is already in use."))
     user = User(
         email=email,
