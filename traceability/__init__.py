@@ -22,7 +22,6 @@ BLUEPRINTS = [
     "traceability.inspection",
     "traceability.interop",
     "traceability.reference",
-    "traceability.audit",
 ]
 
 

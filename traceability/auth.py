@@ -6,7 +6,7 @@ Every view carries an access rule: `@public` or `@roles("producer", ...)`. A rou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, redirect, request, url_for
@@ -52,10 +52,6 @@ def access_rule(view_func: Callable, method: str) -> frozenset | None:
         rule = getattr(handler, ACCESS_ATTR, None)
         return rule if rule is not None else getattr(view_class, ACCESS_ATTR, None)
     return getattr(view_func, ACCESS_ATTR, None)
-
-
-def allowed_roles(rule: Iterable) -> set[str]:
-    return {str(r) for r in rule}
 
 
 def _is_api() -> bool:

@@ -28,10 +28,6 @@ def _engine():
     return current_app.extensions["engine"]
 
 
-def _commit_as_cli() -> None:
-    db.session.commit()
-
-
 @main.group("db")
 def db_group() -> None:
     """Database schema."""

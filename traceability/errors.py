@@ -86,11 +86,10 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(error: HTTPException):
         data = getattr(error, "data", None) or {}
         errors = data.get("messages")  # webargs (flask-smorest) puts field errors here
+        message = data.get("message")
         # werkzeug's stock descriptions are English prose; pages show their own translated title instead
-        custom = error.description != type(error).description
-        message = data.get("message") or (error.description if custom or wants_json() else None)
-        if errors:
-            message = data.get("message")
+        if not message and not errors and (error.description != type(error).description or wants_json()):
+            message = error.description
         headers = dict(error.get_headers() or [])
         headers.pop("Content-Type", None)
         headers.update(data.get("headers") or {})

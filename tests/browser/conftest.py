@@ -20,12 +20,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from traceability import db, migrate
 
-from ..conftest import _RUN_DIR, database_url, reset_postgres
+from ..conftest import _RUN_DIR, scratch_database_url
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "_artifacts"
 CHROMIUM_ARGS = [
@@ -53,30 +52,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _live_database_url() -> str:
-    url = database_url("_live") if not os.environ.get("TEST_DATABASE_URL") else None
-    if url:
-        return url
-    base = db.normalise_url(os.environ["TEST_DATABASE_URL"])
-    name = urlsplit(base).path.lstrip("/") + "_live"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
-
-
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
-    db_url = _live_database_url()
+    db_url = scratch_database_url("_live")
     engine = db.make_engine(db_url)
-    if engine.dialect.name == "postgresql":
-        reset_postgres(engine)
-    else:
-        engine.dispose()
-        Path(db_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-        engine = db.make_engine(db_url)
     migrate.upgrade(engine)
     port = _free_port()
     instance = Path(_RUN_DIR) / "live-instance"

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from traceability import db
 from traceability.accounts import services
@@ -21,7 +22,8 @@ from traceability.forms import handle_form
 @roles(Role.ADMIN)
 def users():
     role = request.args.get("role")
-    query = select(User).order_by(User.role, User.email)
+    # the list shows each user's organisation: load them all in one query, not one per row
+    query = select(User).options(selectinload(User.organization)).order_by(User.role, User.email)
     if role in {r.value for r in Role}:
         query = query.where(User.role == role)
     listed = db.session.scalars(query).all()

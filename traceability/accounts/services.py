@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,7 +65,7 @@ def create_user(
     email = normalise_email(email)
     if role == Role.PRODUCER and organization is None:
         raise invalid("organization", _("A producer belongs to an organisation."))
-    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+    if find_user(session, email):
         raise invalid("email", _("This e-mail address is already in use."))
     user = User(
         email=email,
@@ -148,9 +148,9 @@ def create_token(session: Session, user: User, name: str = "") -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    api_token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+    # every API call asks this: one query for the token and its user together
+    return session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None), User.is_active)
     )
-    if api_token is None or not api_token.user.is_active:
-        return None
-    return api_token.user

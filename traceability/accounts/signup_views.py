@@ -81,21 +81,14 @@ def signup_page():
 @roles(Role.PRODUCER)
 def my_organization():
     org = current_user.organization
-    link = None
+
+    def render(values, errors, link=None):
+        return render_template("accounts/organization.html", org=org, values=values, errors=errors, link=link)
 
     def save(data):
         user, token = signup.invite(db.session, current_user, data)
         flash(_("%(name)s is added. Send them this link to choose a password (valid for 7 days).", name=user.full_name))
-        return render_template(
-            "accounts/organization.html",
-            org=org,
-            values={},
-            errors={},
-            link=url_for("accounts.join", token=token, _external=True),
-        )
-
-    def render(values, errors):
-        return render_template("accounts/organization.html", org=org, values=values, errors=errors, link=link)
+        return render({}, {}, url_for("accounts.join", token=token, _external=True))
 
     return handle_form(InviteSchema(), save, render)
 
