@@ -137,8 +137,9 @@ def serve(found: Probe):
     audience = f"user{current_user.id}" if signed_in else "anonymous"
     variant = f"{representation}|{audience}|{request.query_string.decode()}"
     fresh = freshness(session, found, variant, str(get_locale()))
-    verification = verify(session, found.code_id, found.kind, scans.waiting(found.code_id))
     lot = found.kind == CodeKind.LOT
+    # only a unit code counts its scans: a lot code's scan need not walk the scans waiting to be written
+    verification = verify(session, found.code_id, found.kind, [] if lot else scans.waiting(found.code_id))
 
     if lot and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
         return _headers(make_response("", 304), found, fresh, lot, signed_in)
