@@ -152,7 +152,7 @@ def revoke_codes(session: Session, user: User, values: list[str], reason: str) -
     return revoked
 
 
-def revoke_range(session: Session, user: User, batch: Batch, from_code: str, to_code: str, reason: str) -> int:
+def revoke_range(session: Session, batch: Batch, from_code: str, to_code: str, reason: str) -> int:
     """Revoke every unit code of the batch issued from one code to another (a stolen roll of labels)."""
     first_id, last_id = _serial_range(session, batch, from_code, to_code)
     table = Code.__table__

@@ -78,9 +78,7 @@ def revoke(batch_id: int):
         if data.get("codes"):
             count = services.revoke_codes(db.session, current_user, data["codes"], data["reason"])
         else:
-            count = services.revoke_range(
-                db.session, current_user, batch, data["from_code"], data["to_code"], data["reason"]
-            )
+            count = services.revoke_range(db.session, batch, data["from_code"], data["to_code"], data["reason"])
     except ValidationError as exc:
         return _page(batch, exc.messages, values, 422)
     except Invalid as exc:
