@@ -211,18 +211,19 @@ def _inputs(session: Session, batch: Batch) -> list[InputLine]:
     return lines
 
 
+# what a page shows of its batch's records: give them to load_code, one query a list
+PAGE_RECORDS = (
+    selectinload(Batch.events).joinedload(Event.site),  # each stage shows where it happened
+    selectinload(Batch.chemicals),
+    selectinload(Batch.lab_tests),
+    selectinload(Batch.amendments),
+)
+
+
 def build_page(session: Session, code: Code, fresh: Freshness, verification: Verification) -> Page:
-    """Everything the page and its JSON show, loaded in a handful of queries."""
-    batch = session.scalar(
-        select(Batch)
-        .options(
-            selectinload(Batch.events).joinedload(Event.site),  # each stage shows where it happened
-            selectinload(Batch.chemicals),
-            selectinload(Batch.lab_tests),
-            selectinload(Batch.amendments),
-        )
-        .where(Batch.id == code.batch_id)
-    )
+    """Everything the page and its JSON show, loaded in a handful of queries (the code by
+    `load_code(session, found, *PAGE_RECORDS)`)."""
+    batch = code.batch
     certifications = session.scalars(
         select(Certification)
         .where(

@@ -17,7 +17,7 @@ from traceability.codes.identifiers import grouped
 from traceability.codes.models import CodeKind
 from traceability.errors import error_payload
 from traceability.extensions import cache, limiter
-from traceability.public.facts import build_page, chemical_sentence
+from traceability.public.facts import PAGE_RECORDS, build_page, chemical_sentence
 from traceability.public.freshness import freshness
 from traceability.public.pagecache import offer
 from traceability.public.probe import Probe
@@ -162,7 +162,7 @@ def serve(found: Probe):
 
 
 def _body(session, found: Probe, fresh, verification, representation: str) -> str:
-    page = build_page(session, load_code(session, found), fresh, verification)
+    page = build_page(session, load_code(session, found, *PAGE_RECORDS), fresh, verification)
     if representation == "json":
         return current_app.json.dumps(page_json(page))
     if representation == "linkset":
