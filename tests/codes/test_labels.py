@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import tracemalloc
 
 import pytest
 
 from traceability.codes.identifiers import grouped, new_code
-from traceability.codes.labels import GRIDS, LabelText, label_sheet_chunks, write_label_sheet
+from traceability.codes.labels import GRIDS, LabelText, label_sheet_chunks
 
 from .conftest import decode_image, pdf_text, rasterise_pdf
 
@@ -22,9 +21,7 @@ def _entries(count: int) -> list[tuple[str, str]]:
 
 
 def _sheet(entries, per_page: int) -> bytes:
-    out = io.BytesIO()
-    write_label_sheet(out, entries, TEXT, per_page, title="Nhãn lô TC-2026/11")
-    return out.getvalue()
+    return b"".join(label_sheet_chunks(entries, TEXT, per_page, title="Nhãn lô TC-2026/11"))
 
 
 @pytest.mark.parametrize("per_page", sorted(GRIDS))
@@ -49,9 +46,7 @@ def test_labels_carry_product_lot_expiry_and_grouped_code_in_vietnamese():
 
 def test_a_long_product_name_is_shortened_not_spilled():
     long_text = LabelText("Chè búp khô Tân Cương thượng hạng " * 4, "Lô: A1", None)
-    out = io.BytesIO()
-    write_label_sheet(out, _entries(1), long_text, 40)
-    text = pdf_text(out.getvalue())
+    text = pdf_text(b"".join(label_sheet_chunks(_entries(1), long_text, 40)))
     assert "…" in text
     assert "thượng hạng Chè búp khô Tân Cương thượng hạng Chè" not in text
 

@@ -68,9 +68,7 @@ def revoke(data):
         revoked = services.revoke_codes(db.session, current_user, data["codes"], data["reason"])
     else:
         batch = services.get_batch(db.session, data["batch_id"], current_user)
-        revoked = services.revoke_range(
-            db.session, current_user, batch, data["from_code"], data["to_code"], data["reason"]
-        )
+        revoked = services.revoke_range(db.session, batch, data["from_code"], data["to_code"], data["reason"])
     db.session.commit()
     return {"revoked": revoked}
 

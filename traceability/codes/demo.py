@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability.batches.models import Batch, BatchStatus
-from traceability.codes.models import Code, CodeKind
-from traceability.codes.services import issue_lot_code, issue_serial_codes
+from traceability.codes.services import code_summary, issue_lot_code, issue_serial_codes
 
 if TYPE_CHECKING:
     from traceability.demo import DemoContext
@@ -27,6 +26,6 @@ def load(session: Session, ctx: DemoContext) -> None:
     )
     for batch in batches:
         issue_lot_code(session, batch)
-        have = session.scalar(select(func.count()).where(Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL))
+        have = code_summary(session, batch)["issued"]
         if have < DEMO_UNIT_CODES:
             issue_serial_codes(session, batch, DEMO_UNIT_CODES - have, user)

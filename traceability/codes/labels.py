@@ -9,7 +9,6 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from traceability.codes import qr
 from traceability.codes.identifiers import ALPHABET, CODE_LENGTH
@@ -60,18 +59,6 @@ class Layout:
 
 def pages_needed(count: int, per_page: int) -> int:
     return max(1, -(-count // per_page))
-
-
-def write_label_sheet(
-    out: BinaryIO,
-    entries: Iterable[tuple[str, str]],
-    text: LabelText,
-    per_page: int = DEFAULT_PER_PAGE,
-    title: str = "",
-) -> None:
-    """Write the PDF for `entries` — (URL in the QR, code as printed) — to `out`."""
-    for chunk in label_sheet_chunks(entries, text, per_page, title):
-        out.write(chunk)
 
 
 def label_sheet_chunks(

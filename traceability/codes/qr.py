@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 import zxingcpp
 from PIL import Image
@@ -70,10 +71,6 @@ def svg(text: str, size: int = DEFAULT_SIZE, ec_level: str = DEFAULT_EC_LEVEL) -
     path = "".join(f"M{x + QUIET_ZONE} {y + QUIET_ZONE}h{n}v1h-{n}z" for x, y, n in matrix.runs())
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {side} {side}" '
-        f'shape-rendering="crispEdges"><title>{_xml_escape(text)}</title>'
+        f'shape-rendering="crispEdges"><title>{escape(text)}</title>'
         f'<rect width="{side}" height="{side}" fill="#fff"/><path fill="#000" d="{path}"/></svg>'
     )
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -7,7 +7,8 @@ Bulk statements bypass the ORM's audit hook, so each run writes one audit entry 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -32,6 +33,7 @@ from traceability.tenancy import get_editable
 MAX_SERIALS_PER_RUN = 100_000
 INSERT_CHUNK = 5_000
 READ_CHUNK = 2_000
+T = TypeVar("T")
 
 
 def lot_code_for(session: Session, batch: Batch) -> Code | None:
@@ -43,14 +45,19 @@ def issue_lot_code(session: Session, batch: Batch) -> Code:
     existing = lot_code_for(session, batch)
     if existing is not None:
         return existing
+    return add_with_new_code(session, lambda value: Code(value=value, batch_id=batch.id, kind=CodeKind.LOT))
+
+
+def add_with_new_code(session: Session, make: Callable[[str], T]) -> T:
+    """Add the row `make` builds around a newly drawn code, drawing again if another row took the value."""
     for _attempt in range(5):  # 60 random bits: a collision is astronomically rare, but never fatal
-        code = Code(value=new_code(), batch_id=batch.id, kind=CodeKind.LOT)
+        row = make(new_code())
         try:
             with session.begin_nested():
-                session.add(code)
+                session.add(row)
         except IntegrityError:
             continue
-        return code
+        return row
     raise RuntimeError("could not draw a unique code")
 
 
@@ -152,7 +159,7 @@ def revoke_codes(session: Session, user: User, values: list[str], reason: str) -
     return revoked
 
 
-def revoke_range(session: Session, user: User, batch: Batch, from_code: str, to_code: str, reason: str) -> int:
+def revoke_range(session: Session, batch: Batch, from_code: str, to_code: str, reason: str) -> int:
     """Revoke every unit code of the batch issued from one code to another (a stolen roll of labels)."""
     first_id, last_id = _serial_range(session, batch, from_code, to_code)
     table = Code.__table__

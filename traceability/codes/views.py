@@ -18,6 +18,7 @@ from traceability.codes.labels import DEFAULT_PER_PAGE, GRIDS
 from traceability.codes.schemas import CodeIssueSchema, CodeRevokeSchema, LabelQuerySchema, QRQuerySchema
 from traceability.codes.urls import code_url
 from traceability.errors import Invalid
+from traceability.forms import submit_form
 from traceability.schemas import form_data
 
 bp = Blueprint("codes", __name__)
@@ -50,16 +51,12 @@ def batch_codes(batch_id: int):
     batch = services.get_batch(db.session, batch_id, current_user)
     if request.method == "GET":
         return _page(batch)
-    values = form_data(request.form)
-    try:
-        data = CodeIssueSchema().load(values)
-        issued = services.issue_serial_codes(db.session, batch, data["count"], current_user)
-    except ValidationError as exc:
-        return _page(batch, exc.messages, values, 422)
-    except Invalid as exc:
-        return _page(batch, exc.errors, values, 422)
-    db.session.commit()
-    flash(ngettext("%(num)d unit code issued.", "%(num)d unit codes issued.", len(issued)))
+    form = submit_form(
+        CodeIssueSchema(), lambda data: services.issue_serial_codes(db.session, batch, data["count"], current_user)
+    )
+    if form.errors:
+        return _page(batch, form.errors, form.values, form.status)
+    flash(ngettext("%(num)d unit code issued.", "%(num)d unit codes issued.", len(form.result)))
     return redirect(url_for("codes.batch_codes", batch_id=batch.id))
 
 
@@ -67,27 +64,29 @@ def batch_codes(batch_id: int):
 @roles(Role.PRODUCER)
 def revoke(batch_id: int):
     batch = services.get_batch(db.session, batch_id, current_user)
-    values = form_data(request.form)
+    form = submit_form(
+        CodeRevokeSchema(), lambda data: _revoke(batch, data), lambda values: _revoke_fields(batch, values)
+    )
+    if form.errors:
+        return _page(batch, form.errors, form.values, form.status)
+    flash(ngettext("%(num)d code revoked.", "%(num)d codes revoked.", form.result))
+    return redirect(url_for("codes.batch_codes", batch_id=batch.id))
+
+
+def _revoke_fields(batch, values: dict) -> dict:
+    """The form's fields as CodeRevokeSchema takes them: a list of typed codes, or a run of this batch."""
     data = {k: v for k, v in values.items() if k in ("from_code", "to_code", "reason")}
     if values.get("codes", "").strip():
         data["codes"] = [c for c in re.split(r"[\s,;]+", values["codes"]) if c]
     elif "from_code" in data or "to_code" in data:
         data["batch_id"] = batch.id
-    try:
-        data = CodeRevokeSchema().load(data)
-        if data.get("codes"):
-            count = services.revoke_codes(db.session, current_user, data["codes"], data["reason"])
-        else:
-            count = services.revoke_range(
-                db.session, current_user, batch, data["from_code"], data["to_code"], data["reason"]
-            )
-    except ValidationError as exc:
-        return _page(batch, exc.messages, values, 422)
-    except Invalid as exc:
-        return _page(batch, exc.errors, values, 422)
-    db.session.commit()
-    flash(ngettext("%(num)d code revoked.", "%(num)d codes revoked.", count))
-    return redirect(url_for("codes.batch_codes", batch_id=batch.id))
+    return data
+
+
+def _revoke(batch, data: dict) -> int:
+    if data.get("codes"):
+        return services.revoke_codes(db.session, current_user, data["codes"], data["reason"])
+    return services.revoke_range(db.session, batch, data["from_code"], data["to_code"], data["reason"])
 
 
 @bp.route("/app/batches/<int:batch_id>/labels.pdf")

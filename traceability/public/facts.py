@@ -12,9 +12,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from traceability.accounts.models import Organization
-from traceability.batches.models import Batch, BatchInput, BatchStatus, ChemicalApplication
+from traceability.batches.models import Batch, BatchInput, BatchStatus, ChemicalApplication, Event
 from traceability.codes.models import Code, CodeKind
-from traceability.codes.services import lot_code_for
 from traceability.inspection.models import Inspection
 from traceability.labels import label
 from traceability.public.freshness import Freshness
@@ -134,8 +133,13 @@ def _warnings(session: Session, batch: Batch, fresh: Freshness, verification: Ve
                 level="warn",
             )
         )
-    for upstream in fresh.flagged_ancestors:
-        code = lot_code_for(session, upstream)
+    flagged = fresh.flagged_ancestors
+    lot_codes = {}
+    if flagged:  # the lot codes of every flagged input at once, for the links to their pages
+        query = select(Code).where(Code.batch_id.in_([b.id for b in flagged]), Code.kind == CodeKind.LOT)
+        lot_codes = {code.batch_id: code for code in session.scalars(query)}
+    for upstream in flagged:
+        code = lot_codes.get(upstream.id)
         name = f"{upstream.product.name} ({upstream.lot_code})"
         why = upstream.status_reason or _("no reason given")
         if upstream.status == BatchStatus.RECALLED:
@@ -207,18 +211,19 @@ def _inputs(session: Session, batch: Batch) -> list[InputLine]:
     return lines
 
 
+# what a page shows of its batch's records: give them to load_code, one query a list
+PAGE_RECORDS = (
+    selectinload(Batch.events).joinedload(Event.site),  # each stage shows where it happened
+    selectinload(Batch.chemicals),
+    selectinload(Batch.lab_tests),
+    selectinload(Batch.amendments),
+)
+
+
 def build_page(session: Session, code: Code, fresh: Freshness, verification: Verification) -> Page:
-    """Everything the page and its JSON show, loaded in a handful of queries."""
-    batch = session.scalar(
-        select(Batch)
-        .options(
-            selectinload(Batch.events),
-            selectinload(Batch.chemicals),
-            selectinload(Batch.lab_tests),
-            selectinload(Batch.amendments),
-        )
-        .where(Batch.id == code.batch_id)
-    )
+    """Everything the page and its JSON show, loaded in a handful of queries (the code by
+    `load_code(session, found, *PAGE_RECORDS)`)."""
+    batch = code.batch
     certifications = session.scalars(
         select(Certification)
         .where(

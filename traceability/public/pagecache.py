@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 
 OFFER = "traceability.page_cache.code_id"  # environ key: set by the view to the code whose answer may be kept
 _VERSION = "traceability.page_cache.version"
-_PATHS = ("/c/", "/01/")
+# the paths of pages the view may offer: a code's page, short or GS1 Digital Link (not its report form or image)
+_PAGE_PATH = re.compile(r"/c/[^/]+|/01/.+")
 
 
 def offer(environ: dict[str, Any], code_id: int) -> None:
@@ -59,7 +61,7 @@ class Entry:
 
 def request_key(environ: dict[str, Any]) -> tuple | None:
     """What an answer may depend on in this request, or None if the request is not one to answer from memory."""
-    if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(_PATHS):
+    if environ.get("REQUEST_METHOD") != "GET" or not _PAGE_PATH.fullmatch(environ.get("PATH_INFO", "")):
         return None
     lang = None
     if "HTTP_COOKIE" in environ:

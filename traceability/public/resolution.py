@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, joinedload
 
@@ -34,11 +36,13 @@ def probe_url(found: Probe) -> str:
     return link_maker(found.gtin, found.lot_code)(found.value, found.kind)
 
 
-def load_code(session: Session, found: Probe) -> Code:
-    """The code as an ORM object, with what the page shows of its batch (only when the page is built)."""
-    batch = joinedload(Code.batch)
-    options = [batch.joinedload(Batch.product), batch.joinedload(Batch.organization), batch.joinedload(Batch.site)]
-    return session.get(Code, found.code_id, options=options)
+def load_code(session: Session, found: Probe, *records: Any) -> Code:
+    """The code as an ORM object with its batch's product, producer and origin, and the batch's `records`
+    (loader options from the batch, as facts.PAGE_RECORDS), in one go (only when a page is built)."""
+    batch = joinedload(Code.batch).options(
+        joinedload(Batch.product), joinedload(Batch.organization), joinedload(Batch.site), *records
+    )
+    return session.get(Code, found.code_id, options=[batch])
 
 
 def canonical_code(typed: str) -> str:

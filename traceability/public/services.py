@@ -11,11 +11,11 @@ from typing import Any
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, grouped, new_code, normalise
 from traceability.codes.models import Code
+from traceability.codes.services import add_with_new_code
 from traceability.errors import NotFound, ServiceError, invalid
 from traceability.public.models import ConsumerReport
 
@@ -72,9 +72,10 @@ def create_report(
     message = data["message"]
     if code is None and typed_code:
         message = _("Code scanned: %(code)s", code=typed_code) + "\n" + message
-    for _attempt in range(5):
-        report = ConsumerReport(
-            receipt=new_code(),
+    return add_with_new_code(
+        session,
+        lambda receipt: ConsumerReport(
+            receipt=receipt,
             code_id=code.id if code else None,
             batch_id=code.batch_id if code else None,
             kind=data["kind"],
@@ -82,14 +83,8 @@ def create_report(
             contact=data.get("contact"),
             photo_path=photo_path,
             client_hash=client,
-        )
-        try:
-            with session.begin_nested():
-                session.add(report)
-        except IntegrityError:
-            continue
-        return report
-    raise RuntimeError("could not draw a unique receipt")
+        ),
+    )
 
 
 def find_report(session: Session, typed: str) -> ConsumerReport:

@@ -17,7 +17,7 @@ from traceability.codes.identifiers import grouped
 from traceability.codes.models import CodeKind
 from traceability.errors import error_payload
 from traceability.extensions import cache, limiter
-from traceability.public.facts import build_page, chemical_sentence
+from traceability.public.facts import PAGE_RECORDS, build_page, chemical_sentence
 from traceability.public.freshness import freshness
 from traceability.public.pagecache import offer
 from traceability.public.probe import Probe
@@ -137,8 +137,9 @@ def serve(found: Probe):
     audience = f"user{current_user.id}" if signed_in else "anonymous"
     variant = f"{representation}|{audience}|{request.query_string.decode()}"
     fresh = freshness(session, found, variant, str(get_locale()))
-    verification = verify(session, found.code_id, found.kind, scans.waiting(found.code_id))
     lot = found.kind == CodeKind.LOT
+    # only a unit code counts its scans: a lot code's scan need not walk the scans waiting to be written
+    verification = verify(session, found.code_id, found.kind, [] if lot else scans.waiting(found.code_id))
 
     if lot and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
         return _headers(make_response("", 304), found, fresh, lot, signed_in)
@@ -161,7 +162,7 @@ def serve(found: Probe):
 
 
 def _body(session, found: Probe, fresh, verification, representation: str) -> str:
-    page = build_page(session, load_code(session, found), fresh, verification)
+    page = build_page(session, load_code(session, found, *PAGE_RECORDS), fresh, verification)
     if representation == "json":
         return current_app.json.dumps(page_json(page))
     if representation == "linkset":
