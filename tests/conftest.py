@@ -123,6 +123,15 @@ def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
+def settings(app):
+    """Change app settings for one test; they are restored afterwards."""
+    saved = dict(app.config)
+    yield app.config
+    app.config.clear()
+    app.config.update(saved)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -17,15 +17,6 @@ NOW = utcnow()
 
 
 @pytest.fixture
-def settings(app):
-    """Change app settings for one test; they are restored afterwards."""
-    saved = dict(app.config)
-    yield app.config
-    app.config.clear()
-    app.config.update(saved)
-
-
-@pytest.fixture
 def make_code(db_session, make_batch):
     batch = make_batch(status=BatchStatus.PUBLISHED)
     counter = iter(range(10_000))

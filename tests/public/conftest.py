@@ -16,15 +16,6 @@ from traceability.db import utcnow
 from traceability.extensions import limiter
 
 
-@pytest.fixture
-def settings(app):
-    """Change app settings for one test; they are restored afterwards."""
-    saved = dict(app.config)
-    yield app.config
-    app.config.clear()
-    app.config.update(saved)
-
-
 @pytest.fixture(autouse=True)
 def fresh_limits(app):
     """Rate-limit counters live in memory for the whole run: start and end each test with none."""

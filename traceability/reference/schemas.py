@@ -18,4 +18,3 @@ class SubstanceInSchema(BaseSchema):
     effective_from = fields.Date(load_default=None)
     legal_source = fields.String(load_default=None, validate=validate.Length(max=300))
     is_checked = fields.Boolean(load_default=False)
-
