@@ -42,7 +42,9 @@ blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batc
 def list_batches(filters, pagination_parameters):
     """Batches the caller may see, newest first: `q` (lot code or product), `product_id`, `status`, `from`, `to`."""
     filters["page"] = pagination_parameters.page
-    rows, total = services.list_batches(db.session, current_user, filters, pagination_parameters.page_size)
+    rows, total = services.list_batches(
+        db.session, current_user, filters, pagination_parameters.page_size, with_inputs=True
+    )
     pagination_parameters.item_count = total
     return rows
 

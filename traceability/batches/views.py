@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from traceability import db
 from traceability.accounts.models import Role
@@ -93,6 +94,7 @@ def _batch_form(title: str, save, values: dict, batch: Batch | None = None):
 
 def _input_options(batch: Batch | None) -> list[tuple[int, str]]:
     query = scope(select(Batch), Batch, current_user).order_by(Batch.created_at.desc()).limit(200)
+    query = query.options(joinedload(Batch.product))  # each option names its product: not one query per product
     return [(b.id, f"{b.lot_code} · {b.product.name}") for b in db.session.scalars(query) if b is not batch]
 
 
