@@ -141,7 +141,7 @@ def put_lab_test_document(files, lab_test_id: int):
 def get_lab_test_document(lab_test_id: int):
     """The laboratory's report of a lab test."""
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_upload(test.document_path, test.document_type, f"lab-test-{test.id}")
+    return uploads.send_document(test, "lab-test")
 
 
 @blp.route("/batches/<int:batch_id>/amendments", methods=["POST"])

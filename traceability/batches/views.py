@@ -265,4 +265,4 @@ def check_chemical(batch_id: int):
 @roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 def lab_test_document(lab_test_id: int):
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_upload(test.document_path, test.document_type, f"lab-test-{test.id}")
+    return uploads.send_document(test, "lab-test")

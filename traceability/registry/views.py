@@ -210,4 +210,4 @@ def certifications():
 @roles(*READERS)
 def certification_document(certification_id: int):
     cert = get_visible(db.session, Certification, certification_id, current_user)
-    return uploads.send_certification_document(cert)
+    return uploads.send_document(cert, "certificate")
