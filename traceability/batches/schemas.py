@@ -128,8 +128,9 @@ class AmendmentInSchema(BaseSchema):
             data["typed"] = None
             return data
         try:
-            data["typed"] = BatchInSchema().fields[name].deserialize(raw)
-            for validator in BatchInSchema().fields[name].validators:
+            field = BatchInSchema().fields[name]
+            data["typed"] = field.deserialize(raw)
+            for validator in field.validators:
                 validator(data["typed"])
         except ValidationError as exc:
             raise ValidationError(exc.messages, "value") from exc
