@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_babel import gettext
-from marshmallow import Schema, ValidationError, pre_load
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from traceability.i18n import localise_validation_messages
 
@@ -25,6 +25,12 @@ def localised(messages: Any) -> Any:
         return [localised(m) for m in messages]
     text = str(messages)
     return gettext(text) if has_request_context() else text
+
+
+def text_field(max_len: int, *, required: bool = False, min_len: int = 1) -> fields.String:
+    """A text field of `min_len` to `max_len` characters; when not required, absent means None."""
+    kwargs: dict[str, Any] = {"required": True} if required else {"load_default": None}
+    return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
 
 
 class BaseSchema(Schema):

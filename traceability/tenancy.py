@@ -46,18 +46,27 @@ def can_edit(user: User | None, obj: Any) -> bool:
     )
 
 
-def get_visible(session: Session, model: type[T], obj_id: Any, user: User | None) -> T:
-    obj = session.get(model, obj_id)
+def check_visible(user: User | None, obj: T | None) -> T:
+    """The row itself, or NotFound when it is missing or the user may not see it."""
     if obj is None or not can_view(user, obj):
         raise NotFound(_("Not found."))
     return obj
 
 
-def get_editable(session: Session, model: type[T], obj_id: Any, user: User | None) -> T:
-    obj = get_visible(session, model, obj_id, user)
+def check_editable(user: User | None, obj: T | None) -> T:
+    """The row itself, or NotFound (not visible) or Forbidden (visible, not the user's to change)."""
+    obj = check_visible(user, obj)
     if not can_edit(user, obj):
         raise Forbidden(_("Only the organisation that owns this record can change it."))
     return obj
+
+
+def get_visible(session: Session, model: type[T], obj_id: Any, user: User | None) -> T:
+    return check_visible(user, session.get(model, obj_id))
+
+
+def get_editable(session: Session, model: type[T], obj_id: Any, user: User | None) -> T:
+    return check_editable(user, session.get(model, obj_id))
 
 
 def scope(query: Select, model: Any, user: User) -> Select:

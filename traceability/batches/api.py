@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -30,18 +27,11 @@ from traceability.batches.schemas import (
     PublishedSchema,
 )
 from traceability.codes.services import lot_code_for
+from traceability.codes.urls import code_url
 from traceability.registry import uploads
 from traceability.tenancy import get_editable, get_visible, owner_first
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batches")
-
-
-def public_url(batch: Batch, code: str) -> str:
-    """Where the batch's QR code leads: GS1 Digital Link when the product has a GTIN, else the short form."""
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if batch.product.gtin:
-        return f"{base}/01/{batch.product.gtin}/10/{quote(batch.lot_code, safe='')}"
-    return f"{base}/c/{code}"
 
 
 @blp.route("/batches", methods=["GET"])
@@ -52,7 +42,9 @@ def public_url(batch: Batch, code: str) -> str:
 def list_batches(filters, pagination_parameters):
     """Batches the caller may see, newest first: `q` (lot code or product), `product_id`, `status`, `from`, `to`."""
     filters["page"] = pagination_parameters.page
-    rows, total = services.list_batches(db.session, current_user, filters, pagination_parameters.page_size)
+    rows, total = services.list_batches(
+        db.session, current_user, filters, pagination_parameters.page_size, with_inputs=True
+    )
     pagination_parameters.item_count = total
     return rows
 
@@ -149,7 +141,7 @@ def put_lab_test_document(files, lab_test_id: int):
 def get_lab_test_document(lab_test_id: int):
     """The laboratory's report of a lab test."""
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_upload(test.document_path, test.document_type, f"lab-test-{test.id}")
+    return uploads.send_document(test, "lab-test")
 
 
 @blp.route("/batches/<int:batch_id>/amendments", methods=["POST"])
@@ -175,5 +167,5 @@ def publish_batch(batch_id: int):
         db.session.commit()  # keep the refused attempt
         raise
     db.session.commit()
-    code = lot_code_for(db.session, batch).value
-    return {"status": batch.status.value, "code": code, "url": public_url(batch, code)}
+    code = lot_code_for(db.session, batch)
+    return {"status": batch.status.value, "code": code.value, "url": code_url(code)}

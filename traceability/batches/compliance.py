@@ -16,7 +16,7 @@ from typing import Any
 from flask import has_request_context
 from flask_babel import format_date, gettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from traceability.batches import genealogy
 from traceability.batches.models import Batch, BatchInput, BatchStatus
@@ -224,12 +224,27 @@ def _certifications(session: Session, batch: Batch) -> list[Problem]:
 
 def input_problems(session: Session, batch: Batch) -> list[Problem]:
     """Inputs that take more than the input batch holds, and a batch that would be its own ancestor."""
+    if not batch.inputs:
+        return []
+    ids = {item.input_batch_id for item in batch.inputs}
+    # a few queries for all inputs, not some per input: the input batches (the batch page shows them too), what is
+    # drawn from each, and what is made from this batch
+    session.scalars(
+        select(BatchInput).where(BatchInput.batch_id == batch.id).options(selectinload(BatchInput.input_batch))
+    ).all()
+    drawn = dict(
+        session.execute(
+            select(BatchInput.input_batch_id, func.sum(BatchInput.quantity))
+            .where(BatchInput.input_batch_id.in_(ids))
+            .group_by(BatchInput.input_batch_id)
+        ).all()
+    )
+    # an input is one of this batch's descendants exactly when this batch is among that input's ancestors
+    made_from_this = genealogy.descendants(session, batch.id) if batch.id is not None else {}
     problems = []
     for item in batch.inputs:
-        source = item.input_batch or session.get(Batch, item.input_batch_id)
-        if batch.id is not None and (
-            item.input_batch_id == batch.id or batch.id in genealogy.ancestors(session, item.input_batch_id)
-        ):
+        source = item.input_batch
+        if batch.id is not None and (item.input_batch_id == batch.id or item.input_batch_id in made_from_this):
             problems.append(
                 Problem(
                     "inputs",
@@ -241,10 +256,7 @@ def input_problems(session: Session, batch: Batch) -> list[Problem]:
                 )
             )
             continue
-        used = session.scalar(
-            select(func.coalesce(func.sum(BatchInput.quantity), 0)).where(BatchInput.input_batch_id == source.id)
-        )
-        used = Decimal(used)
+        used = Decimal(drawn.get(source.id) or 0)
         if used > source.quantity:
             problems.append(
                 Problem(
@@ -290,9 +302,10 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _by_chemical(session: Session, batch: Batch, rule: str) -> list[Problem]:
-    found = (chemical_problems(session, chem, batch.harvested_on) for chem in batch.chemicals)
-    return [p for problems in found for p in problems if p.rule == rule]
+def _chemicals(session: Session, batch: Batch) -> list[Problem]:
+    """Every chemical's problems, the pre-harvest intervals first, then the banned substances."""
+    found = [p for chem in batch.chemicals for p in chemical_problems(session, chem, batch.harvested_on)]
+    return sorted(found, key=lambda p: p.rule != "pre_harvest_interval")  # stable: keeps the chemicals' order
 
 
 def check_batch(session: Session, batch: Batch) -> list[Problem]:
@@ -303,7 +316,6 @@ def check_batch(session: Session, batch: Batch) -> list[Problem]:
         *date_problems(batch),
         *input_problems(session, batch),
         *input_status_problems(batch),
-        *_by_chemical(session, batch, "pre_harvest_interval"),
-        *_by_chemical(session, batch, "banned_substance"),
+        *_chemicals(session, batch),
         *_certifications(session, batch),
     ]

@@ -12,7 +12,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from traceability.batches.models import BatchStatus, ChemicalPurpose, EventType, LabResult
-from traceability.schemas import BaseSchema
+from traceability.schemas import BaseSchema, text_field
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 LOT_CODE = validate.Regexp(
@@ -25,11 +25,6 @@ AMENDABLE = ("quantity", "unit", "planted_on", "harvested_on", "produced_on", "e
 
 def _positive(error: Any = None) -> validate.Range:
     return validate.Range(min=0, min_inclusive=False, error=error or _l("Must be more than 0."))
-
-
-def _text(max_len: int, *, required: bool = False) -> fields.String:
-    kwargs: dict[str, Any] = {"required": True} if required else {"load_default": None}
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
 
 
 class LocalDateTime(fields.DateTime):
@@ -54,12 +49,12 @@ class BatchInSchema(BaseSchema):
     site_id = fields.Integer(load_default=None)
     lot_code = fields.String(load_default=None, validate=LOT_CODE)
     quantity = fields.Decimal(required=True, places=3, validate=_positive())
-    unit = _text(20)
+    unit = text_field(20)
     planted_on = fields.Date(load_default=None)
     harvested_on = fields.Date(load_default=None)
     produced_on = fields.Date(load_default=None)
     expires_on = fields.Date(load_default=None)
-    note = _text(5000)
+    note = text_field(5000)
     inputs = fields.List(fields.Nested(BatchInputInSchema), load_default=list)
 
     @validates_schema
@@ -88,30 +83,30 @@ class EventInSchema(BaseSchema):
     type = fields.Enum(EventType, by_value=True, required=True)
     occurred_at = LocalDateTime(required=True)
     site_id = fields.Integer(load_default=None)
-    note = _text(2000)
+    note = text_field(2000)
 
 
 class ChemicalInSchema(BaseSchema):
     applied_on = fields.Date(required=True)
-    trade_name = _text(200, required=True)
-    active_ingredient = _text(300, required=True)
-    registration_no = _text(60)
+    trade_name = text_field(200, required=True)
+    active_ingredient = text_field(300, required=True)
+    registration_no = text_field(60)
     purpose = fields.Enum(ChemicalPurpose, by_value=True, required=True)
     dose = fields.Decimal(load_default=None, places=3, validate=_positive())
-    dose_unit = _text(20)
+    dose_unit = text_field(20)
     area_treated = fields.Decimal(load_default=None, places=3, validate=_positive())
     phi_days = fields.Integer(load_default=None, validate=validate.Range(0, 365, error=_l("Between 0 and 365 days.")))
 
 
 class LabTestInSchema(BaseSchema):
-    laboratory = _text(200, required=True)
-    certificate_no = _text(80)
+    laboratory = text_field(200, required=True)
+    certificate_no = text_field(80)
     sampled_on = fields.Date(required=True)
     reported_on = fields.Date(load_default=None)
-    analyte = _text(200, required=True)
+    analyte = text_field(200, required=True)
     result = fields.Enum(LabResult, by_value=True, required=True)
-    value = _text(60)
-    unit = _text(20)
+    value = text_field(60)
+    unit = text_field(20)
     limit_value = fields.String(data_key="limit", load_default=None, validate=validate.Length(min=1, max=60))
 
     @validates_schema
@@ -133,8 +128,9 @@ class AmendmentInSchema(BaseSchema):
             data["typed"] = None
             return data
         try:
-            data["typed"] = BatchInSchema().fields[name].deserialize(raw)
-            for validator in BatchInSchema().fields[name].validators:
+            field = BatchInSchema().fields[name]
+            data["typed"] = field.deserialize(raw)
+            for validator in field.validators:
                 validator(data["typed"])
         except ValidationError as exc:
             raise ValidationError(exc.messages, "value") from exc

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from traceability.accounts.models import User
 from traceability.batches import compliance
@@ -32,11 +32,11 @@ from traceability.batches.models import (
 from traceability.batches.schemas import LOCAL_ZONE
 from traceability.codes.services import issue_lot_code
 from traceability.db import utcnow
-from traceability.errors import Conflict, Forbidden, Invalid, NotFound, invalid
+from traceability.errors import Conflict, Invalid, NotFound, invalid
 from traceability.inspection.models import Inspection
 from traceability.registry.models import Product
 from traceability.registry.services import own_product, own_site
-from traceability.tenancy import can_edit, can_view, scope
+from traceability.tenancy import check_editable, scope
 
 PAGE_SIZE = 20
 RECORDS = {"event": Event, "chemical": ChemicalApplication, "lab_test": LabTest}
@@ -49,13 +49,6 @@ class PublishRefused(Invalid):
         super().__init__(compliance.as_errors(problems), _("This batch cannot be published yet."))
         self.problems = problems
         self.attempt = attempt
-
-
-def _editable(user: User, batch: Batch) -> None:
-    if not can_view(user, batch):
-        raise NotFound(_("Not found."))
-    if not can_edit(user, batch):
-        raise Forbidden(_("Only the organisation that owns this record can change it."))
 
 
 def _draft_only(batch: Batch) -> None:
@@ -156,7 +149,7 @@ def create_batch(session: Session, user: User, data: dict[str, Any]) -> Batch:
 
 def update_batch(session: Session, user: User, batch: Batch, data: dict[str, Any]) -> Batch:
     """Change a draft (a published batch changes only through `amend_batch`)."""
-    _editable(user, batch)
+    check_editable(user, batch)
     _draft_only(batch)
     data = dict(data)
     if "product_id" in data:
@@ -182,7 +175,7 @@ def update_batch(session: Session, user: User, batch: Batch, data: dict[str, Any
 
 def delete_batch(session: Session, user: User, batch: Batch) -> None:
     """Delete a draft. Published batches are never deleted; nor is a batch others were made from."""
-    _editable(user, batch)
+    check_editable(user, batch)
     _draft_only(batch)
     used_by = session.scalars(
         select(Batch.lot_code)
@@ -200,7 +193,7 @@ def delete_batch(session: Session, user: User, batch: Batch) -> None:
 
 def add_event(session: Session, user: User, batch: Batch, data: dict[str, Any]) -> Event:
     """Add a step to the process timeline (also after publishing: shipping, storing … go on)."""
-    _editable(user, batch)
+    check_editable(user, batch)
     if batch.status == BatchStatus.RECALLED:
         raise Conflict(_("This batch has been recalled."))
     data = dict(data)
@@ -213,7 +206,7 @@ def add_event(session: Session, user: User, batch: Batch, data: dict[str, Any]) 
 
 def add_chemical(session: Session, user: User, batch: Batch, data: dict[str, Any]) -> ChemicalApplication:
     """Record a chemical application on a draft. Its compliance is shown with the batch and checked on publish."""
-    _editable(user, batch)
+    check_editable(user, batch)
     _draft_only(batch)
     chem = ChemicalApplication(batch=batch, site_id=batch.site_id, **data)
     session.add(chem)
@@ -225,7 +218,7 @@ def add_lab_test(
     session: Session, user: User, batch: Batch, data: dict[str, Any], document: tuple[str, str] | None = None
 ) -> LabTest:
     """Record a lab test (a published batch may gain new results; they never replace old ones)."""
-    _editable(user, batch)
+    check_editable(user, batch)
     if batch.status == BatchStatus.RECALLED:
         raise Conflict(_("This batch has been recalled."))
     test = LabTest(batch=batch, **data)
@@ -239,7 +232,7 @@ def add_lab_test(
 def set_lab_test_document(session: Session, user: User, test: LabTest, document: tuple[str, str]) -> LabTest:
     """Attach the laboratory's report to a lab test; the old file goes once this is committed. Once the batch is
     published its results are evidence: a report may still arrive, but one attached is never swapped."""
-    _editable(user, test.batch)
+    check_editable(user, test.batch)
     if test.document_path and test.batch.status != BatchStatus.DRAFT:
         raise Conflict(_("This lab test's report is kept as recorded; record a new lab test instead."))
     test.document_path, test.document_type = document
@@ -249,7 +242,7 @@ def set_lab_test_document(session: Session, user: User, test: LabTest, document:
 
 def delete_record(session: Session, user: User, batch: Batch, kind: str, record_id: int) -> None:
     """Remove an event, chemical application or lab test of a draft (a typing mistake, say)."""
-    _editable(user, batch)
+    check_editable(user, batch)
     _draft_only(batch)
     model = RECORDS.get(kind)
     record = session.get(model, record_id) if model else None
@@ -273,7 +266,7 @@ def amend_batch(session: Session, user: User, batch: Batch, data: dict[str, Any]
     `data` is the loaded AmendmentInSchema: field, typed (the checked new value), reason. Refused when the
     result would break a compliance rule.
     """
-    _editable(user, batch)
+    check_editable(user, batch)
     if batch.status == BatchStatus.DRAFT:
         raise Conflict(_("A draft is edited directly; amendments are for published batches."))
     if batch.status == BatchStatus.RECALLED:
@@ -311,7 +304,7 @@ def publish_batch(session: Session, user: User, batch: Batch) -> Batch:
     before the error is raised; the caller commits it (the views and the API do) so it outlives the refusal.
     On success the batch is published and gets its lot-level code.
     """
-    _editable(user, batch)
+    check_editable(user, batch)
     # Lock the row and re-read it: a recall or a second click landing meanwhile must not be overwritten.
     session.refresh(batch, with_for_update=True)
     if batch.status != BatchStatus.DRAFT:
@@ -342,8 +335,12 @@ def publish_batch(session: Session, user: User, batch: Batch) -> Batch:
     return batch
 
 
-def list_batches(session: Session, user: User, filters: dict[str, Any], per_page: int = PAGE_SIZE):
-    """A page of the batches the user may see, newest first, and the total count."""
+def list_batches(
+    session: Session, user: User, filters: dict[str, Any], per_page: int = PAGE_SIZE, *, with_inputs: bool = False
+):
+    """A page of the batches the user may see, newest first, and the total count.
+
+    `with_inputs` loads every row's inputs and their batches up front (two queries, not two per row)."""
     query = select(Batch).join(Product, Product.id == Batch.product_id)
     query = scope(query, Batch, user)
     if filters.get("q"):
@@ -360,7 +357,8 @@ def list_batches(session: Session, user: User, filters: dict[str, Any], per_page
         query = query.where(day <= filters["date_to"])
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     page = filters.get("page") or 1
-    rows = session.scalars(
-        query.order_by(Batch.created_at.desc(), Batch.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    query = query.order_by(Batch.created_at.desc(), Batch.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    if with_inputs:
+        query = query.options(selectinload(Batch.inputs).selectinload(BatchInput.input_batch))
+    rows = session.scalars(query).all()
     return rows, total

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from traceability import db
 from traceability.accounts.models import Role
@@ -35,8 +36,7 @@ from traceability.batches.schemas import (
 )
 from traceability.codes.identifiers import grouped
 from traceability.codes.services import lot_code_for
-from traceability.errors import Invalid
-from traceability.forms import handle_form, render_form
+from traceability.forms import handle_form, render_form, submit_form
 from traceability.registry import uploads
 from traceability.registry.models import Product
 from traceability.schemas import form_data
@@ -93,6 +93,7 @@ def _batch_form(title: str, save, values: dict, batch: Batch | None = None):
 
 def _input_options(batch: Batch | None) -> list[tuple[int, str]]:
     query = scope(select(Batch), Batch, current_user).order_by(Batch.created_at.desc()).limit(200)
+    query = query.options(joinedload(Batch.product))  # each option names its product: not one query per product
     return [(b.id, f"{b.lot_code} · {b.product.name}") for b in db.session.scalars(query) if b is not batch]
 
 
@@ -180,23 +181,18 @@ def add_record(batch_id: int, kind: str):
     if kind not in RECORD_FORMS:
         return redirect(url_for("batches.batch", batch_id=batch.id))
     schema_cls, adder = RECORD_FORMS[kind]
-    values = form_data(request.form)
-    try:
-        data = schema_cls().load(values)
-        if kind == "lab_test":
-            file = request.files.get("document")
-            document = uploads.store_document(file, batch.organization_id) if file and file.filename else None
-            with uploads.discard_on_error(document):
-                services.add_lab_test(db.session, current_user, batch, data, document)
-        else:
-            adder(db.session, current_user, batch, data)
-    except ValidationError as exc:
-        db.session.rollback()
-        return _batch_page(batch, kind, values, exc.messages)
-    except Invalid as exc:
-        db.session.rollback()
-        return _batch_page(batch, kind, values, exc.errors or {})
-    db.session.commit()
+
+    def save(data):
+        if kind != "lab_test":
+            return adder(db.session, current_user, batch, data)
+        file = request.files.get("document")
+        document = uploads.store_document(file, batch.organization_id) if file and file.filename else None
+        with uploads.discard_on_error(document):
+            return adder(db.session, current_user, batch, data, document)
+
+    form = submit_form(schema_cls(), save)
+    if form.errors:
+        return _batch_page(batch, kind, form.values, form.errors)
     flash(_("Saved."))
     return redirect(url_for("batches.batch", batch_id=batch.id) + f"#{kind}s")
 
@@ -263,4 +259,4 @@ def check_chemical(batch_id: int):
 @roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 def lab_test_document(lab_test_id: int):
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_upload(test.document_path, test.document_type, f"lab-test-{test.id}")
+    return uploads.send_document(test, "lab-test")

@@ -181,4 +181,4 @@ def put_certification_document(files, certification_id: int):
 def get_certification_document(certification_id: int):
     """The certificate's document."""
     cert = get_visible(db.session, Certification, certification_id, current_user)
-    return uploads.send_certification_document(cert)
+    return uploads.send_document(cert, "certificate")

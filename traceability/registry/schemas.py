@@ -11,12 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from traceability.registry.models import SiteKind
-from traceability.schemas import BaseSchema
-
-
-def _text(max_len: int, *, required: bool = False, min_len: int = 1) -> fields.String:
-    kwargs: dict[str, Any] = {"required": True} if required else {"load_default": None}
-    return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
+from traceability.schemas import BaseSchema, text_field
 
 
 class GtinField(fields.String):
@@ -38,14 +33,14 @@ class GtinField(fields.String):
 
 class SiteInSchema(BaseSchema):
     kind = fields.Enum(SiteKind, by_value=True, required=True)
-    name = _text(200, required=True, min_len=2)
+    name = text_field(200, required=True, min_len=2)
     area_code = fields.String(
         load_default=None,
         validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$", error=_l("Letters, digits and dashes only.")),
     )
-    province = _text(100, required=True, min_len=2)
-    commune = _text(100, required=True, min_len=2)
-    address = _text(300)
+    province = text_field(100, required=True, min_len=2)
+    commune = text_field(100, required=True, min_len=2)
+    address = text_field(300)
     latitude = fields.Decimal(
         load_default=None, places=6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90."))
     )
@@ -82,16 +77,16 @@ class SiteSchema(Schema):
 
 
 class ProductInSchema(BaseSchema):
-    name = _text(200, required=True, min_len=2)
-    category = _text(60, required=True, min_len=2)
+    name = text_field(200, required=True, min_len=2)
+    category = text_field(60, required=True, min_len=2)
     gtin = GtinField(load_default=None)
-    brand = _text(120)
-    unit = _text(20, required=True)
+    brand = text_field(120)
+    unit = text_field(20, required=True)
     shelf_life_days = fields.Integer(
         load_default=None, validate=validate.Range(0, 36_500, error=_l("Between 0 and 36,500 days."))
     )
-    description = _text(5000)
-    standards = _text(300)
+    description = text_field(5000)
+    standards = text_field(300)
 
 
 class ProductPatchSchema(ProductInSchema):
@@ -119,9 +114,9 @@ class ProductImageSchema(BaseSchema):
 
 
 class CertificationInSchema(BaseSchema):
-    scheme = _text(40, required=True, min_len=2)
-    number = _text(80, required=True)
-    issuer = _text(200, required=True, min_len=2)
+    scheme = text_field(40, required=True, min_len=2)
+    number = text_field(80, required=True)
+    issuer = text_field(200, required=True, min_len=2)
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(load_default=None)
     site_id = fields.Integer(load_default=None)

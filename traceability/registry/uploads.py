@@ -167,8 +167,9 @@ def send_product_image(product: Any):
     return send_upload(product.image_path, kind, f"product-{product.id}")
 
 
-def send_certification_document(cert: Any):
-    return send_upload(cert.document_path, cert.document_type, f"certificate-{cert.id}")
+def send_document(record: Any, name: str):
+    """A certificate's or lab test's document, downloaded as `{name}-{id}`."""
+    return send_upload(record.document_path, record.document_type, f"{name}-{record.id}")
 
 
 # ---- keeping UPLOAD_DIR in step with the rows: columns marked STORED_FILE (registry/models.py) are watched

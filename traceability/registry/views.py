@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from traceability import db
 from traceability.accounts.models import Role
@@ -35,8 +36,9 @@ def home():
     return render_template("app/home.html", org=org, counts=counts)
 
 
-def _own(model):
-    return db.session.scalars(scope(select(model), model, current_user).order_by(model.id.desc())).all()
+def _own(model, *options):
+    query = scope(select(model), model, current_user).order_by(model.id.desc()).options(*options)
+    return db.session.scalars(query).all()
 
 
 # ---- sites
@@ -201,7 +203,11 @@ def certifications():
         CertificationInSchema(),
         save,
         lambda v, e: render_template(
-            "app/certifications.html", certs=_own(Certification), fields=_cert_fields(), values=v, errors=e
+            "app/certifications.html",
+            certs=_own(Certification, joinedload(Certification.site)),  # each names its site: not a query per site
+            fields=_cert_fields(),
+            values=v,
+            errors=e,
         ),
     )
 
@@ -210,4 +216,4 @@ def certifications():
 @roles(*READERS)
 def certification_document(certification_id: int):
     cert = get_visible(db.session, Certification, certification_id, current_user)
-    return uploads.send_certification_document(cert)
+    return uploads.send_document(cert, "certificate")
