@@ -340,7 +340,7 @@ def _reference_problems(session: Session) -> list[Problem]:
     names = {SubstanceKind.PESTICIDE: _("pesticides"), SubstanceKind.LIVESTOCK: _("livestock feed and farming")}
     message = _(
         "The chemicals cannot be checked: the list of banned substances (%(lists)s) is empty. An administrator "
-        "must load it (`traceability db upgrade`, or Reload the shipped list on the substances page).",
+        "must load it (`traceability db upgrade`, or Reload the shipped lists on the substances page).",
         lists=", ".join(names[kind] for kind in missing),
     )
     return [Problem("chemicals", "reference_list_missing", message)]

@@ -135,11 +135,18 @@ def load_rows(
         before = {c: getattr(current, c) for c in columns}
         same = before == {c: values[c] for c in columns}
         owned = getattr(current, "origin", SubstanceOrigin.SHIPPED.value)
+        if adopt and owned == SubstanceOrigin.ADMIN:
+            # a row from before kinds and origins were kept: the list naming it gives its kind, and one
+            # identical to the shipped row (that kind aside) is the shipped row
+            fixes = {"kind": values["kind"]} if "kind" in columns else {}
+            if all(before[c] == values[c] for c in columns if c != "kind"):
+                fixes["origin"] = SubstanceOrigin.SHIPPED.value
+            if fixes:
+                connection.execute(_table.update().where(_table.c.id == current.id).values(**fixes))
+            if "origin" in fixes:
+                continue
         if origin == SubstanceOrigin.SHIPPED and owned != SubstanceOrigin.SHIPPED:
-            if adopt and same and owned == SubstanceOrigin.ADMIN:
-                connection.execute(_table.update().where(_table.c.id == current.id).values(origin=origin.value))
-            else:
-                report.kept.append(current.name)
+            report.kept.append(current.name)
             continue
         if same and owned == values.get("origin", owned):
             continue

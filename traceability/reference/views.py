@@ -37,7 +37,8 @@ def edit_substance(substance_id: int):
 
 
 def _edit(substance):
-    form = FormResult(values=SubstanceInSchema().dump(substance) if substance else {"status": "banned", "kind": "pesticide"})
+    blank = {"status": "banned", "kind": "pesticide"}
+    form = FormResult(values=SubstanceInSchema().dump(substance) if substance else blank)
     if request.method == "POST":
         form = submit_form(SubstanceInSchema(), lambda data: services.save_substance(db.session, data, substance))
         if not form.errors:
