@@ -104,7 +104,17 @@ def _compact_names(substance: BannedSubstance) -> set[str]:
     return {compact for n in names for compact in _compact(n)}
 
 
-def matches_banned(session: Session, active_ingredient: str) -> list[BannedSubstance]:
+Listed = list[tuple[BannedSubstance, set[str]]]
+
+
+def listed_substances(session: Session) -> Listed:
+    """The substances a record is checked against (withdrawn ones are not), each with its names run together:
+    read once for all the records of a batch."""
+    query = select(BannedSubstance).where(BannedSubstance.origin != SubstanceOrigin.WITHDRAWN)
+    return [(s, _compact_names(s)) for s in session.scalars(query.order_by(BannedSubstance.name))]
+
+
+def matches_banned(session: Session, active_ingredient: str, listed: Listed | None = None) -> list[BannedSubstance]:
     """The banned or removed substances named in an active-ingredient text.
 
     Forgiving: case, accents, spaces and hyphens do not matter ("thiophanate methyl", "Thiophanate-Methyl",
@@ -121,8 +131,9 @@ def matches_banned(session: Session, active_ingredient: str) -> list[BannedSubst
             for start in range(len(words))
             for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1)
         }
-    listed = select(BannedSubstance).where(BannedSubstance.origin != SubstanceOrigin.WITHDRAWN)
-    return [s for s in session.scalars(listed.order_by(BannedSubstance.name)) if _compact_names(s) & windows]
+    if listed is None:
+        listed = listed_substances(session)
+    return [substance for substance, names in listed if names & windows]
 
 
 def _required(batch: Batch) -> list[Problem]:
@@ -184,9 +195,9 @@ def _interval(chem: Any, harvest: dt.date | None) -> list[Problem]:
     return [Problem("chemicals", "pre_harvest_interval", message)]
 
 
-def _banned(session: Session, chem: Any) -> list[Problem]:
+def _banned(session: Session, chem: Any, listed: Listed | None) -> list[Problem]:
     problems = []
-    for substance in matches_banned(session, chem.active_ingredient):
+    for substance in matches_banned(session, chem.active_ingredient, listed):
         if substance.kind == SubstanceKind.LIVESTOCK:
             status = _("banned in livestock feed and farming")
         elif substance.status == "banned":
@@ -205,9 +216,11 @@ def _banned(session: Session, chem: Any) -> list[Problem]:
     return problems
 
 
-def chemical_problems(session: Session, chem: Any, harvest: dt.date | None) -> list[Problem]:
+def chemical_problems(
+    session: Session, chem: Any, harvest: dt.date | None, listed: Listed | None = None
+) -> list[Problem]:
     """What is wrong with one chemical application (a saved one, or one being typed) for this harvest date."""
-    return _interval(chem, harvest) + _banned(session, chem)
+    return _interval(chem, harvest) + _banned(session, chem, listed)
 
 
 def _certifications(session: Session, batch: Batch) -> list[Problem]:
@@ -353,7 +366,8 @@ def _chemicals(session: Session, batch: Batch) -> list[Problem]:
     a feed record is as banned as when it is recorded as a veterinary drug."""
     if not batch.chemicals:
         return []
-    found = [p for chem in batch.chemicals for p in chemical_problems(session, chem, batch.harvested_on)]
+    listed = listed_substances(session)
+    found = [p for chem in batch.chemicals for p in chemical_problems(session, chem, batch.harvested_on, listed)]
     found = sorted(found, key=lambda p: p.rule != "pre_harvest_interval")  # stable: keeps the chemicals' order
     return _reference_problems(session) + found
 
