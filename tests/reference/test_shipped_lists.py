@@ -118,10 +118,11 @@ def test_the_cli_loads_an_admins_file_as_the_admins_and_reports_what_it_kept(app
     assert "0 added, 0 updated" in result.output and "Clenbuterol" in result.output  # kept, as the admin left it
     assert _get(db_session, "Clenbuterol").legal_source == "Quyết định của tỉnh"
 
-    own.write_text("active_ingredient,status\nXyzin,allowed\n", encoding="utf-8")
-    result = app.test_cli_runner().invoke(main, ["substances", "load", "--file", str(own)])
-    assert result.exit_code != 0 and "line 2" in result.output
-    assert _get(db_session, "Xyzin") is None
+    for bad in ["Xyzin,allowed,\n", f"Olaquindox,banned,{'x' * 41}\nXyzin,banned,\n"]:
+        own.write_text(f"active_ingredient,status,group\nAbzin,banned,\n{bad}", encoding="utf-8")
+        result = app.test_cli_runner().invoke(main, ["substances", "load", "--file", str(own)])
+        assert result.exit_code != 0 and "line 3" in result.output
+        assert _get(db_session, "Abzin") is None and _get(db_session, "Xyzin") is None  # nothing written
 
 
 def test_publishing_with_an_empty_list_is_refused_not_passed(db_session, make_batch, make_user):

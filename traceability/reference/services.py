@@ -1,4 +1,4 @@
-"""Reference data: the list of banned and removed active ingredients."""
+"""Reference data: the lists of banned and removed substances (crops and livestock), kept by admins."""
 
 from __future__ import annotations
 

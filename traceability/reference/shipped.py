@@ -28,6 +28,7 @@ SHIPPED_LISTS = {
     SubstanceKind.PESTICIDE: DATA_DIR / "pesticides-vn.csv",
     SubstanceKind.LIVESTOCK: DATA_DIR / "livestock-banned-vn.csv",
 }
+LONGEST = {"active_ingredient": 120, "group": 40, "legal_source": 300}  # the columns' sizes (main name only)
 # the values a CSV row carries (besides `origin` and `updated_at`, which the loader sets)
 VALUE_COLUMNS = ("name", "synonyms", "status", "kind", "group", "effective_from", "legal_source", "is_checked")
 
@@ -56,17 +57,25 @@ class LoadReport:
 
 def read_list(path: Path, kind: SubstanceKind | str) -> list[dict[str, Any]]:
     """The rows of a CSV in the shipped format as column values. `active_ingredient` may name synonyms after
-    the main name, separated by ';'."""
+    the main name, separated by ';'. A bad row raises ValueError naming its line, before anything is written."""
     rows = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        for line_no, row in enumerate(csv.DictReader(handle), start=2):
-            names = [n.strip() for n in (row.get("active_ingredient") or "").split(";") if n.strip()]
-            if not names:
-                raise ValueError(f"{path.name} line {line_no}: no active_ingredient")
+        for line_no, raw in enumerate(csv.DictReader(handle), start=2):
+            row = {key: (value or "").strip() for key, value in raw.items() if isinstance(key, str)}
+            names = [n.strip() for n in row.get("active_ingredient", "").split(";") if n.strip()]
             try:
-                status = SubstanceStatus((row.get("status") or "").strip()).value
-                effective = (row.get("effective_from") or "").strip()
-                effective_from = dt.date.fromisoformat(effective) if effective else None
+                if not names:
+                    raise ValueError("no active_ingredient")
+                status = SubstanceStatus(row.get("status", "")).value
+                effective_from = dt.date.fromisoformat(row["effective_from"]) if row.get("effective_from") else None
+                sizes = {
+                    "active_ingredient": names[0],
+                    "group": row.get("group", ""),
+                    "legal_source": row.get("legal_source", ""),
+                }
+                for column, value in sizes.items():
+                    if len(value) > LONGEST[column]:
+                        raise ValueError(f"{column} longer than {LONGEST[column]} characters")
             except ValueError as exc:
                 raise ValueError(f"{path.name} line {line_no}: {exc}") from exc
             rows.append(
@@ -75,10 +84,10 @@ def read_list(path: Path, kind: SubstanceKind | str) -> list[dict[str, Any]]:
                     "synonyms": "; ".join(names[1:]) or None,
                     "status": status,
                     "kind": SubstanceKind(kind).value,
-                    "group": (row.get("group") or "").strip() or None,
+                    "group": row.get("group") or None,
                     "effective_from": effective_from,
-                    "legal_source": (row.get("legal_source") or "").strip() or None,
-                    "is_checked": (row.get("checked") or "").strip().lower() == "yes",
+                    "legal_source": row.get("legal_source") or None,
+                    "is_checked": row.get("checked", "").lower() == "yes",
                 }
             )
     return rows
