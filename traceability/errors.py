@@ -108,3 +108,9 @@ def register_error_handlers(app: Flask) -> None:
 
     # InternalServerError raised by Flask itself wraps the original; answer it the same way.
     app.register_error_handler(InternalServerError, handle_unexpected)
+
+    from traceability.storage import StorageUnavailable  # storage imports this module
+
+    @app.errorhandler(StorageUnavailable)
+    def handle_storage_unavailable(error: StorageUnavailable):
+        return _respond(error.status, error.message, headers={"Retry-After": str(error.retry_after)})

@@ -4,9 +4,9 @@ import io
 
 from PIL import Image
 
+from traceability import storage
 from traceability.accounts.models import Role
 from traceability.batches.models import BatchStatus
-from traceability.public import services as public_services
 from traceability.public.models import ConsumerReport, ReportKind
 
 
@@ -18,7 +18,8 @@ def _jpeg() -> bytes:
 
 def test_inspector_sees_the_report_photo(app, db_session, make_batch, make_user, login_as):
     batch = make_batch(status=BatchStatus.PUBLISHED)
-    photo = public_services.save_photo(app.config["UPLOAD_DIR"], _jpeg())
+    with app.app_context():
+        photo = storage.write(storage.Checked(_jpeg(), storage.JPEG), "reports")
     report = ConsumerReport(
         receipt="PHOTO00001", batch=batch, kind=ReportKind.SUSPECTED_FAKE, message="Tem lạ", photo_path=photo
     )

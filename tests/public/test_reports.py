@@ -77,7 +77,7 @@ def test_a_photo_is_checked_by_its_content(client, published, db_session):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "Ảnh phải ở định dạng JPEG, PNG hoặc WebP" in response.get_data(as_text=True)
+    assert "Hãy tải lên ảnh chụp (JPEG, PNG hoặc WebP)" in response.get_data(as_text=True)
     assert _count(db_session) == 0
 
 
@@ -92,7 +92,7 @@ def test_a_photo_over_the_size_limit_is_refused(client, published, db_session, s
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "Ảnh quá lớn" in response.get_data(as_text=True)
+    assert "Tệp lớn hơn 1 MB" in response.get_data(as_text=True)
     assert _count(db_session) == 0
 
 
