@@ -154,7 +154,7 @@ def _too_many_pixels(field: str, use: Use, size: tuple[int, int] | None, label: 
         )
     else:
         mp = use.max_pixels // 1_000_000
-        message = _("The image has too many pixels; at most %(mp)s million are accepted.", mp=mp)
+        message = _("The image has too many pixels; at most %(mp)s million pixels are accepted.", mp=mp)
     return _field_error(field, message, label)
 
 
