@@ -261,7 +261,7 @@ def test_a_request_whose_commit_fails_leaves_no_file_on_every_path(target, app):
 # ---- the module itself
 
 
-def _exif_jpeg() -> bytes:
+def exif_jpeg() -> bytes:
     """A 200 × 100 photo whose EXIF says "turn 90° to view" and holds a GPS position."""
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90° clockwise
@@ -274,7 +274,7 @@ def _exif_jpeg() -> bytes:
 @pytest.mark.parametrize("use", storage.USES)
 def test_images_come_back_upright_without_metadata(app, use):
     with app.test_request_context():
-        checked = storage.check(io.BytesIO(_exif_jpeg()), use, "f")
+        checked = storage.check(io.BytesIO(exif_jpeg()), use, "f")
     with Image.open(io.BytesIO(checked.data)) as image:
         assert image.size == (100, 200)  # turned as the phone meant it
         exif = image.getexif()
