@@ -283,7 +283,7 @@ def test_images_come_back_upright_without_metadata(app, use):
 
 
 def test_the_pixel_cap_applies_below_pillows_own_limit(app):
-    # 6000 × 5000 = 30 million: Pillow opens it quietly; the product image's 25 million cap refuses it
+    # 5500 × 5500 = 30 million: under Pillow's limit, over the product image's 25 million cap
     with app.test_request_context(headers=EN), pytest.raises(storage.Invalid) as refused:
         storage.check(io.BytesIO(bomb_png(5500)), storage.PRODUCT_IMAGE, "image")
     assert "5500 × 5500" in refused.value.errors["image"][0]

@@ -93,8 +93,10 @@ CONSUMER_PHOTO = Use(
 )
 USES = (PRODUCT_IMAGE, DOCUMENT, INSPECTION_PHOTO, CONSUMER_PHOTO)
 
-# Pillow refuses (DecompressionBombError) images over twice this anywhere in the process
+# Pillow refuses (DecompressionBombError) images over twice this anywhere in the process; between this and twice
+# it, Pillow only warns, and each use's own cap (checked right after the header is read) decides
 Image.MAX_IMAGE_PIXELS = max(use.max_pixels for use in USES)
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 class StorageUnavailable(ServiceError):
@@ -161,9 +163,7 @@ def _too_many_pixels(field: str, use: Use, size: tuple[int, int] | None, label: 
 def _reencoded(data: bytes, use: Use, field: str, label: str | None) -> Checked:
     refused = _field_error(field, str(use.refused), label)
     try:
-        # Pillow warns between its limit and twice it; the explicit cap below is what decides
-        with warnings.catch_warnings(action="ignore", category=Image.DecompressionBombWarning):
-            image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)  # reads the header only
+        image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)  # reads the header only
     except Image.DecompressionBombError:
         raise _too_many_pixels(field, use, None, label) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
