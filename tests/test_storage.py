@@ -299,6 +299,17 @@ def test_webp_is_accepted_and_a_pdf_only_where_documents_go(app):
             storage.check(io.BytesIO(b"%PDF-1.7\n"), storage.CONSUMER_PHOTO, "photo")
 
 
+def test_a_transparent_png_photo_is_laid_on_white(app):
+    out = io.BytesIO()
+    Image.new("RGBA", (40, 30), (0, 0, 0, 0)).save(out, "PNG")
+    with app.test_request_context():
+        checked = storage.check(io.BytesIO(out.getvalue()), storage.CONSUMER_PHOTO, "photo")
+        kept = storage.check(io.BytesIO(out.getvalue()), storage.PRODUCT_IMAGE, "image")
+    assert checked.content_type == storage.JPEG and kept.content_type == storage.PNG  # a logo keeps its transparency
+    with Image.open(io.BytesIO(checked.data)) as image:
+        assert min(image.getpixel((20, 15))) > 240
+
+
 def test_paths_cannot_leave_the_upload_folder(app):
     with app.test_request_context():
         assert storage.inside("../secret") is None

@@ -185,7 +185,12 @@ def _reencoded(data: bytes, use: Use, field: str, label: str | None) -> Checked:
             if not use.photo and source_format == "PNG" and (use.keep_png or has_alpha or upright.mode == "P"):
                 upright.save(out, "PNG", optimize=True)
                 return Checked(out.getvalue(), PNG)
-            rgb = upright.convert("RGB") if upright.mode != "RGB" else upright
+            if has_alpha:  # a JPEG has no transparency: lay the image on white rather than on black
+                rgba = upright.convert("RGBA")
+                rgb = Image.new("RGB", rgba.size, "white")
+                rgb.paste(rgba, mask=rgba.getchannel("A"))
+            else:
+                rgb = upright.convert("RGB") if upright.mode != "RGB" else upright
             rgb.save(out, "JPEG", quality=85, optimize=True)
             return Checked(out.getvalue(), JPEG)
         except Image.DecompressionBombError:

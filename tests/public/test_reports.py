@@ -221,3 +221,19 @@ def test_a_report_is_kept_when_its_photo_cannot_be_stored(client, published, db_
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)
     assert grouped(report.receipt) in receipt  # the receipt is still shown…
     assert "Không lưu được ảnh của bạn" in receipt  # …with word that the photo was not kept
+
+
+def test_a_report_whose_commit_fails_leaves_no_photo_behind(client, published, db_session, app):
+    from ..conftest import failing_commit
+    from ..test_storage import upload_files
+
+    _batch, code = published()
+    before = upload_files(app)
+    with failing_commit("POST", f"/c/{code.value}/report"):
+        response = client.post(
+            f"/c/{code.value}/report",
+            data={"kind": "quality", "message": "Chè bị mốc", "photo": (io.BytesIO(_jpeg()), "anh.jpg")},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 500 and "Traceback" not in response.get_data(as_text=True)
+    assert _count(db_session) == 0 and upload_files(app) == before
