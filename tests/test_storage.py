@@ -316,6 +316,23 @@ def test_paths_cannot_leave_the_upload_folder(app):
         assert storage.inside("reports/../../secret") is None
         assert storage.inside("/etc/passwd") is None
         assert storage.inside("reports/a.jpg") == Path(app.config["UPLOAD_DIR"]).resolve() / "reports" / "a.jpg"
+        for escape in ("../test.db", "../secret_key", "reports/../../secret_key"):
+            with pytest.raises(storage.NotFound):
+                storage.send(escape, "x")
+
+
+def test_a_stored_file_that_cannot_be_read_answers_503(app, monkeypatch):
+    from .registry.test_upload_api import png
+
+    with app.test_request_context():
+        relative = storage.write(storage.Checked(png(), storage.PNG), "unreadable")
+
+        def broken(*_args, **_kwargs):
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(storage, "send_file", broken)
+        with pytest.raises(storage.StorageUnavailable):
+            storage.send(relative, "x")
 
 
 def test_a_served_file_cannot_be_asked_for_outside_the_folder(app, api_as, make_user, db_session, make_batch):
