@@ -81,6 +81,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             registrar.register_blueprint(blueprint)
 
     register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
+    from traceability import storage
+
+    storage.init_app(app)  # uploaded files follow the rows that refer to them
     from traceability.templating import init_templating
 
     init_templating(app)
