@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -59,6 +60,12 @@ def load_config() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30"))),
+        # a sign-in without "keep me signed in" ends on the server after this many hours
+        "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "12")),
+        "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", "31536000" if production else "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         # i18n
         "BABEL_DEFAULT_LOCALE": "vi",
