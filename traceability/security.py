@@ -48,6 +48,10 @@ def init_security(app: Flask) -> None:
 
     @app.after_request
     def _add_headers(response: Response) -> Response:
+        own = response.headers.get("Content-Security-Policy")
+        if own and "frame-ancestors" not in own:
+            # a view that sets a stricter policy of its own (uploaded files: "sandbox") is never framed either
+            response.headers["Content-Security-Policy"] = f"{own}; frame-ancestors 'none'"
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         camera = request.endpoint in CAMERA_ENDPOINTS

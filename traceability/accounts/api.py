@@ -11,9 +11,9 @@ from traceability import db
 from traceability.accounts import services, sessions, signup
 from traceability.accounts.models import OrgStatus, Role
 from traceability.accounts.schemas import (
+    NewTokenSchema,
     OrganizationSchema,
     SignupSchema,
-    NewTokenSchema,
     TokenInfoSchema,
     TokenRequestSchema,
     VerifySchema,

@@ -125,7 +125,5 @@ def join(token: str):
     return handle_form(
         PasswordSchema(),
         save,
-        lambda v, e: render_form(
-            _("Welcome, %(name)s", name=full_name), fields, {}, e, intro=org.name
-        ),
+        lambda v, e: render_form(_("Welcome, %(name)s", name=full_name), fields, {}, e, intro=org.name),
     )
