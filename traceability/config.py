@@ -45,10 +45,16 @@ def load_config() -> dict:
     instance = instance_path()
     production = os.environ.get("TRACEABILITY_ENV", "development") == "production"
     redis_url = os.environ.get("REDIS_URL")
+    secret_key = _secret_key(instance, production)
+    if production and not redis_url:
+        # each gunicorn worker would count sign-in attempts in its own memory: the limit times the workers
+        raise ConfigError(
+            "REDIS_URL must be set in production (TRACEABILITY_ENV=production): the login limit is shared."
+        )
     return {
         "ENV_NAME": "production" if production else "development",
         "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": _secret_key(instance, production),
+        "SECRET_KEY": secret_key,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'traceability.db'}",
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import redis
 
-from traceability.config import PROJECT_ROOT
+from traceability.config import PROJECT_ROOT, ConfigError, load_config
 
 from ..conftest import database_url
 
@@ -60,3 +60,13 @@ def test_two_app_servers_share_the_login_count_in_redis(engine, redis_server):
     finally:
         for key in redis_server.scan_iter(f"*{prefix}*"):
             redis_server.delete(key)
+
+
+def test_production_refuses_to_start_without_redis(monkeypatch):
+    monkeypatch.setenv("TRACEABILITY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        load_config()
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    assert load_config()["RATELIMIT_STORAGE_URI"] == REDIS_URL
