@@ -125,3 +125,10 @@ def test_a_disabled_account_is_signed_out_everywhere(app, make_user, db_session)
     db_session.execute(update(User).where(User.id == user.id).values(is_active=False))
     db_session.commit()
     assert client.get("/app/").status_code == 302
+
+
+def test_the_account_page_speaks_vietnamese(app, make_user):
+    client = _sign_in(app, make_user())
+    page = client.get("/account").get_data(as_text=True)
+    assert "Nơi bạn đang đăng nhập" in page and "Mã API" in page and "Tài khoản" in page
+    assert "Where you are signed in" not in page
