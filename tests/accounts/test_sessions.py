@@ -132,3 +132,13 @@ def test_the_account_page_speaks_vietnamese(app, make_user):
     page = client.get("/account").get_data(as_text=True)
     assert "Nơi bạn đang đăng nhập" in page and "Mã API" in page and "Tài khoản" in page
     assert "Where you are signed in" not in page
+
+
+def test_disabling_an_account_ends_its_sign_ins_for_good(app, client, make_user, login_as, db_session):
+    user = make_user()
+    browser = _sign_in(app, user, remember=True)
+    login_as(make_user(Role.ADMIN))
+    client.post(f"/admin/users/{user.id}/active", data={"active": "false"})
+    client.post(f"/admin/users/{user.id}/active", data={"active": "true"})
+    assert browser.get("/app/").status_code == 302  # enabled again, but the old sign-in stays ended
+    assert _sign_in(app, user).get("/app/").status_code == 200

@@ -114,6 +114,10 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
     if user.id == admin.id and not active:
         raise invalid("is_active", _("You cannot disable your own account."))
     user.is_active = active
+    if not active:
+        from traceability.accounts.sessions import end_all_sessions
+
+        end_all_sessions(session, user)  # enabling the account again does not bring old sign-ins back
     session.flush()
     return user
 

@@ -14,7 +14,7 @@ import secrets
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability import db
@@ -59,11 +59,10 @@ def sign_in(user: User, remember: bool = False) -> UserSession:
 def sign_out(user: User | None) -> None:
     """End this browser's sign-in on the server, then forget the cookies."""
     if user is not None and user.is_authenticated and user.login_key:
-        db.session.execute(
-            update(UserSession)
-            .where(UserSession.key_hash == _digest(user.login_key), UserSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _digest(user.login_key)))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = utcnow()  # through the ORM, so the audit log records the sign-out
+            db.session.flush()
     logout_user()
 
 
@@ -90,6 +89,15 @@ def user_for_key(session: Session, key: str) -> User | None:
             row.expires_at = now + dt.timedelta(hours=current_app.config["SESSION_HOURS"])
     user.login_key = key
     return user
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """End every sign-in of the user (a disabled account; later, a new password)."""
+    for row in session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    ):
+        row.revoked_at = utcnow()
+    session.flush()
 
 
 def live_sessions(session: Session, user: User) -> list[UserSession]:
