@@ -1,7 +1,7 @@
 """sign-ins kept on the server (user_sessions), API tokens expire; the unused users.locale dropped
 
 Revision ID: 0b1db4fb573b
-Revises: f6b02d389f68
+Revises: 7e1ae0a8ce27
 Create Date: 2026-11-30 11:16:15.048337
 """
 import datetime as dt
@@ -13,7 +13,7 @@ from alembic import op
 import traceability.db
 
 revision: str = '0b1db4fb573b'
-down_revision: str | None = 'f6b02d389f68'
+down_revision: str | None = '7e1ae0a8ce27'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
