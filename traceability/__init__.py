@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.i18n import init_i18n
     from traceability.public.pagecache import PageCache
     from traceability.public.scans import ScanRecorder
+    from traceability.security import init_security
 
     app = Flask(
         __name__,
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     api.init_app(app)
     init_auth(app)
+    init_security(app)
 
     for name in BLUEPRINTS:
         for module_name, attr, registrar in (("views", "bp", app), ("api", "blp", api)):

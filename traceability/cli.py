@@ -162,9 +162,10 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="cli", show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=None, help="Days until it expires [default: 90].")
 @with_appcontext
-def tokens_create(email: str, name: str) -> None:
-    """Print a new API token for the user (shown once, stored hashed)."""
+def tokens_create(email: str, name: str, days: int | None) -> None:
+    """Print a new API token for the user (shown once, stored hashed); it expires after --days."""
     from traceability.accounts import services
     from traceability.audit.services import set_actor
 
@@ -172,7 +173,7 @@ def tokens_create(email: str, name: str) -> None:
     user = services.find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"No user {email}.")
-    token = services.create_token(db.session, user, name)
+    token = services.create_token(db.session, user, name, days)
     db.session.commit()
     click.echo(token)
 

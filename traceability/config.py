@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -44,10 +45,16 @@ def load_config() -> dict:
     instance = instance_path()
     production = os.environ.get("TRACEABILITY_ENV", "development") == "production"
     redis_url = os.environ.get("REDIS_URL")
+    secret_key = _secret_key(instance, production)
+    if production and not redis_url:
+        # each gunicorn worker would count sign-in attempts in its own memory: the limit times the workers
+        raise ConfigError(
+            "REDIS_URL must be set in production (TRACEABILITY_ENV=production): the login limit is shared."
+        )
     return {
         "ENV_NAME": "production" if production else "development",
         "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": _secret_key(instance, production),
+        "SECRET_KEY": secret_key,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'traceability.db'}",
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
@@ -59,6 +66,12 @@ def load_config() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30"))),
+        # a sign-in without "keep me signed in" ends on the server after this many hours
+        "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "12")),
+        "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", "31536000" if production else "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         # i18n
         "BABEL_DEFAULT_LOCALE": "vi",
