@@ -109,9 +109,7 @@ class ScanRecorder:
     count nor the table. The counters live in `storage` (the rate limiter's: Redis when several servers run).
     """
 
-    def __init__(
-        self, secret_key: str, delay: float, record_limit: str | None = None, storage: Storage | None = None
-    ):
+    def __init__(self, secret_key: str, delay: float, record_limit: str | None = None, storage: Storage | None = None):
         self._secret = secret_key
         self.delay = delay
         self._pending: list[PendingScan] = []
