@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -313,24 +313,35 @@ def count_serials(session: Session, batch: Batch, from_code: str | None = None, 
     )
 
 
-def code_summary(session: Session, batch: Batch) -> dict[str, int]:
-    """How many unit codes the batch has: issued, revoked and active; scanned at least once and never scanned.
+def code_summary(session: Session, batch: Batch) -> dict[str, Any]:
+    """The batch's unit codes in counts: issued, revoked and active; scanned at least once and never scanned; and
+    the scans of all its codes (the lot code's too) with the last one's time.
 
-    One statement, whatever the batch's size: the pages of a batch with 100,000 codes show these counts and
-    one page of codes, never the whole list.
+    Two statements, one over the batch's codes and one over their scans, whatever the batch's size: the pages of a
+    batch with 100,000 codes show these counts and one page of codes, never the whole list.
     """
-    scanned = exists().where(Scan.code_id == Code.id)
-    issued, revoked, seen = session.execute(
-        select(func.count(), func.count(Code.revoked_at), func.count(case((scanned, 1)))).where(
-            Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL
-        )
+    issued, revoked = session.execute(
+        select(func.count(), func.count(Code.revoked_at)).where(Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL)
     ).one()
+    unit_scanned = case((Code.kind == CodeKind.SERIAL, Scan.code_id))
+    scans, seen, last = session.execute(
+        select(func.count(), func.count(unit_scanned.distinct()), func.max(Scan.scanned_at))
+        .select_from(Scan)
+        .join(Code, Scan.code_id == Code.id)
+        .where(Code.batch_id == batch.id)
+    ).one()
+    if isinstance(last, str):  # an aggregate bypasses the column type on SQLite
+        last = dt.datetime.fromisoformat(last)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
     return {
         "issued": issued,
         "revoked": revoked,
         "active": issued - revoked,
         "scanned": seen,
         "unscanned": issued - seen,
+        "scans": scans,
+        "last_scanned_at": last,
     }
 
 

@@ -138,11 +138,9 @@ class BatchRecord:
 
     batch: Batch
     lot_code: Code | None
-    code_summary: dict[str, int]  # unit codes: issued, active, revoked, scanned, unscanned
+    code_summary: dict  # unit codes issued, active, revoked, scanned, unscanned; scans and last_scanned_at
     codes: Paged  # of unit codes, in issuing order
     scan_counts: dict[int, int]  # scans of the lot code and of the unit codes on the page
-    scan_total: int  # scans of every code of the batch
-    recent_scans: list[Scan]
     attempts: list[PublishAttempt]
     amendments: list[Amendment]
     reports: Paged  # newest first
@@ -154,7 +152,6 @@ class BatchRecord:
 
 CODES_PER_PAGE = 50
 REPORTS_PER_PAGE = 20
-RECENT_SCANS = 20
 
 
 def _page_of(total: int, page: int, per_page: int) -> int:
@@ -184,13 +181,6 @@ def batch_record(session: Session, batch: Batch, codes_page: int = 1, reports_pa
                 select(Scan.code_id, func.count()).where(Scan.code_id.in_(shown_ids)).group_by(Scan.code_id)
             ).all()
         )
-    of_batch = select(Code.id).where(Code.batch_id == batch.id).scalar_subquery()
-    scan_total = session.scalar(select(func.count()).select_from(Scan).where(Scan.code_id.in_(of_batch))) or 0
-    recent = list(
-        session.scalars(
-            select(Scan).where(Scan.code_id.in_(of_batch)).order_by(Scan.scanned_at.desc()).limit(RECENT_SCANS)
-        )
-    )
     report_total = session.scalar(
         select(func.count()).select_from(ConsumerReport).where(ConsumerReport.batch_id == batch.id)
     )
@@ -227,8 +217,6 @@ def batch_record(session: Session, batch: Batch, codes_page: int = 1, reports_pa
         code_summary=summary,
         codes=Paged(unit_codes, codes_page, CODES_PER_PAGE, summary["issued"]),
         scan_counts=scan_counts,
-        scan_total=scan_total,
-        recent_scans=recent,
         attempts=list(
             session.scalars(
                 select(PublishAttempt)
