@@ -68,11 +68,12 @@ def test_replays_from_one_client_do_not_count_once_several_clients_do(app, db_se
     assert verification["scan_count"] == 14  # 10 of the replaying client, 1 + 2 of the others, 1 repeat
 
 
-def test_recording_is_not_limited_when_rate_limits_are_off(app, db_session, unit):
+def test_the_recording_limit_is_per_client_and_unit_code_only(app, db_session, unit):
     from traceability.public.scans import ScanRecorder
 
     unlimited = ScanRecorder("s", delay=0)
-    assert all(unlimited.add(db_session, unit.id, "203.0.113.1", None) for _ in range(15))
+    assert all(unlimited.add(db_session, unit.id, "203.0.113.1", None, "serial") for _ in range(15))
     limited = ScanRecorder("s", delay=0, record_limit="2 per hour")
-    assert [limited.add(db_session, unit.id, "203.0.113.1", None) for _ in range(3)] == [True, True, False]
-    assert limited.add(db_session, unit.id, "203.0.113.2", None)  # another client has its own count
+    assert [limited.add(db_session, unit.id, "203.0.113.1", None, "serial") for _ in range(3)] == [True, True, False]
+    assert limited.add(db_session, unit.id, "203.0.113.2", None, "serial")  # another client has its own count
+    assert limited.add(db_session, unit.id, "203.0.113.1", None, "lot")  # a lot code's scans are all recorded

@@ -104,9 +104,11 @@ class ScanRecorder:
     seconds of scans (statistics; nothing else depends on them). With `delay` 0 each scan is written at
     once, by the caller's session.
 
-    `record_limit` (e.g. "10 per hour") caps the scans of one code recorded per client: a client replaying a
-    code is still answered, but its repeats beyond the limit are not stored, so they neither swell the code's
-    count nor the table. The counters live in `storage` (the rate limiter's: Redis when several servers run).
+    `record_limit` (e.g. "10 per hour") caps the scans of one unit code recorded per client: a client replaying
+    a code is still answered, but its repeats beyond the limit are not stored, so they neither swell the code's
+    count nor the table. Lot codes are printed on every package of a batch (a shop scans many of them): their
+    scans are all recorded, for the inspectors' statistics. The counters live in `storage` (the rate
+    limiter's: Redis when several servers run).
     """
 
     def __init__(self, secret_key: str, delay: float, record_limit: str | None = None, storage: Storage | None = None):
@@ -133,11 +135,14 @@ class ScanRecorder:
         if self._window is not None:
             self._window.storage.reset()
 
-    def add(self, session: Session, code_id: int, address: str | None, user_agent: str | None) -> bool:
-        """Record a scan unless the client already reached the limit for this code; returns whether it was."""
+    def add(
+        self, session: Session, code_id: int, address: str | None, user_agent: str | None, kind: str | None = None
+    ) -> bool:
+        """Record a scan, unless it is of a unit code (`kind` serial) whose limit this client already reached;
+        returns whether it was recorded."""
         now = utcnow()
         hashed = client_hash(address, now, self._secret)
-        if not self._within_limit(hashed, code_id):
+        if kind == CodeKind.SERIAL and not self._within_limit(hashed, code_id):
             return False
         row = PendingScan(code_id, now, hashed, user_agent_family(user_agent))
         with self._lock:
