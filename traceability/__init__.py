@@ -91,7 +91,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_templating(app)
 
     # repeat scans of a lot code are answered before the request stack; the proxy's view of the client first
-    recorder = app.extensions["scans"] = ScanRecorder(app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"])
+    # repeats of a scan by one client are counted up to a limit, in the rate limiter's (shared) storage
+    limit = app.config.get("SCAN_RECORD_LIMIT") if limiter.enabled else None
+    recorder = app.extensions["scans"] = ScanRecorder(
+        app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"], limit, limiter.storage if limit else None
+    )
     if app.config["PAGE_CACHE_SIZE"]:
         app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"])
     if app.config["PROXY_COUNT"]:

@@ -94,7 +94,8 @@ def find():
 
 
 def _render_batch(batch, errors: dict | None = None, values: dict | None = None, status: int = 200):
-    record = batch_record(db.session, batch)
+    pages = {k: request.args.get(k, 1, type=int) for k in ("codes_page", "reports_page")}
+    record = batch_record(db.session, batch, **pages)
     affected = services.affected_by(db.session, batch) if batch.status == BatchStatus.RECALLED else []
     return render_template(
         "inspect/batch.html",
