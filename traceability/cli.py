@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from traceability import db
+from traceability import db, unit_of_work
 
 
 def _create_app():
@@ -56,17 +56,16 @@ def db_downgrade(revision: str) -> None:
 
 @main.command("demo")
 @with_appcontext
-def demo() -> None:
+@unit_of_work.command
+def demo() -> str:
     """Load the demo data set (idempotent) and print the demo logins."""
     from traceability.audit.services import set_actor
     from traceability.demo import DEMO_LOGINS, load_demo
 
     set_actor(label="demo")
     load_demo(db.session)
-    db.session.commit()
-    click.echo("Demo data loaded. Sign in with:")
-    for role, email, password in DEMO_LOGINS:
-        click.echo(f"  {role:<10} {email:<36} {password}")
+    logins = [f"  {role:<10} {email:<36} {password}" for role, email, password in DEMO_LOGINS]
+    return "\n".join(["Demo data loaded. Sign in with:", *logins])
 
 
 @main.group("users")
@@ -82,7 +81,8 @@ def users_group() -> None:
 @click.option("--name", "full_name", help="the person's full name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
-def users_create(email, role, org_tax_code, org_name, full_name, password) -> None:
+@unit_of_work.command
+def users_create(email, role, org_tax_code, org_name, full_name, password) -> str:
     """Create a user; --org-tax-code creates or joins that organisation."""
     from traceability.accounts import services
     from traceability.accounts.models import OrgKind, Role
@@ -121,8 +121,7 @@ def users_create(email, role, org_tax_code, org_name, full_name, password) -> No
         )
     except ServiceError as exc:
         raise click.ClickException(_messages(exc)) from exc
-    db.session.commit()
-    click.echo(f"Created {user.role} {user.email}" + (f" in {org.name} ({org.tax_code})" if org else ""))
+    return f"Created {user.role} {user.email}" + (f" in {org.name} ({org.tax_code})" if org else "")
 
 
 def _messages(exc) -> str:
@@ -139,7 +138,8 @@ def orgs_group() -> None:
 @orgs_group.command("verify")
 @click.option("--tax-code", required=True)
 @with_appcontext
-def orgs_verify(tax_code: str) -> None:
+@unit_of_work.command
+def orgs_verify(tax_code: str) -> str:
     """Mark an organisation verified."""
     from traceability.accounts import services
     from traceability.accounts.models import OrgStatus
@@ -150,8 +150,7 @@ def orgs_verify(tax_code: str) -> None:
     if org is None:
         raise click.ClickException(f"No organisation with tax code {tax_code}.")
     services.set_organization_status(db.session, org, None, OrgStatus.VERIFIED)
-    db.session.commit()
-    click.echo(f"{org.name} ({org.tax_code}) is verified.")
+    return f"{org.name} ({org.tax_code}) is verified."
 
 
 @main.group("tokens")
@@ -163,7 +162,8 @@ def tokens_group() -> None:
 @click.option("--email", required=True)
 @click.option("--name", default="cli", show_default=True)
 @with_appcontext
-def tokens_create(email: str, name: str) -> None:
+@unit_of_work.command
+def tokens_create(email: str, name: str) -> str:
     """Print a new API token for the user (shown once, stored hashed)."""
     from traceability.accounts import services
     from traceability.audit.services import set_actor
@@ -173,8 +173,7 @@ def tokens_create(email: str, name: str) -> None:
     if user is None:
         raise click.ClickException(f"No user {email}.")
     token = services.create_token(db.session, user, name)
-    db.session.commit()
-    click.echo(token)
+    return token
 
 
 @main.group("audit")
@@ -212,15 +211,15 @@ def substances_group() -> None:
     help="CSV in the shipped format (default: the list shipped with the registry)",
 )
 @with_appcontext
-def substances_load(path: Path | None) -> None:
+@unit_of_work.command
+def substances_load(path: Path | None) -> str:
     """Load or refresh the list (adds new names, updates changed rows)."""
     from traceability.audit.services import set_actor
     from traceability.reference.services import DEFAULT_SUBSTANCES_CSV, load_substances
 
     set_actor(label="cli")
     added, updated = load_substances(db.session, path or DEFAULT_SUBSTANCES_CSV)
-    db.session.commit()
-    click.echo(f"Substances: {added} added, {updated} updated.")
+    return f"Substances: {added} added, {updated} updated."
 
 
 @main.command("serve")

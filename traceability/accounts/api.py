@@ -34,7 +34,6 @@ def create_token(data):
     if user is None:
         abort(401, message=_("Wrong e-mail address or password."))
     token = services.create_token(db.session, user, name="api")
-    db.session.commit()
     return {"token": token}
 
 
@@ -54,7 +53,6 @@ def verify_organization(data, org_id: int):
     """Verify an organisation, or send `{suspend: true, reason}` / `{reject: true, reason}`."""
     org = services.get_organization(db.session, org_id)
     services.decide_organization(db.session, org, current_user, data)
-    db.session.commit()
     return org
 
 
@@ -66,5 +64,4 @@ def verify_organization(data, org_id: int):
 def signup_organization(data):
     """Register a business and its first user; the organisation waits for verification before it can publish."""
     org, _user = signup.register(db.session, data)
-    db.session.commit()
     return org

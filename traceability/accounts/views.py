@@ -64,7 +64,6 @@ def login():
             if user is None:
                 errors = {"_schema": [_("Wrong e-mail address or password.")]}
             else:
-                db.session.commit()
                 login_user(user, remember=data["remember"])
                 return redirect(_safe_next(data.get("next")) or _home_for(user))
     status = 422 if errors else 200

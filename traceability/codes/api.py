@@ -37,7 +37,6 @@ def issue_codes(data, batch_id: int):
     values = services.issue_serial_codes(db.session, batch, data["count"], current_user)
     make_url = url_maker(batch)
     result = [{"code": v, "grouped": grouped(v), "url": make_url(v, CodeKind.SERIAL)} for v in values]
-    db.session.commit()
     return result
 
 
@@ -69,7 +68,6 @@ def revoke(data):
     else:
         batch = services.get_batch(db.session, data["batch_id"], current_user)
         revoked = services.revoke_range(db.session, batch, data["from_code"], data["to_code"], data["reason"])
-    db.session.commit()
     return {"revoked": revoked}
 
 
@@ -82,5 +80,4 @@ def labels(query, batch_id: int):
     `?from_code=&to_code=`."""
     batch = services.get_batch(db.session, batch_id, current_user)
     response = downloads.label_sheet_response(db.session, batch, query)
-    db.session.commit()  # a lot code drawn for the sheet is kept
     return response

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from traceability import db
+from traceability import db, unit_of_work
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch
@@ -41,7 +41,6 @@ blp = Blueprint("inspection_api", __name__, url_prefix="/api/v1", description="I
 def create_inspection(data):
     """Record an inspection; `action: suspend|recall` also changes the batch (and needs a reason)."""
     outcome = services.record_inspection(db.session, current_user, data)
-    db.session.commit()
     return outcome
 
 
@@ -60,13 +59,8 @@ def add_photos(files, inspection_id: int):
     room = services.photo_room(current_user, inspection)
     upload_dir = current_app.config["UPLOAD_DIR"]
     stored = store_photos(upload_dir, files["photos"], room)
-    try:
-        services.add_photos(db.session, current_user, inspection, stored)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        remove_photos(upload_dir, stored)  # no photo on disk without its inspection
-        raise
+    unit_of_work.on_rollback(db.session, lambda: remove_photos(upload_dir, stored))  # no photo without its row
+    services.add_photos(db.session, current_user, inspection, stored)
     return inspection
 
 
@@ -90,7 +84,6 @@ def _status_change(action: str, batch_id: int, reason: str) -> services.StatusCh
         batch = services.suspend_batch(db.session, current_user, batch, reason)
     else:
         batch = services.resume_batch(db.session, current_user, batch, reason)
-    db.session.commit()
     return services.StatusChange(batch=batch, affected=affected)
 
 
@@ -139,5 +132,4 @@ def update_report(data, report_id: int):
     """Move a report along (`in_review`, `resolved`, `dismissed`) and/or write the reply the reporter sees."""
     report = get_visible(db.session, ConsumerReport, report_id, current_user)
     services.update_report(db.session, current_user, report, data)
-    db.session.commit()
     return report

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from traceability import db
+from traceability import db, unit_of_work
 from traceability.auth import public
 from traceability.codes.identifiers import grouped
 from traceability.codes.models import Code
@@ -66,10 +66,11 @@ def report(code: str):
                 limit = current_app.config["REPORT_PHOTO_MAX_BYTES"]
                 jpeg = services.read_photo(upload.stream.read(limit + 1), limit)
                 photo_path = services.save_photo(current_app.config["UPLOAD_DIR"], jpeg)
+                photo = Path(current_app.config["UPLOAD_DIR"]) / photo_path
+                unit_of_work.on_rollback(db.session, lambda: photo.unlink(missing_ok=True))  # not saved
             created = services.create_report(
                 db.session, data, found, shown, photo_path, client_hash(request.remote_addr)
             )
-            db.session.commit()
         except (ValidationError, Invalid) as exc:
             errors = exc.errors if isinstance(exc, Invalid) else exc.messages
         except Exception:

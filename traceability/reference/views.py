@@ -52,7 +52,6 @@ def _edit(substance):
 @roles(Role.ADMIN)
 def delete_substance(substance_id: int):
     services.delete_substance(db.session, services.get_substance(db.session, substance_id))
-    db.session.commit()
     flash(_("Removed from the list."))
     return redirect(url_for("reference.substances"))
 
@@ -61,6 +60,5 @@ def delete_substance(substance_id: int):
 @roles(Role.ADMIN)
 def reload_substances():
     added, updated = services.load_substances(db.session)
-    db.session.commit()
     flash(_("Reloaded the shipped list: %(added)d added, %(updated)d updated.", added=added, updated=updated))
     return redirect(url_for("reference.substances"))
