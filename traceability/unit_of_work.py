@@ -82,7 +82,7 @@ def _roll_back(session: Session) -> None:
 
 
 def _copy(record: Any) -> Any:
-    """A new object with the record's column values but its primary key, to insert once the rest is undone.
+    """A new object with the record's column values, without its primary key, to insert once the rest is undone.
 
     Only columns: relationships would bring back along the objects they lead to, with any change made to them
     by the work that was rolled back. The key is given out anew, as the one it had may be reused meanwhile.
