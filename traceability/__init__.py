@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from traceability import db
+from traceability import db, unit_of_work
 from traceability.config import PROJECT_ROOT, load_config
 from traceability.extensions import api, cache, csrf, limiter
 
@@ -67,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _end_session(_exc: BaseException | None) -> None:
         db.session.remove()  # rolls back anything not committed
 
+    unit_of_work.init_app(app)  # each request commits once, after its view, or rolls back
     init_i18n(app)
     csrf.init_app(app)
     limiter.init_app(app)

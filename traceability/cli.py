@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from traceability import db
+from traceability import db, unit_of_work
 
 
 def _create_app():
@@ -56,17 +56,16 @@ def db_downgrade(revision: str) -> None:
 
 @main.command("demo")
 @with_appcontext
-def demo() -> None:
+@unit_of_work.command
+def demo() -> str:
     """Load the demo data set (idempotent) and print the demo logins."""
     from traceability.audit.services import set_actor
     from traceability.demo import DEMO_LOGINS, load_demo
 
     set_actor(label="demo")
     load_demo(db.session)
-    db.session.commit()
-    click.echo("Demo data loaded. Sign in with:")
-    for role, email, password in DEMO_LOGINS:
-        click.echo(f"  {role:<10} {email:<36} {password}")
+    logins = [f"  {role:<10} {email:<36} {password}" for role, email, password in DEMO_LOGINS]
+    return "\n".join(["Demo data loaded. Sign in with:", *logins])
 
 
 @main.group("users")
@@ -82,7 +81,8 @@ def users_group() -> None:
 @click.option("--name", "full_name", help="the person's full name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
-def users_create(email, role, org_tax_code, org_name, full_name, password) -> None:
+@unit_of_work.command
+def users_create(email, role, org_tax_code, org_name, full_name, password) -> str:
     """Create a user; --org-tax-code creates or joins that organisation."""
     from traceability.accounts import services
     from traceability.accounts.models import OrgKind, Role
@@ -121,8 +121,7 @@ def users_create(email, role, org_tax_code, org_name, full_name, password) -> No
         )
     except ServiceError as exc:
         raise click.ClickException(_messages(exc)) from exc
-    db.session.commit()
-    click.echo(f"Created {user.role} {user.email}" + (f" in {org.name} ({org.tax_code})" if org else ""))
+    return f"Created {user.role} {user.email}" + (f" in {org.name} ({org.tax_code})" if org else "")
 
 
 def _messages(exc) -> str:
@@ -139,7 +138,8 @@ def orgs_group() -> None:
 @orgs_group.command("verify")
 @click.option("--tax-code", required=True)
 @with_appcontext
-def orgs_verify(tax_code: str) -> None:
+@unit_of_work.command
+def orgs_verify(tax_code: str) -> str:
     """Mark an organisation verified."""
     from traceability.accounts import services
     from traceability.accounts.models import OrgStatus
@@ -150,8 +150,7 @@ def orgs_verify(tax_code: str) -> None:
     if org is None:
         raise click.ClickException(f"No organisation with tax code {tax_code}.")
     services.set_organization_status(db.session, org, None, OrgStatus.VERIFIED)
-    db.session.commit()
-    click.echo(f"{org.name} ({org.tax_code}) is verified.")
+    return f"{org.name} ({org.tax_code}) is verified."
 
 
 @main.group("tokens")
@@ -164,7 +163,8 @@ def tokens_group() -> None:
 @click.option("--name", default="cli", show_default=True)
 @click.option("--days", type=click.IntRange(1, 365), default=None, help="Days until it expires [default: 90].")
 @with_appcontext
-def tokens_create(email: str, name: str, days: int | None) -> None:
+@unit_of_work.command
+def tokens_create(email: str, name: str, days: int | None) -> str:
     """Print a new API token for the user (shown once, stored hashed); it expires after --days."""
     from traceability.accounts import services
     from traceability.audit.services import set_actor
@@ -173,9 +173,7 @@ def tokens_create(email: str, name: str, days: int | None) -> None:
     user = services.find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"No user {email}.")
-    token = services.create_token(db.session, user, name, days)
-    db.session.commit()
-    click.echo(token)
+    return services.create_token(db.session, user, name, days)
 
 
 @main.group("audit")
@@ -220,7 +218,8 @@ def substances_group() -> None:
     help="with --file: which list its rows belong to",
 )
 @with_appcontext
-def substances_load(path: Path | None, kind: str) -> None:
+@unit_of_work.command
+def substances_load(path: Path | None, kind: str) -> str:
     """Load or refresh the lists. `db upgrade` already loads the shipped ones; this refreshes them after an
     admin removed rows by hand, or loads an admin's own file (its rows become the admins', kept by upgrades)."""
     from traceability.audit.services import set_actor
@@ -231,12 +230,11 @@ def substances_load(path: Path | None, kind: str) -> None:
     try:
         report = load_substances(db.session, path, SubstanceKind(kind))
     except ValueError as exc:  # a bad row in the given file: nothing is written
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    click.echo(f"Substances: {len(report.added)} added, {len(report.updated)} updated.")
+    said = f"Substances: {len(report.added)} added, {len(report.updated)} updated."
     if report.kept:
-        click.echo(f"Kept as admins left them ({len(report.kept)}): {', '.join(sorted(report.kept))}")
+        said += f"\nKept as admins left them ({len(report.kept)}): {', '.join(sorted(report.kept))}"
+    return said
 
 
 @main.command("serve")

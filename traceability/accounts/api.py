@@ -36,7 +36,6 @@ def create_token(data):
     if user is None:
         abort(401, message=_("Wrong e-mail address or password."))
     token, row = services.issue_token(db.session, user, name=data["name"], days=data.get("days"))
-    db.session.commit()
     return {"token": token, "id": row.id, "name": row.name, "created_at": row.created_at, "expires_at": row.expires_at}
 
 
@@ -58,7 +57,6 @@ def list_tokens():
 def revoke_token(token_id: int):
     """Revoke one of the caller's tokens; it is refused from then on."""
     services.revoke_token(db.session, current_user, token_id)
-    db.session.commit()
 
 
 @blp.route("/organizations/me")
@@ -77,7 +75,6 @@ def verify_organization(data, org_id: int):
     """Verify an organisation, or send `{suspend: true, reason}` / `{reject: true, reason}`."""
     org = services.get_organization(db.session, org_id)
     services.decide_organization(db.session, org, current_user, data)
-    db.session.commit()
     return org
 
 
@@ -93,5 +90,4 @@ def signup_organization(data):
     e-mail address was registered already (then nothing is created), so sign-up cannot tell who is registered.
     Sign in (`POST /auth/tokens`) and read `GET /organizations/me` for the id."""
     signup.register(db.session, data)
-    db.session.commit()
     return {**data["organization"], "status": OrgStatus.PENDING}

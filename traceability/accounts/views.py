@@ -65,7 +65,6 @@ def login():
                 errors = {"_schema": [_("Wrong e-mail address or password.")]}
             else:
                 sessions.sign_in(user, remember=data["remember"])
-                db.session.commit()
                 return redirect(_safe_next(data.get("next")) or _home_for(user))
     status = 422 if errors else 200
     return render_template("accounts/login.html", errors=errors, values=values), status
@@ -75,7 +74,6 @@ def login():
 @public
 def logout():
     sessions.sign_out(current_user)  # ends the sign-in on the server: a copied cookie opens nothing any more
-    db.session.commit()
     flash(_("You have signed out."))
     return redirect(url_for("public.home"))
 
@@ -98,10 +96,8 @@ def revoke_session(session_id: int):
     row = sessions.revoke_session(db.session, current_user, session_id)
     if row.id == sessions.current_session_id(current_user):
         sessions.sign_out(current_user)
-        db.session.commit()
         flash(_("You have signed out."))
         return redirect(url_for("public.home"))
-    db.session.commit()
     flash(_("That sign-in has ended."))
     return redirect(url_for("accounts.account"))
 
@@ -110,7 +106,6 @@ def revoke_session(session_id: int):
 @roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 def revoke_token(token_id: int):
     row = services.revoke_token(db.session, current_user, token_id)
-    db.session.commit()
     flash(_("The API token “%(name)s” is revoked.", name=row.name))
     return redirect(url_for("accounts.account"))
 

@@ -55,7 +55,6 @@ def list_batches(filters, pagination_parameters):
 def create_batch(data):
     """A new draft batch; lot code and expiry are suggested when not given."""
     batch = services.create_batch(db.session, current_user, data)
-    db.session.commit()
     return batch
 
 
@@ -75,14 +74,12 @@ def update_batch(data, batch_id: int):
     """Change a draft; a published batch answers 409 (use amendments)."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
     services.update_batch(db.session, current_user, batch, data)
-    db.session.commit()
     return batch
 
 
 def _add(batch_id: int, adder, data):
     batch = get_editable(db.session, Batch, batch_id, current_user)
     record = adder(db.session, current_user, batch, data)
-    db.session.commit()
     return record
 
 
@@ -130,7 +127,6 @@ def put_lab_test_document(files, lab_test_id: int):
     test = get_editable(db.session, LabTest, lab_test_id, current_user)
     document = storage.store(files["document"], storage.DOCUMENT, "document", str(test.batch.organization_id))
     services.set_lab_test_document(db.session, current_user, test, document)  # a refusal drops the new file
-    db.session.commit()
     return test
 
 
@@ -160,11 +156,6 @@ def amend_batch(data, batch_id: int):
 def publish_batch(batch_id: int):
     """Publish a draft, or 422 with every reason it cannot be (each refusal is kept for the inspectors)."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
-    try:
-        services.publish_batch(db.session, current_user, batch)
-    except services.PublishRefused:
-        db.session.commit()  # keep the refused attempt
-        raise
-    db.session.commit()
+    services.publish_batch(db.session, current_user, batch)  # a refusal's attempt is kept (see the service)
     code = lot_code_for(db.session, batch)
     return {"status": batch.status.value, "code": code.value, "url": code_url(code)}

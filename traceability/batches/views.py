@@ -203,7 +203,6 @@ def delete_record(batch_id: int, kind: str):
     batch = get_editable(db.session, Batch, batch_id, current_user)
     record_id = request.form.get("record_id", "")
     services.delete_record(db.session, current_user, batch, kind, int(record_id) if record_id.isdigit() else 0)
-    db.session.commit()
     flash(_("Deleted."))
     return redirect(url_for("batches.batch", batch_id=batch.id))
 
@@ -215,10 +214,8 @@ def publish(batch_id: int):
     try:
         services.publish_batch(db.session, current_user, batch)
     except services.PublishRefused as refused:
-        db.session.commit()  # the refused attempt stays on record for the inspectors
         flash(_("Not published. Correct the problems listed below and try again."), "error")
         return _batch_page(batch, "publish", errors=refused.errors)
-    db.session.commit()
     flash(_("Published. The QR code now leads to this batch's public page."))
     return redirect(url_for("batches.batch", batch_id=batch.id))
 
@@ -229,7 +226,6 @@ def delete(batch_id: int):
     batch = get_editable(db.session, Batch, batch_id, current_user)
     lot = batch.lot_code
     services.delete_batch(db.session, current_user, batch)
-    db.session.commit()
     flash(_("Draft %(lot)s deleted.", lot=lot))
     return redirect(url_for("batches.batches"))
 

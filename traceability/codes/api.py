@@ -42,7 +42,6 @@ def issue_codes(data, batch_id: int):
     values = services.issue_serial_codes(db.session, batch, data["count"], current_user, limits)
     make_url = url_maker(batch)
     result = [{"code": v, "grouped": grouped(v), "url": make_url(v, CodeKind.SERIAL)} for v in values]
-    db.session.commit()
     return result
 
 
@@ -74,7 +73,6 @@ def revoke(data):
     else:
         batch = services.get_batch(db.session, data["batch_id"], current_user)
         revoked = services.revoke_range(db.session, batch, data["from_code"], data["to_code"], data["reason"])
-    db.session.commit()
     return {"revoked": revoked}
 
 
@@ -88,5 +86,4 @@ def labels(query, batch_id: int):
     longer run is refused (422 naming the limit) before anything is made; ask for it in parts, `?part=1, 2, …`."""
     batch = services.get_batch(db.session, batch_id, current_user)
     response = downloads.label_sheet_response(db.session, batch, query)
-    db.session.commit()  # a lot code drawn for the sheet is kept
     return response

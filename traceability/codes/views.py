@@ -123,7 +123,6 @@ def labels(batch_id: int):
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
     response = downloads.label_sheet_response(db.session, batch, query)
-    db.session.commit()
     return response
 
 

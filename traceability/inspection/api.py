@@ -40,7 +40,6 @@ blp = Blueprint("inspection_api", __name__, url_prefix="/api/v1", description="I
 def create_inspection(data):
     """Record an inspection; `action: suspend|recall` also changes the batch (and needs a reason)."""
     outcome = services.record_inspection(db.session, current_user, data)
-    db.session.commit()
     return outcome
 
 
@@ -60,7 +59,6 @@ def add_photos(files, inspection_id: int):
     room = services.photo_room(current_user, inspection)
     stored = store_photos(files["photos"], room)  # removed again if the inspection is not saved
     services.add_photos(db.session, current_user, inspection, stored)
-    db.session.commit()
     return inspection
 
 
@@ -84,7 +82,6 @@ def _status_change(action: str, batch_id: int, reason: str) -> services.StatusCh
         batch = services.suspend_batch(db.session, current_user, batch, reason)
     else:
         batch = services.resume_batch(db.session, current_user, batch, reason)
-    db.session.commit()
     return services.StatusChange(batch=batch, affected=affected)
 
 
@@ -133,5 +130,4 @@ def update_report(data, report_id: int):
     """Move a report along (`in_review`, `resolved`, `dismissed`) and/or write the reply the reporter sees."""
     report = get_visible(db.session, ConsumerReport, report_id, current_user)
     services.update_report(db.session, current_user, report, data)
-    db.session.commit()
     return report

@@ -145,7 +145,6 @@ def record_inspection(batch_id: int):
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         return _render_batch(batch, _errors(exc), values, 422)  # rolled back: reloads as saved
-    db.session.commit()
     if outcome.inspection.action == InspectionAction.RECALL:
         _flash_recalled(outcome.affected)
     else:
@@ -192,7 +191,6 @@ def change_status(batch_id: int):
         db.session.rollback()
         errors = {f"status_{k}": v for k, v in _errors(exc).items()}
         return _render_batch(batch, errors, values, 422)
-    db.session.commit()
     if action == "recall":
         _flash_recalled(result)
     else:

@@ -69,7 +69,6 @@ def report(code: str):
             created = services.create_report(
                 db.session, data, found, shown, photo_path, client_hash(request.remote_addr)
             )
-            db.session.commit()
         except (ValidationError, Invalid) as exc:
             errors = exc.errors if isinstance(exc, Invalid) else exc.messages
         else:

@@ -53,7 +53,6 @@ def _edit(substance):
 @roles(Role.ADMIN)
 def delete_substance(substance_id: int):
     services.delete_substance(db.session, services.get_substance(db.session, substance_id))
-    db.session.commit()
     flash(_("Removed from the list."))
     return redirect(url_for("reference.substances"))
 
@@ -62,7 +61,6 @@ def delete_substance(substance_id: int):
 @roles(Role.ADMIN)
 def reload_substances():
     report = services.load_substances(db.session)
-    db.session.commit()
     flash(
         _(
             "Reloaded the shipped lists: %(added)d added, %(updated)d updated, %(kept)d kept as admins left them.",

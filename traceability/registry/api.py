@@ -48,7 +48,6 @@ def list_sites():
 def create_site(data):
     """Register a site of the caller's organisation."""
     site = services.create_site(db.session, current_user, data)
-    db.session.commit()
     return site
 
 
@@ -67,7 +66,6 @@ def get_site(site_id: int):
 def update_site(data, site_id: int):
     site = get_editable(db.session, Site, site_id, current_user)
     services.update_site(db.session, current_user, site, data)
-    db.session.commit()
     return site
 
 
@@ -85,7 +83,6 @@ def list_products():
 def create_product(data):
     """Register a product; a GTIN is checked (length and check digit) and stored as GTIN-14."""
     product = services.create_product(db.session, current_user, data)
-    db.session.commit()
     return product
 
 
@@ -104,7 +101,6 @@ def get_product(product_id: int):
 def update_product(data, product_id: int):
     product = get_editable(db.session, Product, product_id, current_user)
     services.update_product(db.session, current_user, product, data)
-    db.session.commit()
     return product
 
 
@@ -124,7 +120,6 @@ def put_product_image(files, product_id: int):
     product = get_editable(db.session, Product, product_id, current_user)
     path, _type = storage.store(files["image"], storage.PRODUCT_IMAGE, "image", str(product.organization_id))
     services.set_product_image(db.session, product, path)
-    db.session.commit()  # a commit that fails keeps the old image; the new file goes with the rollback
     return product
 
 
@@ -151,7 +146,6 @@ def list_certifications():
 def create_certification(data):
     """Record a certificate (the document is uploaded in the workspace pages)."""
     cert = services.create_certification(db.session, current_user, data)
-    db.session.commit()
     return cert
 
 
@@ -171,7 +165,6 @@ def put_certification_document(files, certification_id: int):
     cert = get_editable(db.session, Certification, certification_id, current_user)
     document = storage.store(files["document"], storage.DOCUMENT, "document", str(cert.organization_id))
     services.set_certification_document(db.session, cert, document)
-    db.session.commit()
     return cert
 
 
