@@ -83,6 +83,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 csrf.exempt(blueprint)  # the API takes bearer tokens only, never cookies
             registrar.register_blueprint(blueprint)
 
+    from traceability.ops import views as ops
+
+    ops.init_app(app)  # /healthz, /readyz, /metrics; request ids
     register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
     from traceability import storage
 
@@ -99,6 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if app.config["PAGE_CACHE_SIZE"]:
         app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"])
+    ops.wrap_wsgi(app)  # one log line and the metrics of every request, the page cache's answers too
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
