@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from tests.conftest import scratch_database_url
-from traceability import create_app, db, migrate
+from traceability import db, migrate
 from traceability.audit.models import AuditEntry
 from traceability.audit.services import set_actor
 from traceability.cli import main
@@ -33,11 +33,20 @@ def databases(request, engine):
     db.bind(engine)  # the suite's own binding, as the other tests expect it
 
 
-def _app(engine, upload_dir: Path):
-    return create_app({"TESTING": True, "ENGINE": engine, "KEEP_SESSION_BINDING": True, "UPLOAD_DIR": str(upload_dir)})
+@pytest.fixture
+def app_on(app, monkeypatch):
+    """The suite's app pointed at another database and upload folder (a second app would re-initialise the
+    shared extensions, such as the rate limiter, under the other tests)."""
+
+    def _point(engine, upload_dir: Path):
+        monkeypatch.setitem(app.extensions, "engine", engine)
+        monkeypatch.setitem(app.config, "UPLOAD_DIR", str(upload_dir))
+        return app
+
+    return _point
 
 
-def _populate(engine, upload_dir: Path) -> dict[str, bytes]:
+def _populate(app, engine, upload_dir: Path) -> dict[str, bytes]:
     """The demo registry, committed, with uploaded files (one a product's image) in nested folders."""
     files = {
         "products/p-1.jpg": os.urandom(20_000),
@@ -49,7 +58,6 @@ def _populate(engine, upload_dir: Path) -> dict[str, bytes]:
         (upload_dir / name).write_bytes(data)
     migrate.upgrade(engine)
     db.bind(engine)
-    app = _app(engine, upload_dir)
     with app.app_context():
         set_actor(label="demo")
         load_demo(db.session)
@@ -71,20 +79,20 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_backup_then_restore_into_a_new_database_gives_back_every_row_and_file(databases, tmp_path):
+def test_backup_then_restore_into_a_new_database_gives_back_every_row_and_file(databases, tmp_path, app_on):
     source_url, target_url = databases
     source, target = db.make_engine(source_url), db.make_engine(target_url)
     source_uploads, target_uploads = tmp_path / "uploads", tmp_path / "restored" / "uploads"
     try:
-        files = _populate(source, source_uploads)
+        files = _populate(app_on(source, source_uploads), source, source_uploads)
         archive = tmp_path / "backups" / "registry.tar"
 
-        result = _app(source, source_uploads).test_cli_runner().invoke(main, ["backup", "--to", str(archive)])
+        result = app_on(source, source_uploads).test_cli_runner().invoke(main, ["backup", "--to", str(archive)])
         assert result.exit_code == 0, result.output
         assert archive.is_file() and Path(f"{archive}.sha256").read_text().endswith("  registry.tar\n")
         assert "3 files" in result.output
 
-        restoring = _app(target, target_uploads)
+        restoring = app_on(target, target_uploads)
         result = restoring.test_cli_runner().invoke(main, ["restore", "--from", str(archive)])
         assert result.exit_code == 0, result.output
         with source.connect() as conn:
@@ -109,7 +117,7 @@ def test_backup_then_restore_into_a_new_database_gives_back_every_row_and_file(d
         target.dispose()
 
 
-def test_restore_refuses_a_damaged_archive_and_a_used_upload_folder(tmp_path, engine):
+def test_restore_refuses_a_damaged_archive_and_a_used_upload_folder(tmp_path, engine, app_on):
     source = db.make_engine(scratch_database_url("_ops_small"))
     target = db.make_engine(scratch_database_url("_ops_empty"))
     try:
@@ -118,15 +126,15 @@ def test_restore_refuses_a_damaged_archive_and_a_used_upload_folder(tmp_path, en
         uploads.mkdir()
         (uploads / "a.pdf").write_bytes(b"%PDF-1.4 a")
         archive = tmp_path / "b.tar"
-        result = _app(source, uploads).test_cli_runner().invoke(main, ["backup", "--to", str(archive)])
+        result = app_on(source, uploads).test_cli_runner().invoke(main, ["backup", "--to", str(archive)])
         assert result.exit_code == 0, result.output
-        again = _app(source, uploads).test_cli_runner().invoke(main, ["backup", "--to", str(archive)])
+        again = app_on(source, uploads).test_cli_runner().invoke(main, ["backup", "--to", str(archive)])
         assert again.exit_code != 0 and "never overwritten" in again.output
 
         used = tmp_path / "used"
         used.mkdir()
         (used / "left-over.jpg").write_bytes(b"x")
-        result = _app(target, used).test_cli_runner().invoke(main, ["restore", "--from", str(archive)])
+        result = app_on(target, used).test_cli_runner().invoke(main, ["restore", "--from", str(archive)])
         assert result.exit_code != 0 and "upload folder" in result.output and "not empty" in result.output
 
         damaged = tmp_path / "damaged.tar"
@@ -134,7 +142,7 @@ def test_restore_refuses_a_damaged_archive_and_a_used_upload_folder(tmp_path, en
         data[len(data) // 2] ^= 0xFF
         damaged.write_bytes(bytes(data))
         shutil.copy(f"{archive}.sha256", f"{damaged}.sha256")
-        result = _app(target, tmp_path / "fresh").test_cli_runner().invoke(main, ["restore", "--from", str(damaged)])
+        result = app_on(target, tmp_path / "fresh").test_cli_runner().invoke(main, ["restore", "--from", str(damaged)])
         assert result.exit_code != 0 and "does not match its checksum" in result.output
         assert not _rows(target)  # nothing was written
     finally:

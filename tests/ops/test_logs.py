@@ -67,20 +67,22 @@ def test_json_lines_when_log_format_is_json(client, caplog, settings):
 
 
 def test_log_format_json_formats_the_servers_log_lines(monkeypatch):
-    from traceability import create_app
+    from flask import Flask
 
-    monkeypatch.setenv("LOG_FORMAT", "json")
+    from traceability.config import load_config
+    from traceability.ops import logs
+
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    assert load_config()["LOG_FORMAT"] == "json"
+
     root = logging.getLogger()
     handler = logging.StreamHandler()
     root.addHandler(handler)
     try:
-        from tests.conftest import database_url
-        from traceability import db
-
-        engine = db.make_engine(database_url())
-        create_app({"TESTING": True, "ENGINE": engine, "KEEP_SESSION_BINDING": True})
+        bare = Flask(__name__)
+        bare.config["LOG_FORMAT"] = "json"  # as load_config reads LOG_FORMAT=json from the environment
+        logs.init_app(bare)
         assert isinstance(handler.formatter, JsonFormatter)
-        engine.dispose()
     finally:
         root.removeHandler(handler)
         for other in root.handlers:
