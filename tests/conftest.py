@@ -97,6 +97,7 @@ def app(engine: Any):
             "PUBLIC_BASE_URL": "https://registry.example",
             "UPLOAD_DIR": os.path.join(_RUN_DIR, "uploads"),
             "SCAN_WRITE_SECONDS": 0,  # each scan written at once, inside the test's transaction
+            "AUDIT_ANCHOR_MINUTES": 0,  # heads of rolled-back test data must not be anchored; tests anchor themselves
         }
     )
     application.test_client_class = CommittingClient

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from traceability.audit.models import AuditEntry, AuditHead
@@ -129,31 +130,37 @@ def _locked(path: Path):
 
 def append_anchor(path: str | os.PathLike, anchor: Anchor, key: bytes) -> Anchor:
     """Append the signed anchor to the file (never rewritten) and return it."""
-    signed = anchor.signed(key)
     with _locked(Path(path)) as fd:
-        os.write(fd, (signed.line() + "\n").encode())
-        os.fsync(fd)
+        return _write(fd, anchor, key)
+
+
+def _write(fd: int, anchor: Anchor, key: bytes) -> Anchor:
+    signed = anchor.signed(key)
+    os.write(fd, (signed.line() + "\n").encode())
+    os.fsync(fd)
     return signed
 
 
 def anchor_due(path: str | os.PathLike, minutes: float) -> bool:
+    """No anchor yet, or the newest (the file's last change) is older than `minutes`."""
     try:
-        age = dt.datetime.now().timestamp() - os.stat(path).st_mtime
+        status = os.stat(path)
     except FileNotFoundError:
         return True
-    return age >= minutes * 60
+    return status.st_size == 0 or dt.datetime.now().timestamp() - status.st_mtime >= minutes * 60
 
 
-def anchor_if_due(engine: Any, path: str | os.PathLike, minutes: float, key: bytes) -> Anchor | None:
+def anchor_if_due(bind: Engine | Connection, path: str | os.PathLike, minutes: float, key: bytes) -> Anchor | None:
     """Anchor the committed head if the newest anchor is older than `minutes`; None if not due."""
     if not anchor_due(path, minutes):
         return None
-    with _locked(Path(path)):  # re-checked under the lock: one worker anchors, the others find it done
-        if not anchor_due(path, minutes):
+    with _locked(Path(path)) as fd:
+        if not anchor_due(path, minutes):  # another worker anchored while this one waited for the lock
             return None
-    with engine.connect() as conn:
-        head = current_head(conn, key)
-    return append_anchor(path, head, key)
+        if isinstance(bind, Connection):  # a session bound to a connection of its own (tests, scripts)
+            return _write(fd, current_head(bind, key), key)
+        with bind.connect() as conn:
+            return _write(fd, current_head(conn, key), key)
 
 
 @event.listens_for(Session, "after_commit")
@@ -167,7 +174,7 @@ def anchor_after_commit(session: Session) -> None:
     if minutes <= 0:
         return
     try:
-        anchor_if_due(session.get_bind().engine, config["AUDIT_ANCHOR_FILE"], minutes, audit_key())
+        anchor_if_due(session.get_bind(), config["AUDIT_ANCHOR_FILE"], minutes, audit_key())
     except (OSError, HeadNotAnchorable) as exc:  # the change is committed: say so, never fail the request
         current_app.logger.error("audit anchor not written: %s", exc)
 

@@ -170,9 +170,11 @@ def _entry_problem(entry: Any, seq: int, prev: str, keyed_from: int | None, key:
     if version == UNKEYED and keyed_from is not None:
         return f"an unkeyed entry after keyed hashing started at entry {keyed_from}"
     if entry_hash(dict(entry), key) != entry["hash"]:
-        if version == KEYED and keyed_from is None:
+        if version == UNKEYED:
+            return "content does not match its hash"
+        if keyed_from is None:  # the first keyed entry: a wrong key fails here too
             return "content does not match its keyed hash (edited, or AUDIT_KEY is not the key it was written with)"
-        return "content does not match its hash"
+        return "content does not match its keyed hash (edited, or rehashed without the key)"
     return ""
 
 
