@@ -111,7 +111,9 @@ def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield None
         return
     engine = request.getfixturevalue("engine")
-    request.getfixturevalue("app")
+    app = request.getfixturevalue("app")
+    # anchors of the audit chain name heads of this test's data, which is rolled back: a file of its own
+    app.config["AUDIT_ANCHOR_FILE"] = str(request.getfixturevalue("tmp_path") / "audit_anchors.jsonl")
     conn = engine.connect()
     outer = conn.begin()
     db.bind(conn, join_transaction_mode="create_savepoint")

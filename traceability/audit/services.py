@@ -86,12 +86,6 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             continue
         before[attr.key] = _jsonable(history.deleted[0]) if history.deleted else None
         after[attr.key] = _jsonable(history.added[0]) if history.added else None
-    if after:
-        # a column set by `onupdate` (updated_at) is written by the flush, not through the attribute, so its
-        # history is empty: record the value the flush wrote, or the rows would not match their audit
-        for attr in _columns(obj):
-            if attr.key not in after and attr.columns[0].onupdate is not None and attr.key in state.dict:
-                after[attr.key] = _jsonable(state.dict[attr.key])
     return before, after
 
 
@@ -137,6 +131,21 @@ def entry_hash(entry: dict[str, Any], key: bytes | None = None) -> str:
     content["hash_version"] = version
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hmac.new(key if key is not None else audit_key(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+@event.listens_for(Session, "before_flush")
+def _set_onupdate_values(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Give a column with an `onupdate` default (updated_at) its value through the attribute, before the flush:
+    a value the flush computes itself never shows in the attribute's history (and, for several rows updated in
+    one statement, not even in the object), so the audit would miss it and the row would not match its audit."""
+    for obj in session.dirty:
+        if not _audited(obj) or not session.is_modified(obj, include_collections=False):
+            continue
+        state = inspect(obj)
+        for attr in _columns(obj):
+            default = attr.columns[0].onupdate
+            if default is not None and default.is_callable and not state.attrs[attr.key].history.has_changes():
+                setattr(obj, attr.key, default.arg(None))
 
 
 @event.listens_for(Session, "after_flush")
