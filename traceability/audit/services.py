@@ -45,7 +45,12 @@ def reset_actor(*_args: Any) -> None:
     _actor.set((None, "system"))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values: no isinstance chain (an import writes 100,000s of them)
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):
