@@ -246,3 +246,16 @@ def test_a_quantity_written_with_another_scale_still_verifies(db_session, make_b
     db_session.expire_all()
     assert str(batch.quantity) != "1.5"
     assert verify(db_session).ok
+
+
+def test_anchor_refuses_a_head_that_is_not_the_newest_entry(db_session, history, cli, anchor_file):
+    # the head moved back onto the previous entry, as if the newest had never been written
+    db_session.execute(
+        text("UPDATE audit_head SET seq = seq - 1, hash = (SELECT hash FROM audit_entries WHERE seq = :seq)"),
+        {"seq": db_session.get(AuditHead, 1).seq - 1},
+    )
+
+    result = cli("anchor")
+
+    assert result.exit_code == 1 and "not the chain's newest entry" in result.output
+    assert anchors.read_anchors(anchor_file) == ([], [])

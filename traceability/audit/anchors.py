@@ -69,7 +69,8 @@ def current_head(session_or_conn: Any, key: bytes) -> Anchor:
     if head.seq:
         columns = AuditEntry.__table__.columns
         entry = session_or_conn.execute(select(columns).where(columns.seq == head.seq)).mappings().one_or_none()
-        if entry is None or entry["hash"] != head.hash:
+        later = session_or_conn.execute(select(columns.seq).where(columns.seq > head.seq).limit(1)).first()
+        if entry is None or entry["hash"] != head.hash or later is not None:
             raise HeadNotAnchorable(f"audit_head names entry {head.seq}, which is not the chain's newest entry")
         if entry["hash_version"] == KEYED and entry_hash(dict(entry), key) != head.hash:
             raise HeadNotAnchorable(f"entry {head.seq} does not match its keyed hash")
