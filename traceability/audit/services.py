@@ -11,11 +11,13 @@ writers queue (a row lock on PostgreSQL, the write lock on SQLite) instead of fo
 from __future__ import annotations
 
 import contextvars
+import csv
 import datetime as dt
 import enum
 import functools
 import hashlib
 import hmac
+import io
 import json
 from collections.abc import Iterable
 from decimal import Decimal
@@ -213,6 +215,34 @@ def record_rows(session: Session, action: str, table: Table, ids: list[int]) -> 
     _append(session, rows)
 
 
+COPY_FROM = 500  # entries at once from which PostgreSQL gets them by COPY (an import writes one per row)
+_COPIED = ("seq", "prev_hash", "created_at", "actor_id", "actor_label", "action", "entity_type", "entity_id")
+
+
+def _copy_entries(conn: Any, entries: list[dict[str, Any]]) -> None:
+    """COPY the entries in CSV on the session's connection (its transaction). An empty cell is NULL: no text
+    column of an entry is ever empty, and JSON null is written as NULL, which reads back the same (None)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for entry in entries:
+        writer.writerow(
+            [
+                *(entry[c] for c in _COPIED),
+                None if entry["before"] is None else json.dumps(entry["before"], ensure_ascii=False),
+                None if entry["after"] is None else json.dumps(entry["after"], ensure_ascii=False),
+                entry["hash"],
+                entry["hash_version"],
+            ]
+        )
+    buffer.seek(0)
+    columns = ", ".join((*_COPIED, "before", "after", "hash", "hash_version"))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.copy_expert(f"COPY audit_entries ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+    finally:
+        cursor.close()
+
+
 def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> None:
     conn = session.connection()
     head_table = AuditHead.__table__
@@ -241,7 +271,10 @@ def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> Non
         }
         entry["hash"] = prev_hash = entry_hash(entry, key)
         entries.append(entry)
-    conn.execute(AuditEntry.__table__.insert(), entries)
+    if len(entries) >= COPY_FROM and conn.dialect.name == "postgresql":
+        _copy_entries(conn, entries)
+    else:
+        conn.execute(AuditEntry.__table__.insert(), entries)
     # keyed_from: set by the first keyed entry of a chain (older entries are unkeyed), then never again
     conn.execute(
         update(head_table)
