@@ -78,7 +78,8 @@ def test_an_import_writes_an_audit_entry_naming_the_rows_and_one_per_row_written
         ("create", "chemical_applications")
     ] * 2
     assert [e.after["lot_code"] for e in entries[1:3]] == ["L-001", "L-002"]
-    assert verify(db_session).ok
+    report = verify(db_session)
+    assert report.ok, report.row_problems
 
 
 def test_a_vietnamese_purpose_and_a_cell_the_fast_reader_cannot_read_are_still_judged():
