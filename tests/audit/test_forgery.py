@@ -16,12 +16,14 @@ from traceability import db
 from traceability.accounts.models import OrgStatus, Role
 from traceability.audit import anchors
 from traceability.audit.models import AuditEntry, AuditHead
-from traceability.audit.services import UNKEYED, audit_key, entry_hash, set_actor
+from traceability.audit.services import UNKEYED, audit_key, entry_hash, record, set_actor
 from traceability.audit.verify import verify
-from traceability.batches.models import BatchStatus, LabResult, LabTest
+from traceability.batches.models import Batch, BatchStatus, LabResult, LabTest
 from traceability.codes.services import issue_serial_codes, revoke_range
+from traceability.db import utcnow
 from traceability.demo import load_demo
 from traceability.inspection import services as inspection
+from traceability.interop import bulk
 
 
 @pytest.fixture
@@ -259,3 +261,32 @@ def test_anchor_refuses_a_head_that_is_not_the_newest_entry(db_session, history,
 
     assert result.exit_code == 1 and "not the chain's newest entry" in result.output
     assert anchors.read_anchors(anchor_file) == ([], [])
+
+
+def test_batches_imported_before_imports_wrote_row_entries_are_counted_not_reported(
+    db_session, make_org, make_product, make_site
+):
+    """A database from before keyed hashing: its imports wrote one summary entry naming the batches, none per row."""
+    org = make_org()
+    product, site = make_product(org), make_site(org)
+    now = utcnow()
+    columns = ("organization_id", "product_id", "site_id", "lot_code", "quantity", "unit", "status")
+    values = (org.id, product.id, site.id, "OLD-1", Decimal(5), "kg", "draft")
+    ids = bulk.add_rows(db_session, Batch.__table__, (*columns, "created_at", "updated_at"), [(*values, now, now)])
+    record(db_session, "import", "organizations", org.id, after={"rows": 1, "batches": 1, "batch_ids": ids})
+    db_session.execute(update(AuditEntry).values(hash_version=UNKEYED))
+    db_session.execute(update(AuditHead).values(keyed_from=None))
+    _forge_from(db_session, 1, {}, _sha256)  # what that database holds: the same chain, unkeyed
+
+    report = verify(db_session)
+    assert report.ok, _problems(report)
+    assert report.rows_unverifiable == 1
+
+    # only the batches that import named: one added in SQL since is reported
+    db_session.execute(text("UPDATE batches SET lot_code = 'NEW-1' WHERE id = :id"), {"id": ids[0]})
+    bulk.add_rows(db_session, Batch.__table__, (*columns, "created_at", "updated_at"), [(*values, now, now)])
+    report = verify(db_session)
+    assert report.row_problems == [
+        f"batches {ids[0] + 1}: not in the audit (written behind the registry's back)"
+    ]
+    assert report.rows_unverifiable == 1  # and the old one's values cannot be checked: its edit passes
