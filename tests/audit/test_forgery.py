@@ -18,7 +18,7 @@ from traceability.audit import anchors
 from traceability.audit.models import AuditEntry, AuditHead
 from traceability.audit.services import UNKEYED, audit_key, entry_hash, record, set_actor
 from traceability.audit.verify import verify
-from traceability.batches.models import Batch, BatchStatus, LabResult, LabTest
+from traceability.batches.models import Batch, BatchStatus, LabResult, LabTest, PublishAttempt
 from traceability.codes.services import issue_serial_codes, revoke_range
 from traceability.db import utcnow
 from traceability.demo import load_demo
@@ -286,7 +286,22 @@ def test_batches_imported_before_imports_wrote_row_entries_are_counted_not_repor
     db_session.execute(text("UPDATE batches SET lot_code = 'NEW-1' WHERE id = :id"), {"id": ids[0]})
     bulk.add_rows(db_session, Batch.__table__, (*columns, "created_at", "updated_at"), [(*values, now, now)])
     report = verify(db_session)
-    assert report.row_problems == [
-        f"batches {ids[0] + 1}: not in the audit (written behind the registry's back)"
-    ]
+    assert report.row_problems == [f"batches {ids[0] + 1}: not in the audit (written behind the registry's back)"]
     assert report.rows_unverifiable == 1  # and the old one's values cannot be checked: its edit passes
+
+
+def test_rows_deleted_by_their_parents_cascade_verify_and_others_do_not(db_session, make_batch):
+    """ON DELETE CASCADE removes a deleted batch's rows without entries of their own (as older releases deleted a
+    draft's publish attempts); a row gone while its batch is still there is reported."""
+    kept, deleted = make_batch(), make_batch()
+    for batch in (kept, deleted):
+        db_session.add(PublishAttempt(batch_id=batch.id, is_accepted=False, problems=[]))
+    db_session.flush()
+    kept_attempt = db_session.scalar(select(PublishAttempt.id).where(PublishAttempt.batch_id == kept.id))
+    db_session.execute(text("DELETE FROM publish_attempts"))
+    db_session.delete(deleted)
+    db_session.flush()
+
+    report = verify(db_session)
+
+    assert report.row_problems == [f"publish_attempts {kept_attempt}: gone, but the audit never recorded its deletion"]

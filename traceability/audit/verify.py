@@ -269,13 +269,24 @@ def _check_rows(session: Session, folded: _Folded, report: AuditReport) -> None:
                         f"{table.name} {entity_id}: {attr.key} is {_shown(_jsonable(value))} "
                         f"but the audit says {_shown(state[attr.key])}"
                     )
+        cascades = [(fk.parent.key, fk.column.table.name) for fk in table.foreign_keys if fk.ondelete == "CASCADE"]
         for entity_id, state in audited.items():
-            if state is not None and entity_id not in seen:
+            if state is not None and entity_id not in seen and not _cascaded(folded, state, cascades):
                 problems.append(f"{table.name} {entity_id}: gone, but the audit never recorded its deletion")
         if table.name == "codes":
             problems.extend(_check_code_counts(folded, serial_codes))
     report.row_problems = problems[:MAX_ROW_PROBLEMS]
     report.more_row_problems = max(0, len(problems) - MAX_ROW_PROBLEMS)
+
+
+def _cascaded(folded: _Folded, state: dict[str, Any], cascades: list[tuple[str, str]]) -> bool:
+    """Gone with a parent the audit says was deleted, through ON DELETE CASCADE (no entry of its own)."""
+    for column, parent in cascades:
+        parents = folded.state.get(parent, {})
+        key = state.get(column)
+        if key is not None and str(key) in parents and parents[str(key)] is None:
+            return True
+    return False
 
 
 def _imported_before_row_entries(folded: _Folded, table: str, entity_id: str, attrs: list, values: Any) -> bool:
