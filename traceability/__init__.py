@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from traceability import db
+from traceability import db, unit_of_work
 from traceability.config import PROJECT_ROOT, load_config
 from traceability.extensions import api, cache, csrf, limiter
 
@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.i18n import init_i18n
     from traceability.public.pagecache import PageCache
     from traceability.public.scans import ScanRecorder
+    from traceability.security import init_security
 
     app = Flask(
         __name__,
@@ -66,12 +67,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _end_session(_exc: BaseException | None) -> None:
         db.session.remove()  # rolls back anything not committed
 
+    unit_of_work.init_app(app)  # each request commits once, after its view, or rolls back
     init_i18n(app)
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
     api.init_app(app)
     init_auth(app)
+    init_security(app)
 
     for name in BLUEPRINTS:
         for module_name, attr, registrar in (("views", "bp", app), ("api", "blp", api)):
@@ -84,12 +87,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(audit_bp)  # one public JSON page, no API blueprint
     register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
+    from traceability import storage
+
+    storage.init_app(app)  # uploaded files follow the rows that refer to them
     from traceability.templating import init_templating
 
     init_templating(app)
 
     # repeat scans of a lot code are answered before the request stack; the proxy's view of the client first
-    recorder = app.extensions["scans"] = ScanRecorder(app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"])
+    # repeats of a scan by one client are counted up to a limit, in the rate limiter's (shared) storage
+    limit = app.config.get("SCAN_RECORD_LIMIT") if limiter.enabled else None
+    recorder = app.extensions["scans"] = ScanRecorder(
+        app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"], limit, limiter.storage if limit else None
+    )
     if app.config["PAGE_CACHE_SIZE"]:
         app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"])
     if app.config["PROXY_COUNT"]:

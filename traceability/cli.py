@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from traceability import db
+from traceability import db, unit_of_work
 
 
 def _create_app():
@@ -56,17 +56,16 @@ def db_downgrade(revision: str) -> None:
 
 @main.command("demo")
 @with_appcontext
-def demo() -> None:
+@unit_of_work.command
+def demo() -> str:
     """Load the demo data set (idempotent) and print the demo logins."""
     from traceability.audit.services import set_actor
     from traceability.demo import DEMO_LOGINS, load_demo
 
     set_actor(label="demo")
     load_demo(db.session)
-    db.session.commit()
-    click.echo("Demo data loaded. Sign in with:")
-    for role, email, password in DEMO_LOGINS:
-        click.echo(f"  {role:<10} {email:<36} {password}")
+    logins = [f"  {role:<10} {email:<36} {password}" for role, email, password in DEMO_LOGINS]
+    return "\n".join(["Demo data loaded. Sign in with:", *logins])
 
 
 @main.group("users")
@@ -82,7 +81,8 @@ def users_group() -> None:
 @click.option("--name", "full_name", help="the person's full name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
-def users_create(email, role, org_tax_code, org_name, full_name, password) -> None:
+@unit_of_work.command
+def users_create(email, role, org_tax_code, org_name, full_name, password) -> str:
     """Create a user; --org-tax-code creates or joins that organisation."""
     from traceability.accounts import services
     from traceability.accounts.models import OrgKind, Role
@@ -121,8 +121,7 @@ def users_create(email, role, org_tax_code, org_name, full_name, password) -> No
         )
     except ServiceError as exc:
         raise click.ClickException(_messages(exc)) from exc
-    db.session.commit()
-    click.echo(f"Created {user.role} {user.email}" + (f" in {org.name} ({org.tax_code})" if org else ""))
+    return f"Created {user.role} {user.email}" + (f" in {org.name} ({org.tax_code})" if org else "")
 
 
 def _messages(exc) -> str:
@@ -139,7 +138,8 @@ def orgs_group() -> None:
 @orgs_group.command("verify")
 @click.option("--tax-code", required=True)
 @with_appcontext
-def orgs_verify(tax_code: str) -> None:
+@unit_of_work.command
+def orgs_verify(tax_code: str) -> str:
     """Mark an organisation verified."""
     from traceability.accounts import services
     from traceability.accounts.models import OrgStatus
@@ -150,8 +150,7 @@ def orgs_verify(tax_code: str) -> None:
     if org is None:
         raise click.ClickException(f"No organisation with tax code {tax_code}.")
     services.set_organization_status(db.session, org, None, OrgStatus.VERIFIED)
-    db.session.commit()
-    click.echo(f"{org.name} ({org.tax_code}) is verified.")
+    return f"{org.name} ({org.tax_code}) is verified."
 
 
 @main.group("tokens")
@@ -162,9 +161,11 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="cli", show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=None, help="Days until it expires [default: 90].")
 @with_appcontext
-def tokens_create(email: str, name: str) -> None:
-    """Print a new API token for the user (shown once, stored hashed)."""
+@unit_of_work.command
+def tokens_create(email: str, name: str, days: int | None) -> str:
+    """Print a new API token for the user (shown once, stored hashed); it expires after --days."""
     from traceability.accounts import services
     from traceability.audit.services import set_actor
 
@@ -172,9 +173,7 @@ def tokens_create(email: str, name: str) -> None:
     user = services.find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"No user {email}.")
-    token = services.create_token(db.session, user, name)
-    db.session.commit()
-    click.echo(token)
+    return services.create_token(db.session, user, name, days)
 
 
 @main.group("audit")
@@ -248,7 +247,7 @@ def audit_anchor() -> None:
 
 @main.group("substances")
 def substances_group() -> None:
-    """Reference list of banned and removed pesticide active ingredients."""
+    """Reference lists of substances banned on crops (pesticides) and in livestock feed and farming."""
 
 
 @substances_group.command("load")
@@ -256,18 +255,33 @@ def substances_group() -> None:
     "--file",
     "path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV in the shipped format (default: the list shipped with the registry)",
+    help="an admin's own CSV in the shipped format (default: the lists shipped with the registry)",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["pesticide", "livestock"]),
+    default="pesticide",
+    show_default=True,
+    help="with --file: which list its rows belong to",
 )
 @with_appcontext
-def substances_load(path: Path | None) -> None:
-    """Load or refresh the list (adds new names, updates changed rows)."""
+@unit_of_work.command
+def substances_load(path: Path | None, kind: str) -> str:
+    """Load or refresh the lists. `db upgrade` already loads the shipped ones; this refreshes them after an
+    admin removed rows by hand, or loads an admin's own file (its rows become the admins', kept by upgrades)."""
     from traceability.audit.services import set_actor
-    from traceability.reference.services import DEFAULT_SUBSTANCES_CSV, load_substances
+    from traceability.reference.models import SubstanceKind
+    from traceability.reference.services import load_substances
 
     set_actor(label="cli")
-    added, updated = load_substances(db.session, path or DEFAULT_SUBSTANCES_CSV)
-    db.session.commit()
-    click.echo(f"Substances: {added} added, {updated} updated.")
+    try:
+        report = load_substances(db.session, path, SubstanceKind(kind))
+    except ValueError as exc:  # a bad row in the given file: nothing is written
+        raise click.ClickException(str(exc)) from exc
+    said = f"Substances: {len(report.added)} added, {len(report.updated)} updated."
+    if report.kept:
+        said += f"\nKept as admins left them ({len(report.kept)}): {', '.join(sorted(report.kept))}"
+    return said
 
 
 @main.command("serve")

@@ -1,4 +1,4 @@
-"""How HTML forms are handled: validate with the schema, run the service, commit or report; and the field
+"""How HTML forms are handled: validate with the schema, run the service or report; and the field
 specs that the generic form template (templates/app/form.html) renders."""
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ def submit_form(
     save: Callable[[dict[str, Any]], Any],
     parse: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> FormResult:
-    """Load request.form with `schema` (after `parse`, for forms with repeated rows), pass the data to `save`
-    (a service call) and commit. Bad input or a broken rule leaves the database untouched and returns the
-    messages per field.
+    """Load request.form with `schema` (after `parse`, for forms with repeated rows) and pass the data to `save`
+    (a service call); the request commits at its end (traceability/unit_of_work.py). Bad input or a broken rule
+    rolls back what the save did and returns the messages per field.
     """
     values = form_data(request.form)
     try:
@@ -46,7 +46,6 @@ def submit_form(
     except Invalid as exc:
         db.session.rollback()
         return FormResult(values, exc.errors or {"_schema": [exc.message]})
-    db.session.commit()
     return FormResult(values, result=result)
 
 
@@ -57,7 +56,7 @@ def handle_form(
     values: dict[str, Any] | None = None,
     parse: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ):
-    """GET shows the form; POST validates, saves and commits (see `submit_form`) and returns save()'s answer.
+    """GET shows the form; POST validates and saves (see `submit_form`) and returns save()'s answer.
 
     Bad input re-renders the form (422) with every message next to its field; nothing is written.
     """

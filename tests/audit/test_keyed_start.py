@@ -32,14 +32,11 @@ OLD_ENTRIES = sa.table(
 )
 
 
-def test_production_refuses_to_start_without_an_audit_key(monkeypatch):
-    monkeypatch.setenv("TRACEABILITY_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
-    monkeypatch.delenv("AUDIT_KEY", raising=False)
+def test_production_refuses_to_start_without_an_audit_key(production_env):
+    assert load_config()["AUDIT_KEY"] == "k" * 40
+    production_env.delenv("AUDIT_KEY")
     with pytest.raises(ConfigError, match="AUDIT_KEY"):
         load_config()
-    monkeypatch.setenv("AUDIT_KEY", "k" * 40)
-    assert load_config()["AUDIT_KEY"] == "k" * 40
 
 
 def _old_entries(conn, count: int) -> str:

@@ -50,7 +50,6 @@ def set_active(user_id: int):
     except Invalid as exc:
         flash(" ".join(exc.errors["is_active"]), "error")
         return redirect(url_for("accounts.users"))
-    db.session.commit()
     flash(
         _("%(email)s can sign in again.", email=user.email) if active else _("%(email)s is disabled.", email=user.email)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from traceability import db
+from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import services
@@ -28,7 +28,6 @@ from traceability.batches.schemas import (
 )
 from traceability.codes.services import lot_code_for
 from traceability.codes.urls import code_url
-from traceability.registry import uploads
 from traceability.tenancy import get_editable, get_visible, owner_first
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batches")
@@ -56,7 +55,6 @@ def list_batches(filters, pagination_parameters):
 def create_batch(data):
     """A new draft batch; lot code and expiry are suggested when not given."""
     batch = services.create_batch(db.session, current_user, data)
-    db.session.commit()
     return batch
 
 
@@ -76,14 +74,12 @@ def update_batch(data, batch_id: int):
     """Change a draft; a published batch answers 409 (use amendments)."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
     services.update_batch(db.session, current_user, batch, data)
-    db.session.commit()
     return batch
 
 
 def _add(batch_id: int, adder, data):
     batch = get_editable(db.session, Batch, batch_id, current_user)
     record = adder(db.session, current_user, batch, data)
-    db.session.commit()
     return record
 
 
@@ -117,21 +113,20 @@ def add_lab_test(data, batch_id: int):
 @blp.route("/lab-tests/<int:lab_test_id>/document", methods=["PUT"])
 @roles(Role.PRODUCER)
 @owner_first(LabTest, "lab_test_id")
-@uploads.names_oversized_request("document")
+@storage.names_oversized_request("document")
 @blp.arguments(LabTestDocumentSchema, location="files")
 @blp.response(200, LabTestSchema)
 def put_lab_test_document(files, lab_test_id: int):
     """Attach the laboratory's report to a lab test.
 
-    multipart/form-data, field `document`: a PDF, JPEG or PNG (read from the content). On a draft batch it
-    replaces an earlier report (whose file is deleted once the new one is saved); on a published batch a report
-    already attached is kept (409).
+    multipart/form-data, field `document`: a PDF, JPEG, PNG or WebP (read from the content; images are stored
+    re-encoded, without metadata). On a draft batch it replaces an earlier report (whose file is deleted once the
+    new one is saved); on a published batch a report already attached is kept (409). 503 with Retry-After if
+    files cannot be stored right now.
     """
     test = get_editable(db.session, LabTest, lab_test_id, current_user)
-    document = uploads.store_document(files["document"], test.batch.organization_id)
-    with uploads.discard_on_error(document):
-        services.set_lab_test_document(db.session, current_user, test, document)
-        db.session.commit()
+    document = storage.store(files["document"], storage.DOCUMENT, "document", str(test.batch.organization_id))
+    services.set_lab_test_document(db.session, current_user, test, document)  # a refusal drops the new file
     return test
 
 
@@ -141,7 +136,7 @@ def put_lab_test_document(files, lab_test_id: int):
 def get_lab_test_document(lab_test_id: int):
     """The laboratory's report of a lab test."""
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_document(test, "lab-test")
+    return storage.send(test.document_path, f"lab-test-{test.id}", test.document_type)
 
 
 @blp.route("/batches/<int:batch_id>/amendments", methods=["POST"])
@@ -161,11 +156,6 @@ def amend_batch(data, batch_id: int):
 def publish_batch(batch_id: int):
     """Publish a draft, or 422 with every reason it cannot be (each refusal is kept for the inspectors)."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
-    try:
-        services.publish_batch(db.session, current_user, batch)
-    except services.PublishRefused:
-        db.session.commit()  # keep the refused attempt
-        raise
-    db.session.commit()
+    services.publish_batch(db.session, current_user, batch)  # a refusal's attempt is kept (see the service)
     code = lot_code_for(db.session, batch)
     return {"status": batch.status.value, "code": code.value, "url": code_url(code)}

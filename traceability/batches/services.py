@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from traceability import unit_of_work
 from traceability.accounts.models import User
 from traceability.audit.services import record_many
 from traceability.batches import compliance
@@ -44,7 +45,7 @@ RECORDS = {"event": Event, "chemical": ChemicalApplication, "lab_test": LabTest}
 
 
 class PublishRefused(Invalid):
-    """Publishing was refused; `attempt` (already in the session) must be committed by the caller."""
+    """Publishing was refused; `attempt` is kept (unit_of_work.keep) though the request is rolled back."""
 
     def __init__(self, problems: list[Problem], attempt: PublishAttempt):
         super().__init__(compliance.as_errors(problems), _("This batch cannot be published yet."))
@@ -303,8 +304,8 @@ def amend_batch(session: Session, user: User, batch: Batch, data: dict[str, Any]
 def publish_batch(session: Session, user: User, batch: Batch) -> Batch:
     """Publish a draft: refused (PublishRefused, listing every problem) while any rule is broken.
 
-    Every try is recorded as a PublishAttempt for the inspectors. A refused attempt is added to the session
-    before the error is raised; the caller commits it (the views and the API do) so it outlives the refusal.
+    Every try is recorded as a PublishAttempt for the inspectors. A refused attempt is kept (`unit_of_work.keep`):
+    the request that ends in the refusal rolls back everything else, and the attempt is then written alone.
     On success the batch is published and gets its lot-level code.
     """
     check_editable(user, batch)
@@ -328,6 +329,7 @@ def publish_batch(session: Session, user: User, batch: Batch) -> Batch:
     session.add(attempt)
     session.flush()
     if problems:
+        unit_of_work.keep(session, attempt)  # the one write a refusal keeps: the inspectors see refused tries
         raise PublishRefused(problems, attempt)
     now = utcnow()
     batch.status = BatchStatus.PUBLISHED

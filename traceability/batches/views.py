@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from traceability import db
+from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import compliance, services
@@ -37,7 +37,6 @@ from traceability.batches.schemas import (
 from traceability.codes.identifiers import grouped
 from traceability.codes.services import lot_code_for
 from traceability.forms import handle_form, render_form, submit_form
-from traceability.registry import uploads
 from traceability.registry.models import Product
 from traceability.schemas import form_data
 from traceability.tenancy import get_editable, get_visible, scope
@@ -186,9 +185,10 @@ def add_record(batch_id: int, kind: str):
         if kind != "lab_test":
             return adder(db.session, current_user, batch, data)
         file = request.files.get("document")
-        document = uploads.store_document(file, batch.organization_id) if file and file.filename else None
-        with uploads.discard_on_error(document):
-            return adder(db.session, current_user, batch, data, document)
+        document = None
+        if file and file.filename:
+            document = storage.store(file, storage.DOCUMENT, "document", str(batch.organization_id))
+        return adder(db.session, current_user, batch, data, document)
 
     form = submit_form(schema_cls(), save)
     if form.errors:
@@ -203,7 +203,6 @@ def delete_record(batch_id: int, kind: str):
     batch = get_editable(db.session, Batch, batch_id, current_user)
     record_id = request.form.get("record_id", "")
     services.delete_record(db.session, current_user, batch, kind, int(record_id) if record_id.isdigit() else 0)
-    db.session.commit()
     flash(_("Deleted."))
     return redirect(url_for("batches.batch", batch_id=batch.id))
 
@@ -215,10 +214,8 @@ def publish(batch_id: int):
     try:
         services.publish_batch(db.session, current_user, batch)
     except services.PublishRefused as refused:
-        db.session.commit()  # the refused attempt stays on record for the inspectors
         flash(_("Not published. Correct the problems listed below and try again."), "error")
         return _batch_page(batch, "publish", errors=refused.errors)
-    db.session.commit()
     flash(_("Published. The QR code now leads to this batch's public page."))
     return redirect(url_for("batches.batch", batch_id=batch.id))
 
@@ -229,7 +226,6 @@ def delete(batch_id: int):
     batch = get_editable(db.session, Batch, batch_id, current_user)
     lot = batch.lot_code
     services.delete_batch(db.session, current_user, batch)
-    db.session.commit()
     flash(_("Draft %(lot)s deleted.", lot=lot))
     return redirect(url_for("batches.batches"))
 
@@ -259,4 +255,4 @@ def check_chemical(batch_id: int):
 @roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 def lab_test_document(lab_test_id: int):
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_document(test, "lab-test")
+    return storage.send(test.document_path, f"lab-test-{test.id}", test.document_type)

@@ -80,5 +80,4 @@ def import_csv():
     if not result.ok:
         db.session.rollback()
         raise Invalid({"rows": errors_by_row(result.errors)}, message=_("Nothing was imported."))
-    db.session.commit()
     return jsonify({"batches": result.batches, "chemicals": result.chemicals, "rows": result.rows}), 201

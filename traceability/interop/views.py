@@ -98,7 +98,6 @@ def import_page():
             file_error = exc.message
         else:
             if result.ok:
-                db.session.commit()
                 flash(
                     _(
                         "Imported %(batches)d batches with %(chemicals)d chemical applications as drafts.",
