@@ -218,8 +218,8 @@ def audit_verify(no_anchor: bool) -> None:
         click.echo(f"Rows: {report.rows_checked} rows of the audited tables match their audited state.")
     if report.rows_unverifiable:
         click.echo(
-            f"  ({report.rows_unverifiable} of them were imported before imports wrote an entry per row: "
-            "they exist as the import recorded, but their values cannot be checked.)"
+            f"  ({report.rows_unverifiable} of them cannot be compared: banned substances, which data migrations "
+            "load, and batches imported before imports wrote an entry per row.)"
         )
     if problems:
         click.echo("Audit verification FAILED:", err=True)

@@ -1,7 +1,7 @@
 """audit chain keyed with HMAC: each entry's hash version, and where keyed hashing started
 
 Revision ID: 5b1e0c7a9d42
-Revises: f6b02d389f68
+Revises: 0b1db4fb573b
 Create Date: 2026-11-30 11:40:00.000000
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '5b1e0c7a9d42'
-down_revision: str | None = 'f6b02d389f68'
+down_revision: str | None = '0b1db4fb573b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,7 +21,7 @@ from traceability.db import UTCDateTime
 
 from ..conftest import scratch_database_url
 
-BEFORE_THE_KEY = "f6b02d389f68"
+BEFORE_THE_KEY = "0b1db4fb573b"
 OLD_ENTRIES = sa.table(
     "audit_entries",
     *(sa.column(n) for n in ("seq", "actor_id", "actor_label", "action", "entity_type", "entity_id")),
