@@ -64,8 +64,17 @@ def served() -> Iterator[tuple[str, object]]:
     subprocess.run([sys.executable, "-m", "traceability.cli", "demo"], env=env, check=True, capture_output=True)
     log = open(Path(_RUN_DIR) / "schema-change-server.log", "wb")  # noqa: SIM115  (open while the server runs)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "traceability.wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--no-control-socket",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "traceability.wsgi:app",
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
