@@ -95,6 +95,7 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "inspection_id": inspection.id,
             "photo": "missing.jpg",
             "rest": f"22/TRA200G/10/{batch.lot_code}",  # GS1 Digital Link qualifiers after the GTIN
+            "compressed": "ARBBJ67dUg",  # a compressed GS1 Digital Link of the GTIN above
             "receipt": code.value,  # receipts share the code alphabet; an unknown one answers 404
             "users": users,
         }
