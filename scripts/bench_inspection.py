@@ -242,7 +242,7 @@ def main() -> None:
     engine = db.make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     # the default copy settings (traceability/config.py), which the copied codes above are built around
-    config = {"COPY_SCAN_THRESHOLD": 20, "COPY_CLIENT_THRESHOLD": 5, "COPY_ALERT_WINDOW_DAYS": 30}
+    config = {"COPY_CLIENT_THRESHOLD": 5, "COPY_ALERT_WINDOW_DAYS": 30}
     try:
         with Session(engine) as session:
             started = time.perf_counter()

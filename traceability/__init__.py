@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.i18n import init_i18n
     from traceability.public.pagecache import PageCache
     from traceability.public.scans import ScanRecorder
+    from traceability.security import init_security
 
     app = Flask(
         __name__,
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     api.init_app(app)
     init_auth(app)
+    init_security(app)
 
     for name in BLUEPRINTS:
         for module_name, attr, registrar in (("views", "bp", app), ("api", "blp", api)):
@@ -81,12 +83,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             registrar.register_blueprint(blueprint)
 
     register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
+    from traceability import storage
+
+    storage.init_app(app)  # uploaded files follow the rows that refer to them
     from traceability.templating import init_templating
 
     init_templating(app)
 
     # repeat scans of a lot code are answered before the request stack; the proxy's view of the client first
-    recorder = app.extensions["scans"] = ScanRecorder(app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"])
+    # repeats of a scan by one client are counted up to a limit, in the rate limiter's (shared) storage
+    limit = app.config.get("SCAN_RECORD_LIMIT") if limiter.enabled else None
+    recorder = app.extensions["scans"] = ScanRecorder(
+        app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"], limit, limiter.storage if limit else None
+    )
     if app.config["PAGE_CACHE_SIZE"]:
         app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"])
     if app.config["PROXY_COUNT"]:

@@ -82,11 +82,13 @@ def enforce_access() -> Any:
 
 
 @login_manager.user_loader
-def _load_session_user(user_id: str) -> User | None:
+def _load_session_user(login_key: str) -> User | None:
     if _is_api():
         return None  # the API accepts tokens only, so a browser's cookie cannot be used across sites
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    from traceability.accounts.sessions import user_for_key
+
+    # the cookie names a sign-in, not a user: one ended by signing out or revoked opens nothing
+    return user_for_key(db.session, login_key)
 
 
 @login_manager.request_loader

@@ -162,9 +162,10 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="cli", show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=None, help="Days until it expires [default: 90].")
 @with_appcontext
-def tokens_create(email: str, name: str) -> None:
-    """Print a new API token for the user (shown once, stored hashed)."""
+def tokens_create(email: str, name: str, days: int | None) -> None:
+    """Print a new API token for the user (shown once, stored hashed); it expires after --days."""
     from traceability.accounts import services
     from traceability.audit.services import set_actor
 
@@ -172,7 +173,7 @@ def tokens_create(email: str, name: str) -> None:
     user = services.find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"No user {email}.")
-    token = services.create_token(db.session, user, name)
+    token = services.create_token(db.session, user, name, days)
     db.session.commit()
     click.echo(token)
 
@@ -201,7 +202,7 @@ def audit_verify() -> None:
 
 @main.group("substances")
 def substances_group() -> None:
-    """Reference list of banned and removed pesticide active ingredients."""
+    """Reference lists of substances banned on crops (pesticides) and in livestock feed and farming."""
 
 
 @substances_group.command("load")
@@ -209,18 +210,33 @@ def substances_group() -> None:
     "--file",
     "path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV in the shipped format (default: the list shipped with the registry)",
+    help="an admin's own CSV in the shipped format (default: the lists shipped with the registry)",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["pesticide", "livestock"]),
+    default="pesticide",
+    show_default=True,
+    help="with --file: which list its rows belong to",
 )
 @with_appcontext
-def substances_load(path: Path | None) -> None:
-    """Load or refresh the list (adds new names, updates changed rows)."""
+def substances_load(path: Path | None, kind: str) -> None:
+    """Load or refresh the lists. `db upgrade` already loads the shipped ones; this refreshes them after an
+    admin removed rows by hand, or loads an admin's own file (its rows become the admins', kept by upgrades)."""
     from traceability.audit.services import set_actor
-    from traceability.reference.services import DEFAULT_SUBSTANCES_CSV, load_substances
+    from traceability.reference.models import SubstanceKind
+    from traceability.reference.services import load_substances
 
     set_actor(label="cli")
-    added, updated = load_substances(db.session, path or DEFAULT_SUBSTANCES_CSV)
+    try:
+        report = load_substances(db.session, path, SubstanceKind(kind))
+    except ValueError as exc:  # a bad row in the given file: nothing is written
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"Substances: {added} added, {updated} updated.")
+    click.echo(f"Substances: {len(report.added)} added, {len(report.updated)} updated.")
+    if report.kept:
+        click.echo(f"Kept as admins left them ({len(report.kept)}): {', '.join(sorted(report.kept))}")
 
 
 @main.command("serve")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -39,17 +40,32 @@ def _secret_key(instance: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def _public_base_url(production: bool) -> str:
+    url = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if url:
+        return url
+    if production:  # every QR code printed carries it: a wrong default would print unusable labels
+        raise ConfigError("PUBLIC_BASE_URL must be set in production (TRACEABILITY_ENV=production).")
+    return "http://127.0.0.1:5000"
+
+
 def load_config() -> dict:
     """Everything the app reads from the environment, in one place (README lists each variable)."""
     instance = instance_path()
     production = os.environ.get("TRACEABILITY_ENV", "development") == "production"
     redis_url = os.environ.get("REDIS_URL")
+    secret_key = _secret_key(instance, production)
+    if production and not redis_url:
+        # each gunicorn worker would count sign-in attempts in its own memory: the limit times the workers
+        raise ConfigError(
+            "REDIS_URL must be set in production (TRACEABILITY_ENV=production): the login limit is shared."
+        )
     return {
         "ENV_NAME": "production" if production else "development",
         "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": _secret_key(instance, production),
+        "SECRET_KEY": secret_key,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'traceability.db'}",
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": _public_base_url(production),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
         "REDIS_URL": redis_url,
@@ -59,6 +75,12 @@ def load_config() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30"))),
+        # a sign-in without "keep me signed in" ends on the server after this many hours
+        "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "12")),
+        "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", "31536000" if production else "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         # i18n
         "BABEL_DEFAULT_LOCALE": "vi",
@@ -72,14 +94,22 @@ def load_config() -> dict:
         # Consumer page: reports per client, photo size, when a unit code looks copied
         "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "5 per hour;20 per day"),
         "REPORT_PHOTO_MAX_BYTES": int(os.environ.get("REPORT_PHOTO_MAX_MB", "5")) * 1024 * 1024,
-        "COPY_SCAN_THRESHOLD": int(os.environ.get("COPY_SCAN_THRESHOLD", "20")),
+        # a unit code looks copied when more distinct clients than this scanned it (each counted once a day)
         "COPY_CLIENT_THRESHOLD": int(os.environ.get("COPY_CLIENT_THRESHOLD", "5")),
+        # scans of one code recorded per client; repeats beyond it are answered but not counted
+        "SCAN_RECORD_LIMIT": os.environ.get("SCAN_RECORD_LIMIT", "10 per hour"),
         # Inspectors' queue: unit codes scanned within this many days are checked against the thresholds above
         "COPY_ALERT_WINDOW_DAYS": int(os.environ.get("COPY_ALERT_WINDOW_DAYS", "30")),
         # scans are written together, at most this many seconds late; answers to repeat scans of a lot code
         # are kept in each process's memory, this many at most (0: none)
         "SCAN_WRITE_SECONDS": float(os.environ.get("SCAN_WRITE_SECONDS", "1")),
         "PAGE_CACHE_SIZE": int(os.environ.get("PAGE_CACHE_SIZE", "1000")),
+        # Codes: how many unit codes may be issued (per request, per batch, per organisation and local day)
+        # and printed on one label sheet (made within gunicorn's 30 s timeout; larger runs print in parts)
+        "CODE_ISSUE_MAX_PER_REQUEST": int(os.environ.get("CODE_ISSUE_MAX_PER_REQUEST", "20000")),
+        "CODE_ISSUE_MAX_PER_BATCH": int(os.environ.get("CODE_ISSUE_MAX_PER_BATCH", "200000")),
+        "CODE_ISSUE_MAX_PER_DAY": int(os.environ.get("CODE_ISSUE_MAX_PER_DAY", "200000")),
+        "LABEL_SHEET_MAX_CODES": int(os.environ.get("LABEL_SHEET_MAX_CODES", "4000")),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 300,

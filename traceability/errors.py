@@ -101,6 +101,12 @@ def register_error_handlers(app: Flask) -> None:
         errors = {location: error.errors} if error.errors and wants_json() else error.errors
         return _respond(error.status, error.message or None, errors)
 
+    from traceability.storage import StorageUnavailable  # storage imports this module
+
+    @app.errorhandler(StorageUnavailable)
+    def handle_storage_unavailable(error: StorageUnavailable):
+        return _respond(error.status, error.message, headers={"Retry-After": str(error.retry_after)})
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -70,6 +70,50 @@ def test_permitted_ingredients_are_not_flagged(db_session, substances, ingredien
     assert compliance.matches_banned(db_session, ingredient) == []
 
 
+@pytest.mark.parametrize(
+    ("ingredient", "named"),
+    [
+        ("Salbutamol", "Salbutamol"),
+        ("salbutamol sulphate 2mg/kg", "Salbutamol"),
+        ("Clenbuterol HCl 0,5% + Vitamin B12", "Clenbuterol"),
+        ("Ractopamin", "Ractopamine"),  # Vietnamese spellings drop the final e …
+        ("Cloramphenicol 10%", "Chloramphenicol"),  # … and write "cl" for "chl"
+        ("Metronidazol", "Metronidazole"),
+        ("Metyltestosteron", "Methyltestosterone"),
+        ("kẽm bacitracin", "Bacitracin zinc"),
+        ("Nandrolone decanoate", "19-Nortestosterone"),
+        ("DES", "Diethylstilbestrol"),
+    ],
+)
+def test_substances_banned_in_livestock_are_found_however_they_are_written(db_session, substances, ingredient, named):
+    assert [s.name for s in compliance.matches_banned(db_session, ingredient)] == [named]
+
+
+@pytest.mark.parametrize(
+    "ingredient", ["Amoxicillin 10%", "Enrofloxacin", "Tylosin tartrate", "Ivermectin 1%", "Florfenicol", "Zinc oxide"]
+)
+def test_permitted_veterinary_drugs_are_not_flagged(db_session, substances, ingredient):
+    assert compliance.matches_banned(db_session, ingredient) == []
+
+
+def test_a_beta_agonist_refuses_publishing_whatever_purpose_records_it(db_session, make_batch, make_user, substances):
+    batch = make_batch()
+    user = make_user(org=batch.organization)
+    records = [(ChemicalPurpose.VETERINARY_DRUG, "Salbutamol"), (ChemicalPurpose.OTHER, "Clenbuterol")]  # a feed
+    for purpose, ingredient in records:
+        db_session.add(
+            ChemicalApplication(
+                batch=batch, applied_on=dt.date(2026, 8, 1), trade_name="Cám đậm đặc", active_ingredient=ingredient,
+                purpose=purpose,
+            )
+        )  # fmt: skip
+    with pytest.raises(services.PublishRefused) as refused:
+        services.publish_batch(db_session, user, batch)
+    messages = refused.value.errors["chemicals"]
+    assert len(messages) == 2 and "Salbutamol" in messages[0] and "Clenbuterol" in messages[1]
+    assert all("livestock" in m for m in messages)
+
+
 def test_a_mixture_with_a_removed_ingredient_blocks_publishing(db_session, make_batch, make_user, substances):
     batch = make_batch()
     user = make_user(org=batch.organization)

@@ -65,7 +65,7 @@ def test_a_forged_report_is_refused_with_the_field_named(api_as, producer, lab_t
     test = lab_test()
     response = put_file(api_as(producer), _path(test), "document", b"MZ\x90\x00 program", "r.pdf", "application/pdf")
     assert response.status_code == 422
-    assert response.json["errors"] == {"files": {"document": ["Upload a PDF, JPEG or PNG file."]}}
+    assert response.json["errors"] == {"files": {"document": ["Upload a PDF, JPEG, PNG or WebP file."]}}
     assert stored_path(LabTest, LabTest.document_path, test.id) is None
 
 

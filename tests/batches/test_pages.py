@@ -105,7 +105,7 @@ def test_lab_test_with_a_document_and_a_forged_one(web, producer, product, make_
         content_type="multipart/form-data",
         headers=EN,
     )
-    assert forged.status_code == 422 and "Upload a PDF, JPEG or PNG file." in forged.get_data(as_text=True)
+    assert forged.status_code == 422 and "Upload a PDF, JPEG, PNG or WebP file." in forged.get_data(as_text=True)
     good = web.post(
         f"/app/batches/{batch.id}/records/lab_test",
         data={**base, "document": (io.BytesIO(b"%PDF-1.7\nreport"), "report.pdf", "application/pdf")},

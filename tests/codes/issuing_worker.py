@@ -25,6 +25,7 @@ def issue(url: str, batch_id: int, user_id: int, count: int, taken: list[str], s
         # whose first statement writes waits for the lock instead.
         session.commit()
         time.sleep(max(0.0, start_at - time.time()))  # all processes begin together
+        db.write_intent.set(True)  # as a POST to the app does: the checks read before the insert writes
         codes = services.issue_serial_codes(session, batch, count, user)
         session.commit()
     engine.dispose()

@@ -76,7 +76,7 @@ def test_a_file_that_is_not_a_photo_by_its_content_is_refused(api_as, inspector,
     before = photo_files(app)
     response = send(api, inspection.id, (jpeg(), "IMG_0001.jpg"), (b"%PDF-1.4 not an image", "IMG_0002.jpg"))
     assert response.status_code == 422
-    assert response.json["errors"] == {"files": {"photos": ["IMG_0002.jpg is not a photo (JPEG, PNG or WebP)."]}}
+    assert response.json["errors"] == {"files": {"photos": ["IMG_0002.jpg: Upload a photo (JPEG, PNG or WebP)."]}}
     assert saved_photos(inspection.id) == [] and photo_files(app) == before
 
 

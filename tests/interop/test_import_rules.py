@@ -14,15 +14,11 @@ from traceability.audit.services import verify_chain
 from traceability.batches import compliance
 from traceability.batches.models import Batch, ChemicalApplication, ChemicalPurpose
 from traceability.interop.csv_import import parse
-from traceability.reference.models import BannedSubstance, SubstanceStatus
 
 from .test_csv_import import GOOD, _csv, _post, _problems
 
 
 def test_a_banned_ingredient_gets_the_message_publishing_would_give(farm, make_batch, api_for, db_session):
-    db_session.add(
-        BannedSubstance(name="Paraquat", status=SubstanceStatus.REMOVED, legal_source="Quyết định 278/QĐ-BNN-BVTV")
-    )
     draft = make_batch(farm, lot_code="DRAFT-1")
     db_session.add(
         ChemicalApplication(

@@ -77,7 +77,7 @@ def test_a_photo_is_checked_by_its_content(client, published, db_session):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "Ảnh phải ở định dạng JPEG, PNG hoặc WebP" in response.get_data(as_text=True)
+    assert "Hãy tải lên ảnh chụp (JPEG, PNG hoặc WebP)" in response.get_data(as_text=True)
     assert _count(db_session) == 0
 
 
@@ -92,7 +92,7 @@ def test_a_photo_over_the_size_limit_is_refused(client, published, db_session, s
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "Ảnh quá lớn" in response.get_data(as_text=True)
+    assert "Tệp lớn hơn 1 MB" in response.get_data(as_text=True)
     assert _count(db_session) == 0
 
 
@@ -171,3 +171,69 @@ def test_unknown_and_mistyped_receipts(client):
     value = new_code()
     wrong = value[:-1] + ("0" if value[-1] != "0" else "1")
     assert client.get(f"/r/{wrong}").status_code == 400
+
+
+def test_an_image_bomb_as_a_photo_is_refused_and_nothing_is_kept(client, published, db_session, app):
+    from ..test_storage import bomb_png, upload_files
+
+    _batch, code = published()
+    before = upload_files(app)
+    response = client.post(
+        f"/c/{code.value}/report",
+        data={"kind": "quality", "message": "Chè bị mốc", "photo": (io.BytesIO(bomb_png()), "anh.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="e-photo"' in page and "triệu điểm ảnh" in page  # in Vietnamese, next to the photo field
+    assert _count(db_session) == 0 and upload_files(app) == before
+
+
+def test_a_photo_loses_its_gps_position(client, published, db_session, app):
+    from ..test_storage import exif_jpeg
+
+    _batch, code = published()
+    response = client.post(
+        f"/c/{code.value}/report",
+        data={"kind": "quality", "message": "Chè bị mốc", "photo": (io.BytesIO(exif_jpeg()), "anh.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    report = db_session.scalar(select(ConsumerReport))
+    with Image.open(Path(app.config["UPLOAD_DIR"]) / report.photo_path) as image:
+        assert image.size == (100, 200)  # upright
+        assert len(image.getexif()) == 0 and not image.getexif().get_ifd(0x8825)
+
+
+def test_a_report_is_kept_when_its_photo_cannot_be_stored(client, published, db_session, settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings["UPLOAD_DIR"] = str(blocker / "uploads")  # the upload folder cannot be written
+    _batch, code = published()
+    response = client.post(
+        f"/c/{code.value}/report",
+        data={"kind": "suspected_fake", "message": "Tem lạ", "photo": (io.BytesIO(_jpeg()), "anh.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    report = db_session.scalar(select(ConsumerReport))
+    assert report.message == "Tem lạ" and report.photo_path is None
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert grouped(report.receipt) in receipt  # the receipt is still shown…
+    assert "Không lưu được ảnh của bạn" in receipt  # …with word that the photo was not kept
+
+
+def test_a_report_whose_commit_fails_leaves_no_photo_behind(client, published, db_session, app):
+    from ..conftest import failing_commit
+    from ..test_storage import upload_files
+
+    _batch, code = published()
+    before = upload_files(app)
+    with failing_commit("POST", f"/c/{code.value}/report"):
+        response = client.post(
+            f"/c/{code.value}/report",
+            data={"kind": "quality", "message": "Chè bị mốc", "photo": (io.BytesIO(_jpeg()), "anh.jpg")},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 500 and "Traceback" not in response.get_data(as_text=True)
+    assert _count(db_session) == 0 and upload_files(app) == before

@@ -131,7 +131,7 @@ def test_forged_documents_are_refused(web, producer, db_session, content, claime
         headers=EN,
     )
     assert response.status_code == 422
-    assert "Upload a PDF, JPEG or PNG file." in response.get_data(as_text=True)
+    assert "Upload a PDF, JPEG, PNG or WebP file." in response.get_data(as_text=True)
     assert (
         db_session.scalar(select(Certification).where(Certification.organization_id == producer.organization_id))
         is None

@@ -104,7 +104,7 @@ def test_a_file_that_is_not_an_image_by_its_content_is_refused(
     old = stored_path(Product, Product.image_path, product.id)
     response = put_file(api, f"/api/v1/products/{product.id}/image", "image", content, name, claimed)
     assert response.status_code == 422
-    assert response.json["errors"] == {"files": {"image": ["Upload a JPEG or PNG image."]}}
+    assert response.json["errors"] == {"files": {"image": ["Upload a JPEG, PNG or WebP image."]}}
     assert stored_path(Product, Product.image_path, product.id) == old
     assert stored_file(app, old).is_file()
 
@@ -280,7 +280,7 @@ def test_a_forged_certificate_document_is_refused(api_as, producer, cert, db_ses
         api, f"/api/v1/certifications/{cert.id}/document", "document", b"MZ\x90\x00 program", "c.pdf", "application/pdf"
     )
     assert response.status_code == 422
-    assert response.json["errors"] == {"files": {"document": ["Upload a PDF, JPEG or PNG file."]}}
+    assert response.json["errors"] == {"files": {"document": ["Upload a PDF, JPEG, PNG or WebP file."]}}
     assert stored_path(Certification, Certification.document_path, cert.id) is None
 
 

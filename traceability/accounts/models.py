@@ -75,18 +75,29 @@ class User(UserMixin, Base):
     role: Mapped[Role] = mapped_column(choice(Role, "role"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
-    locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
 
     organization: Mapped[Organization | None] = relationship(back_populates="users", foreign_keys=[organization_id])
+
+    # the sign-in this request belongs to (set by accounts.sessions, not stored on the user)
+    login_key = None
+    api_token_id = None  # likewise, the API token of this request
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session cookie and the remember-me cookie: the sign-in's key rather
+        # than the user's id, so that ending the sign-in on the server makes both cookies worthless
+        if not self.login_key:
+            raise RuntimeError("sign users in through accounts.sessions.sign_in")
+        return self.login_key
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
 
 
 class ApiToken(Base):
-    """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once. It ends at `expires_at`, or
+    when its owner revokes it."""
 
     __tablename__ = "api_tokens"
     __audit_exclude__ = frozenset({"token_hash", "last_used_at"})
@@ -94,9 +105,37 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(100), default="")
+    name: Mapped[str] = mapped_column(String(100), default="")  # the owner's label: "ERP", "scanner app"
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime | None]  # the last call that changed something
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class UserSession(Base):
+    """One sign-in in a browser. The session and remember-me cookies carry its key (only the SHA-256 is
+    stored), so signing out, or revoking it from another device, ends it on the server."""
+
+    __tablename__ = "user_sessions"
+    __audit_exclude__ = frozenset({"key_hash", "last_seen_at", "expires_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # sign-in, or the last change it made
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

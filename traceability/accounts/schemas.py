@@ -28,9 +28,20 @@ class LoginSchema(BaseSchema):
 class TokenRequestSchema(BaseSchema):
     email = fields.Email(required=True)
     password = fields.String(required=True, validate=validate.Length(max=200))
+    name = fields.String(load_default="api", validate=validate.Length(max=100))
+    days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=365))
 
 
-class TokenSchema(Schema):
+class TokenInfoSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    last_used_at = fields.DateTime()
+    current = fields.Boolean()
+
+
+class NewTokenSchema(TokenInfoSchema):
     token = fields.String()
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from traceability.accounts.models import ApiToken, Organization, OrgStatus, Role, User
-from traceability.db import utcnow
+from traceability.db import utcnow, write_intent
 from traceability.errors import Invalid, NotFound, invalid
 
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
 # a hash to compare against when the e-mail is unknown, so both paths take the same time
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -111,6 +114,10 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
     if user.id == admin.id and not active:
         raise invalid("is_active", _("You cannot disable your own account."))
     user.is_active = active
+    if not active:
+        from traceability.accounts.sessions import end_all_sessions
+
+        end_all_sessions(session, user)  # enabling the account again does not bring old sign-ins back
     session.flush()
     return user
 
@@ -137,20 +144,59 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, name: str = "") -> str:
-    """A new API token for the user. Returned once; only its digest is stored."""
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 365
+
+
+def create_token(session: Session, user: User, name: str = "", days: int | None = None) -> str:
+    """A new API token for the user (see issue_token), returned once."""
+    return issue_token(session, user, name, days)[0]
+
+
+def issue_token(session: Session, user: User, name: str = "", days: int | None = None) -> tuple[str, ApiToken]:
+    """A new API token for the user, ending after `days` (the configured default when None). The token is
+    returned once; only its digest is stored."""
     if not user.is_active:
         raise Invalid(_("This account is disabled."))
+    if days is None:
+        days = current_app.config["API_TOKEN_DAYS"] if has_app_context() else DEFAULT_TOKEN_DAYS
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise invalid("days", _("Between 1 and %(max)s days.", max=MAX_TOKEN_DAYS))
     token = "tr_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user=user, token_hash=_token_digest(token), name=name))
+    now = utcnow()
+    row = ApiToken(
+        user=user, token_hash=_token_digest(token), name=name, created_at=now, expires_at=now + dt.timedelta(days=days)
+    )
+    session.add(row)
     session.flush()
-    return token
+    return token, row
 
 
 def user_for_token(session: Session, token: str) -> User | None:
+    """The active user of a live token (not expired, not revoked), or None."""
     # every API call asks this: one query for the token and its user together
-    return session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
+    now = utcnow()
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None), User.is_active)
-    )
+    ).first()
+    if found is None or found[0].expires_at <= now:
+        return None
+    row, user = found
+    # written only by calls that write anyway: a read must not take SQLite's write lock (see db.write_intent)
+    if write_intent.get() and (row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_EVERY):
+        row.last_used_at = now
+    user.api_token_id = row.id  # which token this request came with (not stored on the user)
+    return user
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """End one of the user's tokens (another user's answers 404, like a missing one)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(_("Not found."))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    session.flush()
+    return row

@@ -1,12 +1,17 @@
 """Sign-up of a business and invitations of colleagues. Plain functions: they flush, never commit.
 
-An invitation is a signed link (no table needed): it names the new user and a fingerprint of their password
-hash, so it stops working once the colleague has chosen a password, and it expires after a week.
+Neither says whether an e-mail address or a tax code is already registered: a sign-up or an invitation that
+names one creates nothing, answers exactly as one that succeeds, and is logged so the owner can be told
+(by mail, once the registry sends mail). Malformed fields are still named clearly.
+
+An invitation is a signed link (no table needed) naming the organisation, the colleague's name and e-mail
+address; the account is made when the colleague chooses a password. It expires after a week, and once the
+colleague has joined the link no longer opens.
 """
 
 from __future__ import annotations
 
-import secrets
+import logging
 from typing import Any
 
 from flask import current_app
@@ -16,20 +21,28 @@ from sqlalchemy.orm import Session
 
 from traceability.accounts import services
 from traceability.accounts.models import Organization, Role, User
-from traceability.errors import Forbidden, Invalid, NotFound
+from traceability.errors import Forbidden, NotFound
+
+log = logging.getLogger(__name__)
 
 INVITE_MAX_AGE = 7 * 24 * 3600
 
 
-def register(session: Session, data: dict[str, Any]) -> tuple[Organization, User]:
-    """Create an organisation (pending verification) and its first producer user. Duplicate tax codes refused."""
-    errors: dict[str, Any] = {}
-    if services.find_organization(session, data["organization"]["tax_code"]):
-        errors["organization"] = {"tax_code": [_("An organisation with this tax code is already registered.")]}
-    if services.find_user(session, data["user"]["email"]):
-        errors["user"] = {"email": [_("This e-mail address is already in use.")]}
-    if errors:
-        raise Invalid(errors)
+def _already_registered(what: str, **ids: Any) -> None:
+    # the owner is to be told by mail (not built yet); until then the log keeps the attempt, without the
+    # address itself
+    log.warning("%s names an e-mail address or tax code already registered (%s); nothing created", what, ids)
+
+
+def register(session: Session, data: dict[str, Any]) -> tuple[Organization, User] | None:
+    """Create an organisation (pending verification) and its first producer user. When the tax code or the
+    e-mail address is already registered, create nothing and return None: callers answer the same way."""
+    org = services.find_organization(session, data["organization"]["tax_code"])
+    user = services.find_user(session, data["user"]["email"])
+    if org is not None or user is not None:
+        services.hash_password(data["user"]["password"])  # the work a real sign-up does, so timing tells nothing
+        _already_registered("sign-up", organization_id=org and org.id, user_id=user and user.id)
+        return None
     org = services.create_organization(session, data["organization"])
     user = services.create_user(session, role=Role.PRODUCER, organization=org, **data["user"])
     return org, user
@@ -39,37 +52,41 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invite")
 
 
-def invite(session: Session, inviter: User, data: dict[str, Any]) -> tuple[User, str]:
-    """Add a colleague to the inviter's organisation. Returns the user and the token for the invitation link."""
+def invite(inviter: User, data: dict[str, Any]) -> str:
+    """The token of an invitation link to the inviter's organisation (the same whether or not the address is
+    registered; nothing is written until the colleague accepts)."""
     if inviter.role != Role.PRODUCER or inviter.organization is None:
         raise Forbidden(_("Only a producer's organisation invites colleagues."))
-    user = services.create_user(
-        session,
-        email=data["email"],
-        password=secrets.token_urlsafe(24),  # unknown to anyone: the colleague sets a password from the link
-        full_name=data["full_name"],
-        role=Role.PRODUCER,
-        organization=inviter.organization,
-    )
-    return user, _serializer().dumps([user.id, user.password_hash[-12:]])
+    email = services.normalise_email(data["email"])
+    return _serializer().dumps([inviter.organization_id, email, data["full_name"]])
 
 
-def invited_user(session: Session, token: str) -> User:
-    """The user an invitation link names, while it is unused and fresh."""
+def invitation(session: Session, token: str) -> tuple[Organization, str, str]:
+    """The organisation, e-mail address and name an invitation link names, while it is fresh and unused."""
     try:
-        user_id, fingerprint = _serializer().loads(token, max_age=INVITE_MAX_AGE)
+        org_id, email, full_name = _serializer().loads(token, max_age=INVITE_MAX_AGE)
     except SignatureExpired as exc:
         raise NotFound(_("This invitation has expired; ask your colleague for a new one.")) from exc
     except (BadSignature, ValueError, TypeError) as exc:
         raise NotFound(_("This invitation link is not valid.")) from exc
-    user = session.get(User, user_id)
-    if user is None or user.password_hash[-12:] != fingerprint or not user.is_active:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(_("This invitation link is not valid."))
+    user = services.find_user(session, email)
+    if user is not None and user.organization_id == org.id:
+        # the colleague has joined (the inviter sees them among the colleagues anyway)
         raise NotFound(_("This invitation link has already been used."))
-    return user
+    return org, email, full_name
 
 
-def accept_invitation(session: Session, token: str, password: str) -> User:
-    user = invited_user(session, token)
-    user.password_hash = services.hash_password(password)
-    session.flush()
-    return user
+def accept_invitation(session: Session, token: str, password: str) -> User | None:
+    """Make the colleague's account with the password they chose. None when the address is already registered
+    elsewhere: nothing is created, and callers answer the same way."""
+    org, email, full_name = invitation(session, token)
+    if services.find_user(session, email) is not None:
+        services.hash_password(password)
+        _already_registered("invitation", organization_id=org.id)
+        return None
+    return services.create_user(
+        session, email=email, password=password, full_name=full_name, role=Role.PRODUCER, organization=org
+    )

@@ -7,11 +7,11 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from traceability import db
 from traceability.accounts import signup
-from traceability.accounts.models import OrgKind, Role, User
+from traceability.accounts.models import OrgKind, Role
 from traceability.accounts.schemas import InviteSchema, PasswordSchema, SignupSchema
 from traceability.accounts.views import bp
 from traceability.auth import public, roles
@@ -58,10 +58,16 @@ def _flatten(errors: dict[str, Any]) -> dict[str, Any]:
 @limiter.limit("20 per hour", methods=["POST"])
 def signup_page():
     def save(data):
-        _org, user = signup.register(db.session, data)
-        login_user(user)
-        flash(_("Your organisation is registered and awaits verification. You can prepare your records now."))
-        return redirect(url_for("registry.home"))
+        # the same answer whether or not the tax code or e-mail address was registered already (see signup.py)
+        signup.register(db.session, data)
+        flash(
+            _(
+                "Thank you. If this tax code and e-mail address were new, your organisation is registered and "
+                "awaits verification: sign in to prepare your records. If either was registered already, nothing "
+                "was created: sign in with that account."
+            )
+        )
+        return redirect(url_for("accounts.login"))
 
     def render(values, errors):
         values = {k: v for k, v in values.items() if not k.endswith("password")}
@@ -86,8 +92,14 @@ def my_organization():
         return render_template("accounts/organization.html", org=org, values=values, errors=errors, link=link)
 
     def save(data):
-        user, token = signup.invite(db.session, current_user, data)
-        flash(_("%(name)s is added. Send them this link to choose a password (valid for 7 days).", name=user.full_name))
+        token = signup.invite(current_user, data)
+        flash(
+            _(
+                "Send %(name)s this link to choose a password (valid for 7 days). They appear among your "
+                "colleagues once they have joined.",
+                name=data["full_name"],
+            )
+        )
         return render({}, {}, url_for("accounts.join", token=token, _external=True))
 
     return handle_form(InviteSchema(), save, render)
@@ -96,18 +108,22 @@ def my_organization():
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @public
 def join(token: str):
-    user: User = signup.invited_user(db.session, token)
+    org, _email, full_name = signup.invitation(db.session, token)
 
     def save(data):
+        # the same answer whether or not the address had an account already (see signup.py)
         signup.accept_invitation(db.session, token, data["password"])
-        login_user(user)
-        return redirect(url_for("registry.home"))
+        flash(
+            _(
+                "Thank you. Sign in with your e-mail address and the password you chose. If this address had an "
+                "account already, nothing was changed: sign in with that account."
+            )
+        )
+        return redirect(url_for("accounts.login"))
 
     fields = [spec("password", _l("Choose a password"), "password", required=True, hint=_l("At least 8 characters"))]
     return handle_form(
         PasswordSchema(),
         save,
-        lambda v, e: render_form(
-            _("Welcome, %(name)s", name=user.full_name), fields, {}, e, intro=user.organization.name
-        ),
+        lambda v, e: render_form(_("Welcome, %(name)s", name=full_name), fields, {}, e, intro=org.name),
     )

@@ -6,12 +6,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from traceability import db
-from traceability.accounts import services
+from traceability.accounts import services, sessions
 from traceability.accounts.models import Organization, OrgStatus, Role
 from traceability.accounts.schemas import LoginSchema, VerifySchema
 from traceability.auth import public, roles
@@ -64,8 +64,8 @@ def login():
             if user is None:
                 errors = {"_schema": [_("Wrong e-mail address or password.")]}
             else:
+                sessions.sign_in(user, remember=data["remember"])
                 db.session.commit()
-                login_user(user, remember=data["remember"])
                 return redirect(_safe_next(data.get("next")) or _home_for(user))
     status = 422 if errors else 200
     return render_template("accounts/login.html", errors=errors, values=values), status
@@ -74,9 +74,45 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    logout_user()
+    sessions.sign_out(current_user)  # ends the sign-in on the server: a copied cookie opens nothing any more
+    db.session.commit()
     flash(_("You have signed out."))
     return redirect(url_for("public.home"))
+
+
+@bp.route("/account")
+@roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+def account():
+    """The user's sign-ins and API tokens, each of which they can end."""
+    return render_template(
+        "accounts/account.html",
+        sessions=sessions.live_sessions(db.session, current_user),
+        current_session_id=sessions.current_session_id(current_user),
+        tokens=sessions.live_tokens(db.session, current_user),
+    )
+
+
+@bp.route("/account/sessions/<int:session_id>/revoke", methods=["POST"])
+@roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+def revoke_session(session_id: int):
+    row = sessions.revoke_session(db.session, current_user, session_id)
+    if row.id == sessions.current_session_id(current_user):
+        sessions.sign_out(current_user)
+        db.session.commit()
+        flash(_("You have signed out."))
+        return redirect(url_for("public.home"))
+    db.session.commit()
+    flash(_("That sign-in has ended."))
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
+def revoke_token(token_id: int):
+    row = services.revoke_token(db.session, current_user, token_id)
+    db.session.commit()
+    flash(_("The API token “%(name)s” is revoked.", name=row.name))
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/admin/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from traceability import db
+from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import services
@@ -28,7 +28,6 @@ from traceability.batches.schemas import (
 )
 from traceability.codes.services import lot_code_for
 from traceability.codes.urls import code_url
-from traceability.registry import uploads
 from traceability.tenancy import get_editable, get_visible, owner_first
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1", description="Batches")
@@ -117,21 +116,21 @@ def add_lab_test(data, batch_id: int):
 @blp.route("/lab-tests/<int:lab_test_id>/document", methods=["PUT"])
 @roles(Role.PRODUCER)
 @owner_first(LabTest, "lab_test_id")
-@uploads.names_oversized_request("document")
+@storage.names_oversized_request("document")
 @blp.arguments(LabTestDocumentSchema, location="files")
 @blp.response(200, LabTestSchema)
 def put_lab_test_document(files, lab_test_id: int):
     """Attach the laboratory's report to a lab test.
 
-    multipart/form-data, field `document`: a PDF, JPEG or PNG (read from the content). On a draft batch it
-    replaces an earlier report (whose file is deleted once the new one is saved); on a published batch a report
-    already attached is kept (409).
+    multipart/form-data, field `document`: a PDF, JPEG, PNG or WebP (read from the content; images are stored
+    re-encoded, without metadata). On a draft batch it replaces an earlier report (whose file is deleted once the
+    new one is saved); on a published batch a report already attached is kept (409). 503 with Retry-After if
+    files cannot be stored right now.
     """
     test = get_editable(db.session, LabTest, lab_test_id, current_user)
-    document = uploads.store_document(files["document"], test.batch.organization_id)
-    with uploads.discard_on_error(document):
-        services.set_lab_test_document(db.session, current_user, test, document)
-        db.session.commit()
+    document = storage.store(files["document"], storage.DOCUMENT, "document", str(test.batch.organization_id))
+    services.set_lab_test_document(db.session, current_user, test, document)  # a refusal drops the new file
+    db.session.commit()
     return test
 
 
@@ -141,7 +140,7 @@ def put_lab_test_document(files, lab_test_id: int):
 def get_lab_test_document(lab_test_id: int):
     """The laboratory's report of a lab test."""
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_document(test, "lab-test")
+    return storage.send(test.document_path, f"lab-test-{test.id}", test.document_type)
 
 
 @blp.route("/batches/<int:batch_id>/amendments", methods=["POST"])

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from traceability.batches import genealogy
 from traceability.batches.models import Batch, BatchInput, BatchStatus
 from traceability.labels import label
-from traceability.reference.models import BannedSubstance
+from traceability.reference.models import BannedSubstance, SubstanceKind, SubstanceOrigin
 from traceability.registry.models import Certification
 
 # Vietnamese names the reference list does not carry (matched without accents too)
@@ -34,6 +34,11 @@ VIETNAMESE_NAMES = {
     "Thallium compounds": ["hợp chất tali", "tali"],
     "Zinc phosphide": ["kẽm phốt phua", "phosphua kẽm"],
     "BHC": ["lindan"],
+    # livestock list: Vietnamese spellings the generic rule (see _spelling) does not reach
+    "Bacitracin zinc": ["kẽm bacitracin", "bacitracin kẽm"],
+    "Stilbenes": ["stilbene", "stilben"],
+    "Furazolidone": ["nitrofuran"],
+    "Diethylstilbestrol": ["dietylstylbestrol", "diethylstylbestrol"],
 }
 MAX_WINDOW = 6  # the longest name in words
 
@@ -72,8 +77,22 @@ def day(value: dt.date) -> str:
     return format_date(value, "medium") if has_request_context() else value.isoformat()
 
 
-def _tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", plain(text).lower())
+def _spelling(word: str, *, drop_final_e: bool) -> str:
+    """One spelling for English and Vietnamese forms of a drug or chemical name: Vietnamese writes
+    "Cloramphenicol", "Metronidazol", "Ractopamin", "Metyltestosteron" for the English names."""
+    word = word.replace("chl", "cl").replace("ph", "f").replace("th", "t").replace("y", "i")
+    return word[:-1] if drop_final_e and len(word) > 4 and word.endswith("e") else word
+
+
+def _tokens(text: str, *, drop_final_e: bool = False) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", plain(text).lower())
+    return [_spelling(w, drop_final_e=drop_final_e) for w in words]
+
+
+def _compact(text: str) -> set[str]:
+    """A name run together, in both spellings: with each word's final "e" ("Thiophanate-Methyl" ~
+    "thiophanatemethyl") and without ("Ractopamine" ~ "Ractopamin")."""
+    return {"".join(_tokens(text, drop_final_e=drop)) for drop in (False, True)} - {""}
 
 
 def _compact_names(substance: BannedSubstance) -> set[str]:
@@ -82,28 +101,39 @@ def _compact_names(substance: BannedSubstance) -> set[str]:
     for name in substance.names():
         if name.lower().endswith(" compounds"):  # "Mercury compounds" also means any mercury salt
             names.append(name[: -len(" compounds")])
-    return {"".join(_tokens(n)) for n in names if _tokens(n)}
+    return {compact for n in names for compact in _compact(n)}
 
 
-def matches_banned(session: Session, active_ingredient: str) -> list[BannedSubstance]:
+Listed = list[tuple[BannedSubstance, set[str]]]
+
+
+def listed_substances(session: Session) -> Listed:
+    """The substances a record is checked against (withdrawn ones are not), each with its names run together:
+    read once for all the records of a batch."""
+    query = select(BannedSubstance).where(BannedSubstance.origin != SubstanceOrigin.WITHDRAWN)
+    return [(s, _compact_names(s)) for s in session.scalars(query.order_by(BannedSubstance.name))]
+
+
+def matches_banned(session: Session, active_ingredient: str, listed: Listed | None = None) -> list[BannedSubstance]:
     """The banned or removed substances named in an active-ingredient text.
 
     Forgiving: case, accents, spaces and hyphens do not matter ("thiophanate methyl", "Thiophanate-Methyl",
-    "thiophanatemethyl"), salts and strengths around the name are ignored ("Paraquat dichloride 276 g/l"), and
-    every part of a mixture is checked ("Fipronil 5% + Imidacloprid 10%"). Names are compared on whole words,
-    so "2,4-D" does not match "2,4-DB".
+    "thiophanatemethyl"), nor English or Vietnamese spelling ("Chloramphenicol", "Cloramphenicol"), salts and
+    strengths around the name are ignored ("Paraquat dichloride 276 g/l"), and every part of a mixture is
+    checked ("Fipronil 5% + Imidacloprid 10%"). Names are compared on whole words, so "2,4-D" does not match
+    "2,4-DB".
     """
-    words = _tokens(active_ingredient)
-    windows = {
-        "".join(words[start:end])
-        for start in range(len(words))
-        for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1)
-    }
-    return [
-        s
-        for s in session.scalars(select(BannedSubstance).order_by(BannedSubstance.name))
-        if _compact_names(s) & windows
-    ]
+    windows = set()
+    for drop in (False, True):
+        words = _tokens(active_ingredient, drop_final_e=drop)
+        windows |= {
+            "".join(words[start:end])
+            for start in range(len(words))
+            for end in range(start + 1, min(len(words), start + MAX_WINDOW) + 1)
+        }
+    if listed is None:
+        listed = listed_substances(session)
+    return [substance for substance, names in listed if names & windows]
 
 
 def _required(batch: Batch) -> list[Problem]:
@@ -165,10 +195,15 @@ def _interval(chem: Any, harvest: dt.date | None) -> list[Problem]:
     return [Problem("chemicals", "pre_harvest_interval", message)]
 
 
-def _banned(session: Session, chem: Any) -> list[Problem]:
+def _banned(session: Session, chem: Any, listed: Listed | None) -> list[Problem]:
     problems = []
-    for substance in matches_banned(session, chem.active_ingredient):
-        status = _("banned") if substance.status == "banned" else _("removed from the permitted list")
+    for substance in matches_banned(session, chem.active_ingredient, listed):
+        if substance.kind == SubstanceKind.LIVESTOCK:
+            status = _("banned in livestock feed and farming")
+        elif substance.status == "banned":
+            status = _("banned")
+        else:
+            status = _("removed from the permitted list")
         message = _(
             "%(name)s (%(ingredient)s) contains %(substance)s, which is %(status)s in Việt Nam (%(source)s).",
             name=chem.trade_name,
@@ -181,9 +216,11 @@ def _banned(session: Session, chem: Any) -> list[Problem]:
     return problems
 
 
-def chemical_problems(session: Session, chem: Any, harvest: dt.date | None) -> list[Problem]:
+def chemical_problems(
+    session: Session, chem: Any, harvest: dt.date | None, listed: Listed | None = None
+) -> list[Problem]:
     """What is wrong with one chemical application (a saved one, or one being typed) for this harvest date."""
-    return _interval(chem, harvest) + _banned(session, chem)
+    return _interval(chem, harvest) + _banned(session, chem, listed)
 
 
 def _certifications(session: Session, batch: Batch) -> list[Problem]:
@@ -302,10 +339,37 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def missing_lists(session: Session) -> list[SubstanceKind]:
+    """The reference lists that have no row at all (withdrawn rows count: an admin reviewed those)."""
+    present = set(session.scalars(select(BannedSubstance.kind).distinct()))
+    return [kind for kind in SubstanceKind if kind not in present]
+
+
+def _reference_problems(session: Session) -> list[Problem]:
+    """An empty reference list must refuse, never let a banned substance through unchecked."""
+    missing = missing_lists(session)
+    if not missing:
+        return []
+    names = {SubstanceKind.PESTICIDE: _("pesticides"), SubstanceKind.LIVESTOCK: _("livestock feed and farming")}
+    message = _(
+        "The chemicals cannot be checked: the list of banned substances (%(lists)s) is empty. An administrator "
+        "must load it (`traceability db upgrade`, or Reload the shipped lists on the substances page).",
+        lists=", ".join(names[kind] for kind in missing),
+    )
+    return [Problem("chemicals", "reference_list_missing", message)]
+
+
 def _chemicals(session: Session, batch: Batch) -> list[Problem]:
-    """Every chemical's problems, the pre-harvest intervals first, then the banned substances."""
-    found = [p for chem in batch.chemicals for p in chemical_problems(session, chem, batch.harvested_on)]
-    return sorted(found, key=lambda p: p.rule != "pre_harvest_interval")  # stable: keeps the chemicals' order
+    """Every chemical's problems, the pre-harvest intervals first, then the banned substances.
+
+    Every application is checked against both lists whatever its purpose: Clenbuterol recorded as "other" in
+    a feed record is as banned as when it is recorded as a veterinary drug."""
+    if not batch.chemicals:
+        return []
+    listed = listed_substances(session)
+    found = [p for chem in batch.chemicals for p in chemical_problems(session, chem, batch.harvested_on, listed)]
+    found = sorted(found, key=lambda p: p.rule != "pre_harvest_interval")  # stable: keeps the chemicals' order
+    return _reference_problems(session) + found
 
 
 def check_batch(session: Session, batch: Batch) -> list[Problem]:

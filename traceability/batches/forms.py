@@ -143,9 +143,9 @@ def record_fields(user: User, batch: Batch) -> dict[str, list[dict]]:
             spec("limit", _l("Limit")),
             spec(
                 "document",
-                _l("Report (PDF, JPEG or PNG)"),
+                _l("Report (PDF, JPEG, PNG or WebP)"),
                 "file",
-                attrs='accept="application/pdf,image/jpeg,image/png"',
+                attrs='accept="application/pdf,image/jpeg,image/png,image/webp"',
             ),
         ],
         "amendment": [

@@ -199,7 +199,7 @@ class LabTestSchema(Schema):
 
 
 class LabTestDocumentSchema(BaseSchema):
-    """multipart/form-data: the laboratory's report (PDF, JPEG or PNG, checked by its content)."""
+    """multipart/form-data: the laboratory's report (PDF, JPEG, PNG or WebP, checked by its content)."""
 
     document = Upload(required=True)
 

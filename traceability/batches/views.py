@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from traceability import db
+from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import compliance, services
@@ -37,7 +37,6 @@ from traceability.batches.schemas import (
 from traceability.codes.identifiers import grouped
 from traceability.codes.services import lot_code_for
 from traceability.forms import handle_form, render_form, submit_form
-from traceability.registry import uploads
 from traceability.registry.models import Product
 from traceability.schemas import form_data
 from traceability.tenancy import get_editable, get_visible, scope
@@ -186,9 +185,10 @@ def add_record(batch_id: int, kind: str):
         if kind != "lab_test":
             return adder(db.session, current_user, batch, data)
         file = request.files.get("document")
-        document = uploads.store_document(file, batch.organization_id) if file and file.filename else None
-        with uploads.discard_on_error(document):
-            return adder(db.session, current_user, batch, data, document)
+        document = None
+        if file and file.filename:
+            document = storage.store(file, storage.DOCUMENT, "document", str(batch.organization_id))
+        return adder(db.session, current_user, batch, data, document)
 
     form = submit_form(schema_cls(), save)
     if form.errors:
@@ -259,4 +259,4 @@ def check_chemical(batch_id: int):
 @roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 def lab_test_document(lab_test_id: int):
     test = get_visible(db.session, LabTest, lab_test_id, current_user)
-    return uploads.send_document(test, "lab-test")
+    return storage.send(test.document_path, f"lab-test-{test.id}", test.document_type)

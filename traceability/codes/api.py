@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -32,9 +33,13 @@ blp = Blueprint("codes_api", __name__, url_prefix="/api/v1", description="Codes,
 @blp.arguments(CodeIssueSchema)
 @blp.response(201, IssuedCodeSchema(many=True))
 def issue_codes(data, batch_id: int):
-    """Issue `count` serialised unit codes (up to 100,000) for a published batch of your organisation."""
+    """Issue `count` serialised unit codes for a published batch of your organisation.
+
+    At most `CODE_ISSUE_MAX_PER_REQUEST` a request (20,000 by default) and `CODE_ISSUE_MAX_PER_BATCH` for the
+    batch in all (422 beyond), and `CODE_ISSUE_MAX_PER_DAY` for the organisation in a local day (429 beyond)."""
     batch = services.get_batch(db.session, batch_id, current_user)
-    values = services.issue_serial_codes(db.session, batch, data["count"], current_user)
+    limits = services.IssueLimits.from_config(current_app.config)
+    values = services.issue_serial_codes(db.session, batch, data["count"], current_user, limits)
     make_url = url_maker(batch)
     result = [{"code": v, "grouped": grouped(v), "url": make_url(v, CodeKind.SERIAL)} for v in values]
     db.session.commit()
@@ -79,7 +84,8 @@ def revoke(data):
 @blp.arguments(LabelQuerySchema, location="query")
 def labels(query, batch_id: int):
     """A4 label sheet: `?codes=lot|serial`, `?per_page=10|24|40`, and for serial codes optionally the run
-    `?from_code=&to_code=`."""
+    `?from_code=&to_code=`. A sheet holds at most `LABEL_SHEET_MAX_CODES` unit codes (4,000 by default): a
+    longer run is refused (422 naming the limit) before anything is made; ask for it in parts, `?part=1, 2, …`."""
     batch = services.get_batch(db.session, batch_id, current_user)
     response = downloads.label_sheet_response(db.session, batch, query)
     db.session.commit()  # a lot code drawn for the sheet is kept

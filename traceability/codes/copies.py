@@ -1,8 +1,10 @@
 """When a unit (serial) code looks copied: one rule for the consumer page's warning and the inspectors' queue.
 
-A unit code belongs to one package, so many scans of it, or scans from many different clients, suggest the code
-was printed on other packages too. Lot codes are shared by every package of a batch: the rule never applies to
-them. Both thresholds come from the configuration (`COPY_SCAN_THRESHOLD`, `COPY_CLIENT_THRESHOLD`).
+A unit code belongs to one package, so scans of it by many different clients suggest the code was printed on
+other packages too. Only distinct clients count, never raw scans: one phone (or one script) replaying a code
+a hundred times is still one client. A client is a `client_hash`, which is keyed with the UTC date, so each
+client counts once a day (the window) and a returning phone on another day counts again. Lot codes are shared
+by every package of a batch: the rule never applies to them. The threshold is `COPY_CLIENT_THRESHOLD`.
 """
 
 from __future__ import annotations
@@ -11,26 +13,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 
 
 @dataclass(frozen=True)
 class CopyThresholds:
-    scans: int  # more scans than this…
-    clients: int  # …or more distinct client hashes than this, and the code looks copied
+    clients: int  # more distinct clients than this, and the code looks copied
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CopyThresholds:
-        return cls(scans=config["COPY_SCAN_THRESHOLD"], clients=config["COPY_CLIENT_THRESHOLD"])
+        return cls(clients=config["COPY_CLIENT_THRESHOLD"])
 
-    def exceeded(self, scans: int, clients: int) -> bool:
-        return scans > self.scans or clients > self.clients
+    def exceeded(self, clients: int) -> bool:
+        return clients > self.clients
 
-    def exceeded_in_sql(self, scans: ColumnElement[int], clients: ColumnElement[int]) -> ColumnElement[bool]:
+    def exceeded_in_sql(self, clients: ColumnElement[int]) -> ColumnElement[bool]:
         """The same rule as a SQL condition, for a HAVING over a code's scans."""
-        return or_(scans > self.scans, clients > self.clients)
+        return clients > self.clients
 
     def reachable_in_sql(self, scans: ColumnElement[int]) -> ColumnElement[bool]:
-        """A code's clients never outnumber its scans: with no more scans than the lower threshold, it cannot look
+        """A code's clients never outnumber its scans: with no more scans than the threshold, it cannot look
         copied. Counting scans needs only an index, counting distinct clients reads every row."""
-        return scans > min(self.scans, self.clients)
+        return scans > self.clients

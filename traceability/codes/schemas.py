@@ -7,7 +7,6 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from traceability.codes import qr
 from traceability.codes.labels import DEFAULT_PER_PAGE, GRIDS
-from traceability.codes.services import MAX_SERIALS_PER_RUN
 from traceability.schemas import BaseSchema
 
 _REASON = validate.Length(min=3, max=500)
@@ -17,10 +16,7 @@ class CodeIssueSchema(BaseSchema):
     """How many unit codes to draw for a published batch (a missing count is refused by the service, after the
     batch is found, so that another organisation's batch answers 404 whatever the body)."""
 
-    count = fields.Integer(
-        load_default=None,
-        validate=validate.Range(min=1, max=MAX_SERIALS_PER_RUN, error=_l("Between 1 and 100,000 codes at a time.")),
-    )
+    count = fields.Integer(load_default=None)  # its bounds (CODE_ISSUE_MAX_*) are checked by the service
 
 
 class IssuedCodeSchema(Schema):
@@ -77,3 +73,5 @@ class LabelQuerySchema(BaseSchema):
     per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.OneOf(sorted(GRIDS)))
     from_code = fields.String(validate=validate.Length(max=40))
     to_code = fields.String(validate=validate.Length(max=40))
+    # a run longer than a sheet may hold (LABEL_SHEET_MAX_CODES) is printed in parts: 1, 2, …
+    part = fields.Integer(validate=validate.Range(min=1, error=_l("Parts are numbered from 1.")))

@@ -7,33 +7,59 @@ Bulk statements bypass the ORM's audit hook, so each run writes one audit entry 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from traceability.accounts.models import User
+from traceability.accounts.models import Organization, User
 from traceability.audit.services import record as audit
 from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, new_code, normalise
 from traceability.codes.labels import LabelText
-from traceability.codes.models import Code, CodeKind
+from traceability.codes.models import Code, CodeKind, Scan
 from traceability.codes.urls import DigitalLink
 from traceability.db import utcnow
-from traceability.errors import Conflict, Invalid, NotFound
+from traceability.errors import Conflict, Invalid, NotFound, ServiceError
 from traceability.registry.models import Product
 from traceability.tenancy import get_editable
 
-MAX_SERIALS_PER_RUN = 100_000
 INSERT_CHUNK = 5_000
 READ_CHUNK = 2_000
 T = TypeVar("T")
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # an organisation's day for the daily cap is the local one
+
+
+@dataclass(frozen=True)
+class IssueLimits:
+    """How many unit codes may be issued: in one request, for one batch in all, by one organisation in a local day."""
+
+    per_request: int = 20_000
+    per_batch: int = 200_000
+    per_day: int = 200_000
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> IssueLimits:
+        return cls(
+            per_request=config["CODE_ISSUE_MAX_PER_REQUEST"],
+            per_batch=config["CODE_ISSUE_MAX_PER_BATCH"],
+            per_day=config["CODE_ISSUE_MAX_PER_DAY"],
+        )
+
+
+class DailyLimitReached(ServiceError):
+    """The organisation has issued as many unit codes today as it may: try again tomorrow."""
+
+    status = 429
 
 
 def lot_code_for(session: Session, batch: Batch) -> Code | None:
@@ -66,14 +92,22 @@ def get_batch(session: Session, batch_id: int, user: User) -> Batch:
     return get_editable(session, Batch, batch_id, user)
 
 
-def issue_serial_codes(session: Session, batch: Batch, count: int | None, user: User) -> list[str]:
-    """Draw `count` new unit codes for a published batch; returns them in canonical form, in issuing order."""
+def issue_serial_codes(
+    session: Session, batch: Batch, count: int | None, user: User, limits: IssueLimits | None = None
+) -> list[str]:
+    """Draw `count` new unit codes for a published batch; returns them in canonical form, in issuing order.
+
+    Within `limits` (the defaults when None): too many for one request or for the batch is refused (`Invalid`,
+    422), more than the organisation may issue today too (`DailyLimitReached`, 429); nothing is written then.
+    """
     if count is None:
         raise Invalid({"count": [_("This field is required.")]})
     if batch.status != BatchStatus.PUBLISHED:
         raise Conflict(_("Unit codes can only be issued for a published batch."))
-    if not 1 <= count <= MAX_SERIALS_PER_RUN:
-        raise Invalid({"count": [_("Between 1 and %(max)s codes at a time.", max=format_decimal(MAX_SERIALS_PER_RUN))]})
+    limits = limits or IssueLimits()
+    if not 1 <= count <= limits.per_request:
+        raise Invalid({"count": [_("Between 1 and %(max)s codes at a time.", max=format_decimal(limits.per_request))]})
+    _check_totals(session, batch, count, limits)
     issued: list[str] = []
     now = utcnow()
     while len(issued) < count:
@@ -91,6 +125,42 @@ def issue_serial_codes(session: Session, batch: Batch, count: int | None, user: 
         after={"kind": "serial", "count": count, "first": issued[0], "last": issued[-1]},
     )
     return issued
+
+
+def _check_totals(session: Session, batch: Batch, count: int, limits: IssueLimits) -> None:
+    # one issuing run at a time per organisation (PostgreSQL; SQLite's writes already take turns), so two
+    # concurrent runs cannot both pass the checks below on the same counts
+    session.execute(select(Organization.id).where(Organization.id == batch.organization_id).with_for_update())
+    have = session.scalar(select(func.count()).where(Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL))
+    if have + count > limits.per_batch:
+        left = max(0, limits.per_batch - have)
+        message = _(
+            "A batch may have at most %(max)s unit codes; this one has %(have)s, so at most %(left)s more.",
+            max=format_decimal(limits.per_batch),
+            have=format_decimal(have),
+            left=format_decimal(left),
+        )
+        raise Invalid({"count": [message]})
+    midnight = dt.datetime.now(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = session.scalar(
+        select(func.count())
+        .select_from(Code)
+        .join(Batch, Code.batch_id == Batch.id)
+        .where(
+            Batch.organization_id == batch.organization_id,
+            Code.kind == CodeKind.SERIAL,
+            Code.created_at >= midnight.astimezone(dt.UTC),
+        )
+    )
+    if today + count > limits.per_day:
+        left = max(0, limits.per_day - today)
+        message = _(
+            "Your organisation may issue at most %(max)s unit codes a day and has %(left)s left today; "
+            "the count starts again at midnight (Việt Nam time).",
+            max=format_decimal(limits.per_day),
+            left=format_decimal(left),
+        )
+        raise DailyLimitReached(message, {"count": [message]})
 
 
 def _insert_skipping_taken(session: Session):
@@ -205,9 +275,15 @@ def _serial_range(session: Session, batch: Batch, from_code: str | None, to_code
 
 
 def serial_values(
-    session: Session, batch: Batch, from_code: str | None = None, to_code: str | None = None
+    session: Session,
+    batch: Batch,
+    from_code: str | None = None,
+    to_code: str | None = None,
+    skip: int = 0,
+    limit: int | None = None,
 ) -> Iterator[str]:
-    """The batch's unrevoked unit codes in issuing order, read in chunks (a run can be 100,000 long)."""
+    """The batch's unrevoked unit codes in issuing order, read in chunks (a run can be 100,000 long);
+    `skip` and `limit` take one part of the run."""
     first_id, last_id = _serial_range(session, batch, from_code, to_code)
     query = (
         select(Code.value)
@@ -218,6 +294,8 @@ def serial_values(
             Code.id.between(first_id, last_id),
         )
         .order_by(Code.id)
+        .offset(skip or None)
+        .limit(limit)
         .execution_options(yield_per=READ_CHUNK)
     )
     yield from session.scalars(query)
@@ -235,12 +313,36 @@ def count_serials(session: Session, batch: Batch, from_code: str | None = None, 
     )
 
 
-def code_summary(session: Session, batch: Batch) -> dict[str, int]:
-    """How many unit codes the batch has, and how many of them are revoked."""
+def code_summary(session: Session, batch: Batch) -> dict[str, Any]:
+    """The batch's unit codes in counts: issued, revoked and active; scanned at least once and never scanned; and
+    the scans of all its codes (the lot code's too) with the last one's time.
+
+    Two statements, one over the batch's codes and one over their scans, whatever the batch's size: the pages of a
+    batch with 100,000 codes show these counts and one page of codes, never the whole list.
+    """
     issued, revoked = session.execute(
         select(func.count(), func.count(Code.revoked_at)).where(Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL)
     ).one()
-    return {"issued": issued, "revoked": revoked, "active": issued - revoked}
+    unit_scanned = case((Code.kind == CodeKind.SERIAL, Scan.code_id))
+    scans, seen, last = session.execute(
+        select(func.count(), func.count(unit_scanned.distinct()), func.max(Scan.scanned_at))
+        .select_from(Scan)
+        .join(Code, Scan.code_id == Code.id)
+        .where(Code.batch_id == batch.id)
+    ).one()
+    if isinstance(last, str):  # an aggregate bypasses the column type on SQLite
+        last = dt.datetime.fromisoformat(last)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    return {
+        "issued": issued,
+        "revoked": revoked,
+        "active": issued - revoked,
+        "scanned": seen,
+        "unscanned": issued - seen,
+        "scans": scans,
+        "last_scanned_at": last,
+    }
 
 
 def recent_serials(session: Session, batch: Batch, page: int, per_page: int = 50) -> list[Code]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import ngettext
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
 
@@ -13,10 +14,11 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.codes import downloads, services
+from traceability.codes.downloads import parts_needed
 from traceability.codes.identifiers import grouped
 from traceability.codes.labels import DEFAULT_PER_PAGE, GRIDS
 from traceability.codes.schemas import CodeIssueSchema, CodeRevokeSchema, LabelQuerySchema, QRQuerySchema
-from traceability.codes.urls import code_url
+from traceability.codes.urls import code_url, public_base_url
 from traceability.errors import Invalid
 from traceability.forms import submit_form
 from traceability.schemas import form_data
@@ -28,21 +30,38 @@ PER_PAGE = 50
 def _page(batch, errors=None, values=None, status=200):
     page = max(1, request.args.get("page", 1, type=int))
     lot = services.lot_code_for(db.session, batch)
+    summary = services.code_summary(db.session, batch)
+    sheet_max = current_app.config["LABEL_SHEET_MAX_CODES"]
+    # a run longer than a sheet holds prints in parts: (part, first, last) by position among the unrevoked codes
+    parts = [
+        (n, (n - 1) * sheet_max + 1, min(n * sheet_max, summary["active"]))
+        for n in range(1, parts_needed(summary["active"], sheet_max) + 1)
+    ]
     context = {
         "batch": batch,
         "lot": lot,
         "lot_url": code_url(lot) if lot else None,
-        "summary": services.code_summary(db.session, batch),
+        "summary": summary,
         "serials": services.recent_serials(db.session, batch, page, PER_PAGE),
         "page": page,
         "per_page": PER_PAGE,
         "grids": GRIDS,
         "default_per_page": DEFAULT_PER_PAGE,
-        "max_serials": services.MAX_SERIALS_PER_RUN,
+        "max_serials": current_app.config["CODE_ISSUE_MAX_PER_REQUEST"],
+        "sheet_max": sheet_max,
+        "sheet_parts": parts if summary["active"] > sheet_max else [],
+        "other_host": _other_host(),
         "errors": errors or {},
         "values": values or {},
     }
     return render_template("codes/batch_codes.html", **context), status
+
+
+def _other_host() -> str | None:
+    """The host QR codes carry when it is not the one the producer is using (a misconfigured PUBLIC_BASE_URL
+    would print labels leading elsewhere): warned about before anything is printed."""
+    printed = urlsplit(public_base_url()).netloc.lower()
+    return printed if printed != request.host.lower() else None
 
 
 @bp.route("/app/batches/<int:batch_id>/codes", methods=["GET", "POST"])
@@ -51,9 +70,15 @@ def batch_codes(batch_id: int):
     batch = services.get_batch(db.session, batch_id, current_user)
     if request.method == "GET":
         return _page(batch)
-    form = submit_form(
-        CodeIssueSchema(), lambda data: services.issue_serial_codes(db.session, batch, data["count"], current_user)
-    )
+    limits = services.IssueLimits.from_config(current_app.config)
+    try:
+        form = submit_form(
+            CodeIssueSchema(),
+            lambda data: services.issue_serial_codes(db.session, batch, data["count"], current_user, limits),
+        )
+    except services.DailyLimitReached as exc:
+        db.session.rollback()
+        return _page(batch, exc.errors, form_data(request.form), exc.status)
     if form.errors:
         return _page(batch, form.errors, form.values, form.status)
     flash(ngettext("%(num)d unit code issued.", "%(num)d unit codes issued.", len(form.result)))
@@ -127,3 +152,9 @@ def _qr_image(code: str, image_format: str):
 def grouped_code(value: str) -> str:
     """`7KQ2M9XH4TABC` → `7KQ2-M9XH-4TAB-C`, as codes are printed."""
     return grouped(value)
+
+
+@bp.app_template_filter("number")
+def number(value: int) -> str:
+    """A whole number as the language writes it: 100.000 in Vietnamese, 100,000 in English."""
+    return format_decimal(value)

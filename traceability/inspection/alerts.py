@@ -80,7 +80,7 @@ def copy_suspects(session: Session, since: dt.datetime, thresholds: CopyThreshol
         select(Scan.code_id, clients, scans, func.min(Scan.scanned_at), func.max(Scan.scanned_at))
         .where(Scan.code_id.in_(busy))
         .group_by(Scan.code_id)
-        .having(thresholds.exceeded_in_sql(scans, clients))
+        .having(thresholds.exceeded_in_sql(clients))
         .order_by(clients.desc(), scans.desc(), Scan.code_id)
         .limit(ALERT_LIMIT)
     ).all()

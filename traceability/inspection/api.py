@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -15,7 +14,7 @@ from traceability.errors import NotFound
 from traceability.inspection import services
 from traceability.inspection.alerts import open_reports
 from traceability.inspection.models import Inspection
-from traceability.inspection.photos import remove_photos, store_photos
+from traceability.inspection.photos import send_photo, store_photos
 from traceability.inspection.schemas import (
     BatchStatusSchema,
     InspectionInSchema,
@@ -28,7 +27,7 @@ from traceability.inspection.schemas import (
     ReportUpdateSchema,
 )
 from traceability.public.models import ConsumerReport
-from traceability.registry.uploads import names_oversized_request, send_upload
+from traceability.storage import names_oversized_request
 from traceability.tenancy import get_visible
 
 blp = Blueprint("inspection_api", __name__, url_prefix="/api/v1", description="Inspection")
@@ -54,19 +53,14 @@ def add_photos(files, inspection_id: int):
     """Add photos to an inspection the caller recorded.
 
     multipart/form-data, field `photos` (repeat it for several): JPEG, PNG or WebP, at most 5 per inspection.
-    They are re-encoded as JPEG at most 1600 px a side, without the camera's metadata.
+    Each at most 40 million pixels; stored upright, re-encoded as JPEG at most 1600 px a side, without the
+    camera's metadata. 503 with Retry-After if files cannot be stored right now (nothing is added).
     """
     inspection = get_visible(db.session, Inspection, inspection_id, current_user)
     room = services.photo_room(current_user, inspection)
-    upload_dir = current_app.config["UPLOAD_DIR"]
-    stored = store_photos(upload_dir, files["photos"], room)
-    try:
-        services.add_photos(db.session, current_user, inspection, stored)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        remove_photos(upload_dir, stored)  # no photo on disk without its inspection
-        raise
+    stored = store_photos(files["photos"], room)  # removed again if the inspection is not saved
+    services.add_photos(db.session, current_user, inspection, stored)
+    db.session.commit()
     return inspection
 
 
@@ -78,7 +72,7 @@ def get_photo(inspection_id: int, photo: str):
     inspection = get_visible(db.session, Inspection, inspection_id, current_user)
     if photo not in (inspection.photos or []):
         raise NotFound(_("No file."))
-    return send_upload(f"inspections/{photo}", "image/jpeg", photo)
+    return send_photo(photo)
 
 
 def _status_change(action: str, batch_id: int, reason: str) -> services.StatusChange:

@@ -11,7 +11,8 @@ from traceability.accounts.models import Organization
 from traceability.batches.genealogy import ancestors, descendants
 from traceability.batches.models import Amendment, Batch, BatchInput, BatchStatus, PublishAttempt
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, normalise
-from traceability.codes.models import Code, Scan
+from traceability.codes.models import Code, CodeKind, Scan
+from traceability.codes.services import code_summary, lot_code_for
 from traceability.codes.urls import parse_code_url
 from traceability.inspection.models import Inspection
 from traceability.public.models import ConsumerReport
@@ -107,37 +108,92 @@ class TreeNode:
 
 
 @dataclass
+class Paged:
+    """One page of a list that may be long (a batch's unit codes, its reports): the rows and where they sit."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:  # position of the page's first row, from 1
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+@dataclass
 class BatchRecord:
-    """Everything an inspector sees about a batch, including what the public page leaves out."""
+    """Everything an inspector sees about a batch, including what the public page leaves out.
+
+    A batch may have 100,000 unit codes and many reports: they come as counts and one page each, never whole.
+    """
 
     batch: Batch
-    codes: list[Code]
-    scan_counts: dict[int, int]
-    recent_scans: list[Scan]
+    lot_code: Code | None
+    code_summary: dict  # unit codes issued, active, revoked, scanned, unscanned; scans and last_scanned_at
+    codes: Paged  # of unit codes, in issuing order
+    scan_counts: dict[int, int]  # scans of the lot code and of the unit codes on the page
     attempts: list[PublishAttempt]
     amendments: list[Amendment]
-    reports: list[ConsumerReport]
+    reports: Paged  # newest first
     inspections: list[Inspection]
     upstream: TreeNode
     downstream: TreeNode
     recalled_ancestors: list[Batch]
 
 
-def batch_record(session: Session, batch: Batch) -> BatchRecord:
-    """The batch's full record and its genealogy, both ways, as trees."""
-    codes = list(session.scalars(select(Code).where(Code.batch_id == batch.id).order_by(Code.kind, Code.id)))
-    code_ids = [c.id for c in codes]
+CODES_PER_PAGE = 50
+REPORTS_PER_PAGE = 20
+
+
+def _page_of(total: int, page: int, per_page: int) -> int:
+    """The page asked for, within the pages there are."""
+    return min(max(1, page), max(1, -(-total // per_page)))
+
+
+def batch_record(session: Session, batch: Batch, codes_page: int = 1, reports_page: int = 1) -> BatchRecord:
+    """The batch's full record and its genealogy, both ways, as trees; one page of its unit codes and reports."""
+    lot = lot_code_for(session, batch)
+    summary = code_summary(session, batch)
+    codes_page = _page_of(summary["issued"], codes_page, CODES_PER_PAGE)
+    unit_codes = list(
+        session.scalars(
+            select(Code)
+            .where(Code.batch_id == batch.id, Code.kind == CodeKind.SERIAL)
+            .order_by(Code.id)
+            .offset((codes_page - 1) * CODES_PER_PAGE)
+            .limit(CODES_PER_PAGE)
+        )
+    )
+    shown_ids = [c.id for c in unit_codes] + ([lot.id] if lot else [])
     scan_counts: dict[int, int] = {}
-    recent: list[Scan] = []
-    if code_ids:
+    if shown_ids:
         scan_counts = dict(
             session.execute(
-                select(Scan.code_id, func.count()).where(Scan.code_id.in_(code_ids)).group_by(Scan.code_id)
+                select(Scan.code_id, func.count()).where(Scan.code_id.in_(shown_ids)).group_by(Scan.code_id)
             ).all()
         )
-        recent = list(
-            session.scalars(select(Scan).where(Scan.code_id.in_(code_ids)).order_by(Scan.scanned_at.desc()).limit(20))
+    report_total = session.scalar(
+        select(func.count()).select_from(ConsumerReport).where(ConsumerReport.batch_id == batch.id)
+    )
+    reports_page = _page_of(report_total, reports_page, REPORTS_PER_PAGE)
+    reports = list(
+        session.scalars(
+            select(ConsumerReport)
+            .where(ConsumerReport.batch_id == batch.id)
+            .order_by(ConsumerReport.created_at.desc(), ConsumerReport.id.desc())
+            .offset((reports_page - 1) * REPORTS_PER_PAGE)
+            .limit(REPORTS_PER_PAGE)
         )
+    )
     up = ancestors(session, batch.id)
     down = descendants(session, batch.id)
     related = {batch.id, *up, *down}
@@ -157,9 +213,10 @@ def batch_record(session: Session, batch: Batch) -> BatchRecord:
             made_into.setdefault(used, []).append(made)
     return BatchRecord(
         batch=batch,
-        codes=codes,
+        lot_code=lot,
+        code_summary=summary,
+        codes=Paged(unit_codes, codes_page, CODES_PER_PAGE, summary["issued"]),
         scan_counts=scan_counts,
-        recent_scans=recent,
         attempts=list(
             session.scalars(
                 select(PublishAttempt)
@@ -168,13 +225,7 @@ def batch_record(session: Session, batch: Batch) -> BatchRecord:
             )
         ),
         amendments=list(batch.amendments),
-        reports=list(
-            session.scalars(
-                select(ConsumerReport)
-                .where(ConsumerReport.batch_id == batch.id)
-                .order_by(ConsumerReport.created_at.desc())
-            )
-        ),
+        reports=Paged(reports, reports_page, REPORTS_PER_PAGE, report_total),
         inspections=list(
             session.scalars(
                 select(Inspection)

@@ -14,6 +14,7 @@ from traceability.accounts.models import Organization, User
 from traceability.batches.models import Batch
 from traceability.db import Base, choice, utcnow
 from traceability.registry.models import Site
+from traceability.storage import stored_files_in
 
 
 class InspectionResult(enum.StrEnum):
@@ -50,7 +51,8 @@ class Inspection(Base):
     result: Mapped[InspectionResult] = mapped_column(choice(InspectionResult, "result"))
     findings: Mapped[str | None] = mapped_column(Text)
     action: Mapped[InspectionAction] = mapped_column(choice(InspectionAction, "action"), default=InspectionAction.NONE)
-    photos: Mapped[list[Any]] = mapped_column(default=list)  # stored file names
+    # file names under UPLOAD_DIR/inspections; a photo taken off the list is removed once that is committed
+    photos: Mapped[list[Any]] = mapped_column(default=list, info=stored_files_in("inspections"), active_history=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     inspector: Mapped[User] = relationship()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from traceability import db
+from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch, BatchStatus
@@ -22,11 +22,10 @@ from traceability.inspection.export import yearly_workbook
 from traceability.inspection.figures import Period, dashboard, local_today, yearly_report
 from traceability.inspection.lookup import MistypedCode, batch_record, resolve_scanned, search_batches
 from traceability.inspection.models import InspectionAction, InspectionResult
-from traceability.inspection.photos import photo_dir, remove_photos, store_photos
+from traceability.inspection.photos import send_photo, store_photos
 from traceability.inspection.schemas import InspectionInSchema, PeriodSchema, ReasonSchema, ReportUpdateSchema
 from traceability.labels import label
 from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
-from traceability.registry.uploads import send_upload
 from traceability.schemas import form_data
 from traceability.tenancy import get_visible
 
@@ -95,7 +94,8 @@ def find():
 
 
 def _render_batch(batch, errors: dict | None = None, values: dict | None = None, status: int = 200):
-    record = batch_record(db.session, batch)
+    pages = {k: request.args.get(k, 1, type=int) for k in ("codes_page", "reports_page")}
+    record = batch_record(db.session, batch, **pages)
     affected = services.affected_by(db.session, batch) if batch.status == BatchStatus.RECALLED else []
     return render_template(
         "inspect/batch.html",
@@ -136,17 +136,14 @@ def record_inspection(batch_id: int):
     values = form_data(request.form)
     values.pop("photos", None)
     values["samples"] = _samples(values)
-    stored: list[str] = []
-    upload_dir = current_app.config["UPLOAD_DIR"]
     try:
         data = InspectionInSchema().load({**values, "batch_id": batch.id})
-        stored = store_photos(upload_dir, request.files.getlist("photos"))
+        stored = store_photos(request.files.getlist("photos"))  # removed again by the rollback below
         outcome = services.record_inspection(db.session, current_user, {**data, "photos": stored})
     except ValidationError as exc:
         return _render_batch(batch, _flat_samples(exc.messages), values, 422)
     except (Invalid, Conflict) as exc:
         db.session.rollback()
-        remove_photos(upload_dir, stored)
         return _render_batch(batch, _errors(exc), values, 422)  # rolled back: reloads as saved
     db.session.commit()
     if outcome.inspection.action == InspectionAction.RECALL:
@@ -206,7 +203,7 @@ def change_status(batch_id: int):
 @bp.route("/photos/<photo>")
 @roles(Role.INSPECTOR, Role.ADMIN)
 def photo(photo: str):
-    return send_from_directory(photo_dir(current_app.config["UPLOAD_DIR"]), photo, max_age=3600)
+    return send_photo(photo)
 
 
 @bp.route("/queue")
@@ -248,7 +245,7 @@ def report(report_id: int):
 def report_photo(report_id: int):
     """The photo a consumer sent with a report (stored re-encoded as JPEG, without its metadata)."""
     report = get_visible(db.session, ConsumerReport, report_id, current_user)
-    return send_upload(report.photo_path, "image/jpeg", f"report-{report.receipt}.jpg")
+    return storage.send(report.photo_path, f"report-{report.receipt}.jpg", storage.JPEG)
 
 
 @bp.route("/reports/<int:report_id>/update", methods=["POST"])

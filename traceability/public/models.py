@@ -12,6 +12,7 @@ from traceability.accounts.models import User
 from traceability.batches.models import Batch
 from traceability.codes.models import Code
 from traceability.db import Base, choice, utcnow
+from traceability.storage import STORED_FILE
 
 
 class ReportKind(enum.StrEnum):
@@ -38,7 +39,7 @@ class ConsumerReport(Base):
     kind: Mapped[ReportKind] = mapped_column(choice(ReportKind, "kind"))
     message: Mapped[str] = mapped_column(Text)
     contact: Mapped[str | None] = mapped_column(String(200))
-    photo_path: Mapped[str | None] = mapped_column(String(300))
+    photo_path: Mapped[str | None] = mapped_column(String(300), info=STORED_FILE, active_history=True)
     status: Mapped[ReportStatus] = mapped_column(choice(ReportStatus, "status"), default=ReportStatus.NEW)
     reply: Mapped[str | None] = mapped_column(Text)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from traceability import db
+from traceability import db, storage
 from traceability.auth import public
 from traceability.codes.identifiers import grouped
 from traceability.codes.models import Code
@@ -56,32 +54,32 @@ def report(code: str):
         values = request.get_json(silent=True) if as_json else form_data(request.form)
         if not isinstance(values, dict):
             values, errors = {}, {"_schema": [_("Send a JSON object.")]}
-        photo_path = None
+        photo_path, photo_lost = None, False
         try:
             if errors:
                 raise Invalid(errors)
             data = ReportCreateSchema().load(values)
             upload = None if as_json else request.files.get("photo")
             if upload is not None and upload.filename:
-                limit = current_app.config["REPORT_PHOTO_MAX_BYTES"]
-                jpeg = services.read_photo(upload.stream.read(limit + 1), limit)
-                photo_path = services.save_photo(current_app.config["UPLOAD_DIR"], jpeg)
+                photo = storage.check(upload, storage.CONSUMER_PHOTO, "photo")  # not a photo: 422, nothing kept
+                try:
+                    photo_path = storage.write(photo, "reports")  # removed again if the report is not saved
+                except storage.StorageUnavailable:
+                    photo_lost = True  # the report matters more than its photo: keep it and say so
             created = services.create_report(
                 db.session, data, found, shown, photo_path, client_hash(request.remote_addr)
             )
             db.session.commit()
         except (ValidationError, Invalid) as exc:
             errors = exc.errors if isinstance(exc, Invalid) else exc.messages
-        except Exception:
-            if photo_path:  # nothing half-written: no photo without its report
-                (Path(current_app.config["UPLOAD_DIR"]) / photo_path).unlink(missing_ok=True)
-            raise
         else:
             receipt_url = url_for("public.receipt", receipt=created.receipt)
             if as_json:
                 base = current_app.config["PUBLIC_BASE_URL"]
                 return jsonify({"receipt": grouped(created.receipt), "url": base + receipt_url}), 201
             flash(_("Thank you: your report was received. Keep its receipt code to follow it up."))
+            if photo_lost:
+                flash(_("Your photo could not be stored, but your report was received without it."), "warning")
             return redirect(receipt_url, 303)
         if as_json:
             return jsonify({"code": 422, "status": "Unprocessable Entity", "errors": {"json": localised(errors)}}), 422
@@ -120,8 +118,7 @@ def receipt(receipt: str):
 @bp.route("/c/<code>/image")
 @public
 def product_image(code: str):
-    image = load_code(db.session, find_code(db.session, code)).batch.product.image_path
-    if not image:
+    product = load_code(db.session, find_code(db.session, code)).batch.product
+    if not product.image_path:
         abort(404)
-    response = send_from_directory(current_app.config["UPLOAD_DIR"], image, max_age=86400)
-    return response
+    return storage.send(product.image_path, f"product-{product.id}", public_max_age=86400)

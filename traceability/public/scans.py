@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask import current_app
+from limits import parse
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 from psycopg2.extras import execute_values
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
@@ -100,25 +103,55 @@ class ScanRecorder:
     by a timer thread, and when the process exits normally. A process killed outright loses at most those
     seconds of scans (statistics; nothing else depends on them). With `delay` 0 each scan is written at
     once, by the caller's session.
+
+    `record_limit` (e.g. "10 per hour") caps the scans of one unit code recorded per client: a client replaying
+    a code is still answered, but its repeats beyond the limit are not stored, so they neither swell the code's
+    count nor the table. Lot codes are printed on every package of a batch (a shop scans many of them): their
+    scans are all recorded, for the inspectors' statistics. The counters live in `storage` (the rate
+    limiter's: Redis when several servers run).
     """
 
-    def __init__(self, secret_key: str, delay: float):
+    def __init__(self, secret_key: str, delay: float, record_limit: str | None = None, storage: Storage | None = None):
         self._secret = secret_key
         self.delay = delay
         self._pending: list[PendingScan] = []
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._exit_hook = False
+        self._limit = parse(record_limit) if record_limit else None
+        self._window = FixedWindowRateLimiter(storage or MemoryStorage()) if self._limit else None
 
-    def add(self, session: Session, code_id: int, address: str | None, user_agent: str | None) -> None:
+    def _within_limit(self, hashed: str, code_id: int) -> bool:
+        if self._window is None:
+            return True
+        try:
+            return self._window.hit(self._limit, "scan-record", hashed, str(code_id))
+        except Exception:  # the counters' store is down: record the scan rather than lose it
+            log.warning("scan recording limit unavailable; scan recorded", exc_info=True)
+            return True
+
+    def reset_limits(self) -> None:
+        """Forget every client's count (tests, and an operator after changing the limit)."""
+        if self._window is not None:
+            self._window.storage.reset()
+
+    def add(
+        self, session: Session, code_id: int, address: str | None, user_agent: str | None, kind: str | None = None
+    ) -> bool:
+        """Record a scan, unless it is of a unit code (`kind` serial) whose limit this client already reached;
+        returns whether it was recorded."""
         now = utcnow()
-        row = PendingScan(code_id, now, client_hash(address, now, self._secret), user_agent_family(user_agent))
+        hashed = client_hash(address, now, self._secret)
+        if kind == CodeKind.SERIAL and not self._within_limit(hashed, code_id):
+            return False
+        row = PendingScan(code_id, now, hashed, user_agent_family(user_agent))
         with self._lock:
             self._pending.append(row)
             if self.delay and self._timer is None:
                 self._schedule()
         if not self.delay:
             self.write(session)
+        return True
 
     def write(self, session: Session) -> int:
         """Write every waiting scan in a transaction of its own; returns how many were written.
@@ -202,7 +235,7 @@ def verify(session: Session, code_id: int, kind: str, waiting: list[PendingScan]
         count += len(waiting)
         first = min(t for t in (first, *(row.scanned_at for row in waiting)) if t is not None)
         clients += len(hashes) - known_clients
-    suspected = CopyThresholds.from_config(current_app.config).exceeded(count, clients)
+    suspected = CopyThresholds.from_config(current_app.config).exceeded(clients)
     return Verification(
         genuine=True,
         code_kind=kind,

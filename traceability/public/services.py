@@ -2,58 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import secrets
-import warnings
-from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, grouped, new_code, normalise
 from traceability.codes.models import Code
 from traceability.codes.services import add_with_new_code
-from traceability.errors import NotFound, ServiceError, invalid
+from traceability.errors import NotFound, ServiceError
 from traceability.public.models import ConsumerReport
-
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
-PHOTO_MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow's own limit
-PHOTO_MAX_SIDE = 2000  # stored photos are scaled down to this, re-encoded, with their metadata dropped
-
-
-def read_photo(data: bytes, max_bytes: int) -> bytes:
-    """Check an uploaded photo by its content and return it as a clean JPEG (no EXIF: no GPS position)."""
-    if len(data) > max_bytes:
-        raise invalid("photo", _("The photo is too large (at most %(mb)d MB).", mb=max(1, max_bytes // 1_000_000)))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                if probe.format not in PHOTO_FORMATS:
-                    raise invalid("photo", _("The photo must be a JPEG, PNG or WebP image."))
-                if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                    raise invalid("photo", _("The photo has too many pixels."))
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image = ImageOps.exif_transpose(image).convert("RGB")
-                image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-                out = io.BytesIO()
-                image.save(out, "JPEG", quality=85, optimize=True)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, SyntaxError):
-        raise invalid("photo", _("The photo must be a JPEG, PNG or WebP image.")) from None
-    return out.getvalue()
-
-
-def save_photo(upload_dir: str, jpeg: bytes) -> str:
-    """Store a checked photo under UPLOAD_DIR/reports/ with an unguessable name; return its relative path."""
-    folder = Path(upload_dir) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    relative = f"reports/{secrets.token_hex(16)}.jpg"
-    (Path(upload_dir) / relative).write_bytes(jpeg)
-    return relative
 
 
 def create_report(

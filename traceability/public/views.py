@@ -268,7 +268,7 @@ def serve(found: Probe):
     """Record the scan, then answer 304, a cached body, or a freshly built page."""
     session = db.session
     scans = recorder()
-    scans.add(session, found.code_id, request.remote_addr, request.user_agent.string)
+    scans.add(session, found.code_id, request.remote_addr, request.user_agent.string, found.kind)
     representation = _representation()
     signed_in = current_user.is_authenticated
     audience = f"user{current_user.id}" if signed_in else "anonymous"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from traceability.reference.models import SubstanceStatus
+from traceability.reference.models import SubstanceKind, SubstanceStatus
 from traceability.schemas import BaseSchema
 
 
@@ -14,6 +14,7 @@ class SubstanceInSchema(BaseSchema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=120))
     synonyms = fields.String(load_default=None, validate=validate.Length(max=2000))
     status = fields.Enum(SubstanceStatus, by_value=True, required=True)
+    kind = fields.Enum(SubstanceKind, by_value=True, load_default=SubstanceKind.PESTICIDE)
     group = fields.String(load_default=None, validate=validate.Length(max=40))
     effective_from = fields.Date(load_default=None)
     legal_source = fields.String(load_default=None, validate=validate.Length(max=300))

@@ -1,9 +1,8 @@
-"""Reference data: the list of banned and removed active ingredients."""
+"""Reference data: the lists of banned and removed substances (crops and livestock), kept by admins."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
+import functools
 import unicodedata
 from pathlib import Path
 
@@ -11,41 +10,37 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from traceability.audit.services import record_many
 from traceability.errors import NotFound, invalid
-from traceability.reference.models import BannedSubstance, SubstanceStatus
+from traceability.reference import shipped
+from traceability.reference.models import BannedSubstance, SubstanceKind, SubstanceOrigin
+from traceability.reference.shipped import SHIPPED_LISTS, LoadReport
 
-DEFAULT_SUBSTANCES_CSV = Path(__file__).resolve().parent / "data" / "pesticides-vn.csv"
+DEFAULT_SUBSTANCES_CSV = SHIPPED_LISTS[SubstanceKind.PESTICIDE]
 
 
-def load_substances(session: Session, path: Path = DEFAULT_SUBSTANCES_CSV) -> tuple[int, int]:
-    """Insert or update the substances in a CSV of the shipped format. Returns (added, updated)."""
-    existing = {s.name.lower(): s for s in session.scalars(select(BannedSubstance))}
-    added = updated = 0
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            names = [n.strip() for n in row["active_ingredient"].split(";") if n.strip()]
-            values = {
-                "name": names[0],
-                "synonyms": "; ".join(names[1:]) or None,
-                "status": SubstanceStatus(row["status"].strip()),
-                "group": row.get("group") or None,
-                "effective_from": dt.date.fromisoformat(row["effective_from"]) if row.get("effective_from") else None,
-                "legal_source": row.get("legal_source") or None,
-                "is_checked": (row.get("checked") or "").strip().lower() == "yes",
-            }
-            substance = existing.get(names[0].lower())
-            if substance is None:
-                session.add(BannedSubstance(**values))
-                added += 1
-            else:
-                changed = False
-                for key, value in values.items():
-                    if getattr(substance, key) != value:
-                        setattr(substance, key, value)
-                        changed = True
-                updated += changed
-    session.flush()
-    return added, updated
+def load_substances(
+    session: Session, path: Path | None = None, kind: SubstanceKind = SubstanceKind.PESTICIDE
+) -> LoadReport:
+    """Load the shipped lists (no `path`), or an admin's own CSV of the shipped format as `kind`.
+
+    The shipped lists update only rows still as shipped; an admin's file overwrites rows of the same names and
+    makes them the admin's. Written as bulk statements, so the audit entries are recorded here.
+    """
+    connection = session.connection()
+    if path is None:
+        report = shipped.load_shipped_lists(connection)
+    else:
+        report = shipped.load_rows(connection, shipped.read_list(path, kind), origin=SubstanceOrigin.ADMIN)
+    session.expire_all()  # rows changed under the session's feet
+    if report.added or report.updated:
+        ids = {name.lower(): key for key, name in session.execute(select(BannedSubstance.id, BannedSubstance.name))}
+        record_many(
+            session,
+            [("create", "banned_substances", ids[row["name"].lower()], None, row) for row in report.added]
+            + [("update", "banned_substances", key, before, after) for key, before, after in report.updated],
+        )
+    return report
 
 
 def folded(text: str) -> str:
@@ -56,9 +51,12 @@ def folded(text: str) -> str:
 
 def list_substances(session: Session, search: str | None = None) -> list[BannedSubstance]:
     """The list, filtered in Python: it is short, and SQLite cannot fold Vietnamese case or accents."""
-    substances = session.scalars(select(BannedSubstance).order_by(BannedSubstance.status, BannedSubstance.name))
+    substances = sorted(
+        session.scalars(select(BannedSubstance)),
+        key=lambda s: (s.is_withdrawn, s.kind != SubstanceKind.PESTICIDE, s.status, folded(s.name)),
+    )  # what applies first, crops before livestock; withdrawn rows last
     if not search:
-        return list(substances)
+        return substances
     needle = folded(search)
     return [s for s in substances if any(needle in folded(name) for name in s.names())]
 
@@ -71,20 +69,34 @@ def get_substance(session: Session, substance_id: int) -> BannedSubstance:
 
 
 def save_substance(session: Session, data: dict, substance: BannedSubstance | None = None) -> BannedSubstance:
-    """Add a substance to the list, or change one (admins keep the list current as the law is revised)."""
+    """Add a substance to the list, or change one (admins keep the list current as the law is revised).
+
+    The row becomes the admin's: reloads of the shipped lists leave it as saved. Saving a withdrawn row puts it
+    back on the list."""
     clash = session.scalar(select(BannedSubstance.id).where(func.lower(BannedSubstance.name) == data["name"].lower()))
     if clash is not None and (substance is None or clash != substance.id):
         raise invalid("name", _("This substance is already on the list."))
     if substance is None:
-        substance = BannedSubstance(**data)
+        substance = BannedSubstance(**data, origin=SubstanceOrigin.ADMIN)
         session.add(substance)
     else:
         for key, value in data.items():
             setattr(substance, key, value)
+        substance.origin = SubstanceOrigin.ADMIN
     session.flush()
     return substance
 
 
+@functools.cache
+def _shipped_names() -> frozenset[str]:
+    return frozenset(row["name"].lower() for row in shipped.shipped_rows())
+
+
 def delete_substance(session: Session, substance: BannedSubstance) -> None:
-    session.delete(substance)
+    """Take a substance off the list. A name the shipped lists carry stays as a withdrawn row (never matched),
+    so the next reload or upgrade does not put it back; an admin's own name is deleted."""
+    if substance.name.lower() in _shipped_names():
+        substance.origin = SubstanceOrigin.WITHDRAWN
+    else:
+        session.delete(substance)
     session.flush()

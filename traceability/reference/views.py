@@ -1,4 +1,4 @@
-"""Administration of reference data: the banned and removed active ingredients."""
+"""Administration of reference data: the banned and removed active ingredients (crops and livestock)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def edit_substance(substance_id: int):
 
 
 def _edit(substance):
-    form = FormResult(values=SubstanceInSchema().dump(substance) if substance else {"status": "banned"})
+    blank = {"status": "banned", "kind": "pesticide"}
+    form = FormResult(values=SubstanceInSchema().dump(substance) if substance else blank)
     if request.method == "POST":
         form = submit_form(SubstanceInSchema(), lambda data: services.save_substance(db.session, data, substance))
         if not form.errors:
@@ -60,7 +61,14 @@ def delete_substance(substance_id: int):
 @bp.route("/reload", methods=["POST"])
 @roles(Role.ADMIN)
 def reload_substances():
-    added, updated = services.load_substances(db.session)
+    report = services.load_substances(db.session)
     db.session.commit()
-    flash(_("Reloaded the shipped list: %(added)d added, %(updated)d updated.", added=added, updated=updated))
+    flash(
+        _(
+            "Reloaded the shipped lists: %(added)d added, %(updated)d updated, %(kept)d kept as admins left them.",
+            added=len(report.added),
+            updated=len(report.updated),
+            kept=len(report.kept),
+        )
+    )
     return redirect(url_for("reference.substances"))

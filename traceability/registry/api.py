@@ -6,10 +6,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from traceability import db
+from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
-from traceability.registry import services, uploads
+from traceability.registry import services
 from traceability.registry.models import Certification, Product, Site
 from traceability.registry.schemas import (
     CertificationDocumentSchema,
@@ -111,20 +111,20 @@ def update_product(data, product_id: int):
 @blp.route("/products/<int:product_id>/image", methods=["PUT"])
 @roles(Role.PRODUCER)
 @owner_first(Product, "product_id")
-@uploads.names_oversized_request("image")
+@storage.names_oversized_request("image")
 @blp.arguments(ProductImageSchema, location="files")
 @blp.response(200, ProductSchema)
 def put_product_image(files, product_id: int):
     """Set or replace the product's image.
 
-    multipart/form-data, field `image`: a JPEG or PNG (read from the content), resized to at most 1200 px a side.
-    The previous image file is deleted once the new one is saved.
+    multipart/form-data, field `image`: a JPEG, PNG or WebP (read from the content), at most 25 million pixels,
+    stored upright, without metadata, at most 1200 px a side. The previous image file is deleted once the new
+    one is saved; 503 with Retry-After if files cannot be stored right now.
     """
     product = get_editable(db.session, Product, product_id, current_user)
-    image = uploads.store_image(files["image"], product.organization_id)
-    with uploads.discard_on_error(image):  # a save that fails keeps the old image and drops the new file
-        services.set_product_image(db.session, product, image[0])
-        db.session.commit()
+    path, _type = storage.store(files["image"], storage.PRODUCT_IMAGE, "image", str(product.organization_id))
+    services.set_product_image(db.session, product, path)
+    db.session.commit()  # a commit that fails keeps the old image; the new file goes with the rollback
     return product
 
 
@@ -134,7 +134,7 @@ def put_product_image(files, product_id: int):
 def get_product_image(product_id: int):
     """The product's image."""
     product = get_visible(db.session, Product, product_id, current_user)
-    return uploads.send_product_image(product)
+    return storage.send(product.image_path, f"product-{product.id}")
 
 
 @blp.route("/certifications", methods=["GET"])
@@ -158,20 +158,20 @@ def create_certification(data):
 @blp.route("/certifications/<int:certification_id>/document", methods=["PUT"])
 @roles(Role.PRODUCER)
 @owner_first(Certification, "certification_id")
-@uploads.names_oversized_request("document")
+@storage.names_oversized_request("document")
 @blp.arguments(CertificationDocumentSchema, location="files")
 @blp.response(200, CertificationSchema)
 def put_certification_document(files, certification_id: int):
     """Attach or replace the certificate's document.
 
-    multipart/form-data, field `document`: a PDF, JPEG or PNG (read from the content).
-    The previous document file is deleted once the new one is saved.
+    multipart/form-data, field `document`: a PDF, JPEG, PNG or WebP (read from the content; images are stored
+    re-encoded, without metadata). The previous document file is deleted once the new one is saved; 503 with
+    Retry-After if files cannot be stored right now.
     """
     cert = get_editable(db.session, Certification, certification_id, current_user)
-    document = uploads.store_document(files["document"], cert.organization_id)
-    with uploads.discard_on_error(document):  # a save that fails keeps the old document
-        services.set_certification_document(db.session, cert, document)
-        db.session.commit()
+    document = storage.store(files["document"], storage.DOCUMENT, "document", str(cert.organization_id))
+    services.set_certification_document(db.session, cert, document)
+    db.session.commit()
     return cert
 
 
@@ -181,4 +181,4 @@ def put_certification_document(files, certification_id: int):
 def get_certification_document(certification_id: int):
     """The certificate's document."""
     cert = get_visible(db.session, Certification, certification_id, current_user)
-    return uploads.send_document(cert, "certificate")
+    return storage.send(cert.document_path, f"certificate-{cert.id}", cert.document_type)

@@ -11,10 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.accounts.models import Organization
 from traceability.db import Base, choice, utcnow
-
-# a column holding a path under UPLOAD_DIR, each file belonging to one row: the file is removed once the row stops
-# referring to it (see registry/uploads.py)
-STORED_FILE = {"stored_file": True}
+from traceability.storage import STORED_FILE  # a path under UPLOAD_DIR: the file goes once no row refers to it
 
 
 class SiteKind(enum.StrEnum):

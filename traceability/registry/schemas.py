@@ -108,7 +108,7 @@ class ProductSchema(Schema):
 
 
 class ProductImageSchema(BaseSchema):
-    """multipart/form-data: the product's picture (JPEG or PNG, checked by its content)."""
+    """multipart/form-data: the product's picture (JPEG, PNG or WebP, checked by its content)."""
 
     image = Upload(required=True)
 
@@ -139,6 +139,6 @@ class CertificationSchema(Schema):
 
 
 class CertificationDocumentSchema(BaseSchema):
-    """multipart/form-data: the certificate itself (PDF, JPEG or PNG, checked by its content)."""
+    """multipart/form-data: the certificate itself (PDF, JPEG, PNG or WebP, checked by its content)."""
 
     document = Upload(required=True)

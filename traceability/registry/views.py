@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from traceability import db
+from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.forms import as_values, choices, handle_form, render_form, spec
-from traceability.registry import services, uploads
+from traceability.registry import services
 from traceability.registry.models import Certification, Product, Site, SiteKind
 from traceability.registry.schemas import CertificationInSchema, ProductInSchema, SiteInSchema
 from traceability.tenancy import get_editable, get_visible, scope
@@ -109,7 +109,7 @@ PRODUCT_FIELDS = [
     spec("shelf_life_days", _l("Shelf life (days)"), attrs='inputmode="numeric"'),
     spec("standards", _l("Standards applied")),
     spec("description", _l("Description"), "textarea"),
-    spec("image", _l("Image (JPEG or PNG)"), "file", attrs='accept="image/jpeg,image/png"'),
+    spec("image", _l("Image (JPEG, PNG or WebP)"), "file", attrs='accept="image/jpeg,image/png,image/webp"'),
 ]
 
 
@@ -127,7 +127,7 @@ def _product_form(title: str, product: Product | None, values: dict):
         else:
             saved = services.update_product(db.session, current_user, product, data)
         if image and image.filename:
-            stored, _type = uploads.store_image(image, saved.organization_id)
+            stored, _type = storage.store(image, storage.PRODUCT_IMAGE, "image", str(saved.organization_id))
             services.set_product_image(db.session, saved, stored)
         flash(_("Product saved."))
         return redirect(url_for("registry.products"))
@@ -167,7 +167,7 @@ def edit_product(product_id: int):
 @roles(*READERS)
 def product_image(product_id: int):
     product = get_visible(db.session, Product, product_id, current_user)
-    return uploads.send_product_image(product)
+    return storage.send(product.image_path, f"product-{product.id}")
 
 
 # ---- certifications
@@ -183,7 +183,10 @@ def _cert_fields() -> list[dict]:
         spec("valid_to", _l("Valid until"), "date"),
         spec("site_id", _l("Site"), "select", options=sites, blank=_("The whole organisation")),
         spec(
-            "document", _l("Document (PDF, JPEG or PNG)"), "file", attrs='accept="application/pdf,image/jpeg,image/png"'
+            "document",
+            _l("Document (PDF, JPEG, PNG or WebP)"),
+            "file",
+            attrs='accept="application/pdf,image/jpeg,image/png,image/webp"',
         ),
     ]
 
@@ -193,9 +196,10 @@ def _cert_fields() -> list[dict]:
 def certifications():
     def save(data):
         file = request.files.get("document")
-        document = uploads.store_document(file, current_user.organization_id) if file and file.filename else None
-        with uploads.discard_on_error(document):
-            services.create_certification(db.session, current_user, data, document)
+        document = None
+        if file and file.filename:
+            document = storage.store(file, storage.DOCUMENT, "document", str(current_user.organization_id))
+        services.create_certification(db.session, current_user, data, document)
         flash(_("Certificate saved."))
         return redirect(url_for("registry.certifications"))
 
@@ -216,4 +220,4 @@ def certifications():
 @roles(*READERS)
 def certification_document(certification_id: int):
     cert = get_visible(db.session, Certification, certification_id, current_user)
-    return uploads.send_document(cert, "certificate")
+    return storage.send(cert.document_path, f"certificate-{cert.id}", cert.document_type)
