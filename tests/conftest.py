@@ -132,6 +132,16 @@ def settings(app):
 
 
 @pytest.fixture
+def production_env(monkeypatch):
+    """The environment of a complete production install; a test removes one setting to see it refused."""
+    monkeypatch.setenv("TRACEABILITY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://truyxuat.example.gov.vn")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    return monkeypatch
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

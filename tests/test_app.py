@@ -5,9 +5,8 @@ import pytest
 from traceability.config import ConfigError, load_config
 
 
-def test_production_refuses_to_start_without_a_secret(monkeypatch):
-    monkeypatch.setenv("TRACEABILITY_ENV", "production")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+def test_production_refuses_to_start_without_a_secret(production_env):
+    production_env.delenv("SECRET_KEY")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config()
 

@@ -99,10 +99,7 @@ def test_the_camera_is_allowed_on_the_scanner_page_only(client, make_user):
     assert_secured(client.get("/inspect/"))
 
 
-def test_hsts_in_production(engine, make_user, monkeypatch):
-    monkeypatch.setenv("TRACEABILITY_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+def test_hsts_in_production(engine, make_user, production_env):
     assert load_config()["HSTS_SECONDS"] == 31536000
     app = create_app({"TESTING": True, "ENGINE": engine, "KEEP_SESSION_BINDING": True, "HSTS_SECONDS": 31536000})
     for path in ("/", "/api/v1/organizations/me", "/static/css/app.css"):

@@ -62,11 +62,9 @@ def test_two_app_servers_share_the_login_count_in_redis(engine, redis_server):
             redis_server.delete(key)
 
 
-def test_production_refuses_to_start_without_redis(monkeypatch):
-    monkeypatch.setenv("TRACEABILITY_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.delenv("REDIS_URL", raising=False)
+def test_production_refuses_to_start_without_redis(production_env):
+    production_env.delenv("REDIS_URL")
     with pytest.raises(ConfigError, match="REDIS_URL"):
         load_config()
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    production_env.setenv("REDIS_URL", REDIS_URL)
     assert load_config()["RATELIMIT_STORAGE_URI"] == REDIS_URL

@@ -62,11 +62,8 @@ def test_remember_me_lasts_30_days_same_site_and_http_only(app, make_user):
     assert dt.timedelta(days=29) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(days=30)
 
 
-def test_cookies_are_secure_in_production(monkeypatch):
-    monkeypatch.setenv("TRACEABILITY_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
-    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+def test_cookies_are_secure_in_production(production_env):
+    production_env.delenv("SESSION_COOKIE_SECURE", raising=False)
     config = load_config()
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["REMEMBER_COOKIE_SAMESITE"] == "Lax"

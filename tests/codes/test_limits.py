@@ -124,13 +124,11 @@ def test_a_short_run_offers_no_parts(login_as, owner, api_for):
     assert 'name="part"' not in page
 
 
-def test_production_refuses_to_start_without_a_public_base_url(monkeypatch):
-    monkeypatch.setenv("TRACEABILITY_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a production secret")
-    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+def test_production_refuses_to_start_without_a_public_base_url(production_env):
+    production_env.delenv("PUBLIC_BASE_URL")
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         load_config()
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://truyxuat.thainguyen.gov.vn/")
+    production_env.setenv("PUBLIC_BASE_URL", "https://truyxuat.thainguyen.gov.vn/")
     assert load_config()["PUBLIC_BASE_URL"] == "https://truyxuat.thainguyen.gov.vn"
 
 
