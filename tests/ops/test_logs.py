@@ -33,7 +33,7 @@ def test_the_proxys_request_id_is_kept_and_a_forged_one_replaced(client, caplog)
 
 
 def test_an_error_page_shows_the_request_id(client):
-    response = client.get("/no-such-page", headers={"X-Request-ID": "quote-me-42"})
+    response = client.get("/no/such/page", headers={"X-Request-ID": "quote-me-42"})
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert "quote-me-42" in page

@@ -28,7 +28,7 @@ def test_requests_are_counted_by_route_and_status_with_latency(client):
     before = scrape(client)
     for _ in range(3):
         assert client.get("/healthz", buffered=True).status_code == 200
-    assert client.get("/no-such-page", buffered=True).status_code == 404
+    assert client.get("/no/such/page", buffered=True).status_code == 404
     after = scrape(client)
 
     count = "traceability_http_requests_total"

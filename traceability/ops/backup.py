@@ -58,9 +58,8 @@ class RestoreReport:
     database: str
     files: int
     revision: list[str]
-    audit_checked: int
     audit_ok: bool
-    audit_problem: str = ""
+    audit_lines: list[str] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
 
 
@@ -170,14 +169,14 @@ def _is_empty(engine: Engine) -> list[str]:
         return inspect(conn).get_table_names()
 
 
-def restore(engine: Engine, upload_dir: Path, source: Path, stored_paths: Any = None) -> RestoreReport:
-    """Load an archive into an empty database and upload folder, then verify the audit chain.
+def restore(
+    engine: Engine, upload_dir: Path, source: Path, stored_paths: Any = None, verify_audit: Any = None
+) -> RestoreReport:
+    """Load an archive into an empty database and upload folder, then verify the audit log.
 
     `stored_paths(session)`, when given, names every file the restored rows refer to; the report lists those
-    the archive lacked.
+    the archive lacked. `verify_audit(session)` (see `verify_restored_audit`) returns (ok, lines to show).
     """
-    from traceability.audit.services import verify_chain
-
     source, upload_dir = Path(source), Path(upload_dir)
     dialect = _dialect(engine)
     if not source.is_file():
@@ -234,17 +233,54 @@ def restore(engine: Engine, upload_dir: Path, source: Path, stored_paths: Any = 
 
     engine.dispose()
     with Session(engine) as session:
-        report = verify_chain(session)
+        audit_ok, audit_lines = verify_audit(session) if verify_audit else (True, [])
         missing = sorted(p for p in (stored_paths(session) if stored_paths else ()) if not (upload_dir / p).is_file())
     return RestoreReport(
         database=dialect,
         files=len(expected),
         revision=manifest.get("revision", []),
-        audit_checked=report.checked,
-        audit_ok=report.ok,
-        audit_problem="" if report.ok else f"entry seq={report.broken_seq}: {report.reason}",
+        audit_ok=audit_ok,
+        audit_lines=audit_lines,
         missing_files=missing,
     )
+
+
+def verify_restored_audit(session: Session, anchor_file: str) -> tuple[bool, list[str]]:
+    """What `traceability audit verify` checks (the chain with the app's key, the rows, the anchors), on the
+    restored database. Anchors past the backup's newest entry are not failures: they name what was lost since.
+    Needs the app context (the audit key)."""
+    from sqlalchemy import func, select
+
+    from traceability.audit import anchors
+    from traceability.audit.models import AuditEntry
+    from traceability.audit.verify import verify
+
+    anchored, unreadable = anchors.read_anchors(anchor_file)
+    newest = session.scalar(select(func.max(AuditEntry.seq))) or 0
+    covered = [a for a in anchored if a.seq <= newest]
+    later = [a for a in anchored if a.seq > newest]
+    report = verify(session, anchors=covered)
+    chain = report.chain
+    lines, problems = [], list(unreadable)
+    if chain.ok:
+        lines.append(f"Audit chain intact: {chain.checked} entries.")
+    else:
+        problems.append(f"chain BROKEN at entry seq={chain.broken_seq}: {chain.reason}")
+    problems += report.anchor_problems + report.row_problems
+    if report.more_row_problems:
+        problems.append(f"... and {report.more_row_problems} more rows that do not match the audit")
+    if not report.row_problems and chain.ok:
+        lines.append(f"Rows: {report.rows_checked} rows of the audited tables match their audited state.")
+    if covered and not report.anchor_problems:
+        lines.append(f"Anchors: {len(covered)} up to entry {newest}, each in the restored chain.")
+    if later:
+        lines.append(
+            f"{len(later)} anchors name entries after this backup (up to entry {max(a.seq for a in later)}): "
+            "changes made after the backup are not in it."
+        )
+    if problems:
+        lines += ["Audit verification FAILED:", *(f"  {p}" for p in problems)]
+    return not problems, lines
 
 
 def referenced_files(session: Session) -> set[str]:
