@@ -131,4 +131,3 @@ def test_no_operation_fails_for_an_inspector_or_anonymous(app, fuzz_world):
     failures = _fuzz(app, ids, tokens["inspector"], max(EXAMPLES // 3, 3))
     failures += _fuzz(app, ids, None, max(EXAMPLES // 4, 2))
     assert not failures, "\n\n".join(failures)
-
