@@ -33,6 +33,8 @@ from traceability.inspection.models import Inspection, InspectionResult
 from traceability.registry.models import Certification
 
 CHECKS = [not_a_server_error, response_schema_conformance, response_headers_conformance, content_type_conformance]
+# three times in four a path or body id names a real row of the caller; otherwise what was generated stays
+MOSTLY = st.integers(0, 3).map(bool)
 # examples per operation; FUZZ_EXAMPLES raises it for a longer hunt by hand
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
@@ -99,8 +101,12 @@ def _examples_of(operation: Any, ids: dict[str, Any], headers: dict[str, str], e
     @given(case=strategy, data=st.data())
     def run(case: Any, data: Any) -> None:
         for name in list(case.path_parameters or {}):
-            if name in ids and data.draw(st.booleans()):
+            if name in ids and data.draw(MOSTLY):
                 case.path_parameters[name] = data.draw(ids[name])
+        if isinstance(case.body, dict):  # a body naming the caller's own rows gets past "not yours" to the rules
+            for name in list(case.body):
+                if name in ids and data.draw(MOSTLY):
+                    case.body[name] = data.draw(ids[name])
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS)
 
@@ -111,11 +117,12 @@ def _fuzz(app, ids: dict[str, Any], token: str | None, examples: int) -> list[st
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     failures: list[str] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    operations = [result.ok() for result in schema.get_all_operations()]  # a part it cannot read fails here
+    assert len(operations) >= 45  # every operation of the document, not a few
+    for operation in operations:
         try:
             _examples_of(operation, ids, headers, examples)()
-        except (Exception, BaseExceptionGroup) as exc:
+        except (Exception, BaseExceptionGroup) as exc:  # each operation's first failure, all reported at the end
             failures.append(f"{operation.label}: {exc}"[:3000])
     return failures
 
