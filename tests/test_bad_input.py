@@ -187,3 +187,10 @@ def test_wrong_method_on_the_api_names_the_allowed_ones(api):
     response = api.delete("/api/v1/batches")
     assert response.status_code == 405 and response.is_json
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_a_drafts_unit_cannot_be_set_to_null(api, producer, make_batch, db_session):
+    batch = make_batch(producer.organization)
+    db_session.commit()
+    _field_error(api.patch(f"/api/v1/batches/{batch.id}", json={"unit": None}), "unit")
+    assert api.get(f"/api/v1/batches/{batch.id}").json["unit"] == "kg"

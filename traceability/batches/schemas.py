@@ -70,6 +70,9 @@ class BatchInSchema(BaseSchema):
 class BatchPatchSchema(BatchInSchema):
     """A change to some fields of a draft."""
 
+    # on a new batch an absent unit is the product's; a draft always has one, so it cannot be set to null
+    unit = fields.String(validate=validate.Length(min=1, max=20))
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(partial=True, **kwargs)
 
