@@ -37,7 +37,7 @@ class TokenInfoSchema(Schema):
     name = fields.String()
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
-    last_used_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
     current = fields.Boolean()
 
 
