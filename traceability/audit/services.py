@@ -107,7 +107,12 @@ def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@event.listens_for(Session, "after_flush")
+def init_app(_app: Any) -> None:
+    """Record every flushed change, of any session (scripts' too), once per process however many apps."""
+    if not event.contains(Session, "after_flush", _record_changes):
+        event.listen(Session, "after_flush", _record_changes)
+
+
 def _record_changes(session: Session, _flush_context: Any) -> None:
     rows = []
     for obj in session.new:

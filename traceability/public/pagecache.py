@@ -85,8 +85,9 @@ def request_key(environ: dict[str, Any]) -> tuple | None:
 class PageCache:
     """WSGI middleware in front of the app (see the module's docstring)."""
 
-    def __init__(self, wsgi_app: Callable, recorder: ScanRecorder, size: int):
+    def __init__(self, wsgi_app: Callable, recorder: ScanRecorder, size: int, readers: Any = None):
         self.wsgi_app = wsgi_app
+        self.readers = readers  # the app's own reading pool (db.reader_engine), None when bound to a connection
         self.recorder = recorder
         self.entries: LRUCache = LRUCache(maxsize=size)
         self._lock = threading.Lock()
@@ -96,7 +97,7 @@ class PageCache:
         if key is None:
             return self.wsgi_app(environ, start_response)
         try:
-            with db.driver_connection() as (connection, dialect):
+            with db.driver_connection(self.readers) as (connection, dialect):
                 version = (data_version(connection, dialect), local_today())
             with self._lock:
                 entry = self.entries.get(key)
