@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.accounts.models import User
@@ -62,7 +62,9 @@ class ScanCount(Base):
     __tablename__ = "scan_counts"
     __audit__ = False  # follows the scans, which are not audited either
 
-    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), primary_key=True)
+    code_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("codes.id", ondelete="CASCADE"), primary_key=True
+    )
     scan_count: Mapped[int]
     client_count: Mapped[int]
     first_scanned_at: Mapped[dt.datetime]
