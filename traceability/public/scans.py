@@ -15,11 +15,13 @@ import hmac
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from cachetools import LRUCache
 from flask import current_app
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from psycopg2.extras import execute_values
@@ -75,6 +77,24 @@ class PendingScan(NamedTuple):
     user_agent_family: str | None
 
 
+class LocalWindow:
+    """The fixed-window count of `limits`, in this process, for when the limiter's storage is its memory one:
+    that storage starts a thread to expire keys on almost every hit, which cost a unit-code scan more than the
+    rest of its page. Bounded: the oldest clients are forgotten first (they may then record a few more)."""
+
+    def __init__(self, size: int = 100_000):
+        self.counts: LRUCache = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def hit(self, limit: RateLimitItem, *keys: str) -> bool:
+        window = int(time.time() // limit.get_expiry())
+        key = (*keys, window)
+        with self._lock:
+            count = self.counts.get(key, 0) + 1
+            self.counts[key] = count
+        return count <= limit.amount
+
+
 _INSERT = "INSERT INTO scans (code_id, scanned_at, client_hash, user_agent_family) VALUES "
 
 
@@ -120,7 +140,11 @@ class ScanRecorder:
         self._timer: threading.Timer | None = None
         self._exit_hook = False
         self._limit = parse(record_limit) if record_limit else None
-        self._window = FixedWindowRateLimiter(storage or MemoryStorage()) if self._limit else None
+        self._window: FixedWindowRateLimiter | LocalWindow | None = None
+        if self._limit and storage is not None and not isinstance(storage, MemoryStorage):
+            self._window = FixedWindowRateLimiter(storage)  # shared by every worker and server (Redis)
+        elif self._limit:
+            self._window = LocalWindow()
 
     def _within_limit(self, hashed: str, code_id: int) -> bool:
         if self._window is None:
@@ -133,7 +157,9 @@ class ScanRecorder:
 
     def reset_limits(self) -> None:
         """Forget every client's count (tests, and an operator after changing the limit)."""
-        if self._window is not None:
+        if isinstance(self._window, LocalWindow):
+            self._window.counts.clear()
+        elif self._window is not None:
             self._window.storage.reset()
 
     def add(
