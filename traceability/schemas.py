@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from traceability.i18n import localise_validation_messages
@@ -35,6 +36,9 @@ def text_field(max_len: int, *, required: bool = False, min_len: int = 1) -> fie
 
 class BaseSchema(Schema):
     """Base for every input schema, used alike by HTML forms (request.form) and the JSON API."""
+
+    # marshmallow's own hook for a schema's messages (rather than patching its private defaults)
+    error_messages = {"unknown": _l("Unknown field."), "type": _l("Invalid input type.")}
 
     def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
         error.messages = localised(error.messages)
