@@ -69,7 +69,7 @@ GROUP BY scans.code_id
 def upgrade() -> None:
     op.create_table(
         'scan_counts',
-        sa.Column('code_id', sa.Integer(), nullable=False),
+        sa.Column('code_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('scan_count', sa.Integer(), nullable=False),
         sa.Column('client_count', sa.Integer(), nullable=False),
         sa.Column('first_scanned_at', sa.DateTime(timezone=True), nullable=False),
