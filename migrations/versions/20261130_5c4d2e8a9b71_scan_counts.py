@@ -1,7 +1,7 @@
 """scan_counts: a unit code's scans and distinct clients, kept by a trigger as scans are inserted
 
 Revision ID: 5c4d2e8a9b71
-Revises: 0b1db4fb573b
+Revises: 5b1e0c7a9d42
 Create Date: 2026-11-30 12:30:00
 
 The consumer page of a unit code shows how often and by how many clients it was scanned. Counting its rows on
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '5c4d2e8a9b71'
-down_revision: str | None = '0b1db4fb573b'
+down_revision: str | None = '5b1e0c7a9d42'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
