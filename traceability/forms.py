@@ -11,6 +11,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask import render_template, request
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from marshmallow import Schema, ValidationError, fields
 
 from traceability import db
@@ -80,8 +81,9 @@ def spec(name: str, text: Any, type: str = "text", **extra: Any) -> dict[str, An
     return {"name": name, "label": text, "type": type, **extra}
 
 
-def choices(enum_cls: type) -> list[tuple[str, str]]:
-    return [(member.value, label(member)) for member in enum_cls]
+def choices(enum_cls: type) -> list[tuple[str, Any]]:
+    """Options of a select; the labels are translated when the page is drawn (the lists are made at import)."""
+    return [(member.value, LazyString(label, member)) for member in enum_cls]
 
 
 def as_values(obj: Any, names: list[str]) -> dict[str, Any]:

@@ -6,9 +6,8 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import escape
 
 from traceability.codes.identifiers import grouped
