@@ -119,12 +119,13 @@ def enum_words(app) -> list[re.Pattern]:
     with app.test_request_context("/"), force_locale("en"):
         for cls in _enum_classes():
             for member in cls:
-                if "_" in member.value:
+                if "_" in member.value or len(member.value) > 4:
                     words.add(member.value)
         for text in [*LABELS.values(), *BY_KIND.values()]:
             if len(str(text)) > 4:  # "Pass", "Fail", "New": too short to tell from a name; the badges use them
                 words.add(str(text))
-    return [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)") for w in sorted(words)]
+    # not part of an e-mail address, a path or a file name ("admin@example.org", "/c/serial")
+    return [re.compile(rf"(?<![\w@./-]){re.escape(w)}(?![\w@/-])") for w in sorted(words)]
 
 
 def _params(session) -> dict:

@@ -72,6 +72,18 @@ LABELS = {
     "warning": _l("Warning"),
     "suspend": _l("Suspend"),
     "recall": _l("Recall"),
+    # product categories (the product form suggests these; a category typed otherwise shows as typed)
+    "tea": _l("Tea"),
+    "fruit": _l("Fruit"),
+    "vegetable": _l("Vegetables"),
+    "rice": _l("Rice"),
+    "pork": _l("Pork"),
+    "meat": _l("Meat"),
+    "chicken": _l("Chicken"),
+    "eggs": _l("Eggs"),
+    "timber": _l("Timber"),
+    "cinnamon": _l("Cinnamon"),
+    "honey": _l("Honey"),
 }
 
 
