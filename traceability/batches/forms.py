@@ -152,7 +152,7 @@ def record_fields(user: User, batch: Batch) -> dict[str, list[dict]]:
                 options=[(f, _FIELD_LABELS[f]) for f in AMENDABLE],
                 required=True,
             ),
-            spec("value", _l("New value"), hint=_l("Dates as YYYY-MM-DD; a site by its number")),
+            spec("value", _l("New value"), hint=_l("Dates as dd/mm/yyyy; a site by its number")),
             spec("reason", _l("Reason"), "textarea", required=True),
         ],
     }
