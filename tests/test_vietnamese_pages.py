@@ -94,10 +94,14 @@ def visible_text(html: str) -> str:
 WRONG_NUMBER = re.compile(r"(?<![\w.,/:-])\d+(?:\.\d{1,2}|\.\d{4,}|,\d*0)(?![\w.,/:-])")
 
 
+DOUBLED_STOP = re.compile(r"\w{2,}\.\.(?!\.)")
+
+
 def problems_on_page(text: str, english: list[str], enum_words: list[re.Pattern]) -> list[str]:
     found = [f"untranslated: {m!r}" for m in english if m in text]
     found += [f"English value: {p.pattern!r}" for p in enum_words if p.search(text)]
     found += [f"number: {m.group()!r}" for m in WRONG_NUMBER.finditer(text)]
+    found += [f"doubled full stop: {m.group()!r}" for m in DOUBLED_STOP.finditer(text)]
     return found
 
 
@@ -137,6 +141,8 @@ def _params(session) -> dict:
     code = session.scalars(select(Code).where(Code.batch_id == batch.id)).first()
     site = session.scalars(select(Site).where(Site.organization_id == org_id)).first()
     site.area_ha = Decimal("2.5000")  # shown as "2,5"
+    # a reason written as a sentence: the banner quoting it must not end in ".."
+    batch.status, batch.status_reason = BatchStatus.SUSPENDED, "Chờ kết quả kiểm nghiệm."
     session.add(
         Amendment(
             batch=batch, field="quantity", old_value="200", new_value="180.5", reason="Cân lại", user_id=tea.id
@@ -223,6 +229,8 @@ def test_the_checks_catch_what_they_look_for(app, english_ids, enum_words):
     assert problems_on_page("120.000 kg · 180,5 túi · 05/10/2026 · 21,49123", english_ids, enum_words) == []
     assert problems_on_page("Loại: Processing facility", english_ids, enum_words)
     assert problems_on_page("growing_area", english_ids, enum_words)
+    assert problems_on_page("kiểm nghiệm..", english_ids, enum_words) == ["doubled full stop: 'nghiệm..'"]
+    assert problems_on_page("Đang tải…", english_ids, enum_words) == []
     assert "Wrong e-mail address or password." in english_ids
 
 
