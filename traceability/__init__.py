@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "traceability.inspection",
     "traceability.interop",
     "traceability.reference",
+    "traceability.shipments",
 ]
 
 

@@ -17,6 +17,7 @@ from traceability.inspection.models import Inspection, InspectionSample
 from traceability.public.models import ConsumerReport
 from traceability.reference.models import BannedSubstance
 from traceability.registry.models import Certification, Product, Site
+from traceability.shipments.models import Delivery, Shipment, Supplier
 
 __all__ = [
     "Amendment",
@@ -31,6 +32,7 @@ __all__ = [
     "ChemicalApplication",
     "Code",
     "ConsumerReport",
+    "Delivery",
     "Event",
     "Inspection",
     "InspectionSample",
@@ -39,6 +41,8 @@ __all__ = [
     "Product",
     "PublishAttempt",
     "Scan",
+    "Shipment",
     "Site",
+    "Supplier",
     "User",
 ]
