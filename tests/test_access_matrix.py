@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from traceability.inspection.models import Inspection, InspectionResult
 from traceability.public.models import ConsumerReport, ReportKind
 from traceability.reference.models import BannedSubstance, SubstanceStatus
 from traceability.registry.models import Certification
+from traceability.shipments.models import Shipment, Supplier
 
 from .conftest import PASSWORD
 
@@ -39,6 +41,8 @@ OWNED_PARAMS = {
     "chemical_id",
     "lab_test_id",
     "amendment_id",
+    "shipment_id",
+    "supplier_id",
 }
 
 
@@ -74,6 +78,14 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
         inspector=users["inspector"], batch=batch, organization=owner_org, result=InspectionResult.COMPLIANT
     )
     db_session.add_all([substance, inspection])
+    # a shipment from the owner to a third organisation, and a supplier of the owner's
+    buyer = make_org()
+    shipment = Shipment(
+        organization=owner_org, batch=batch, to_tax_code=buyer.tax_code, to_organization=buyer,
+        quantity=Decimal(1), unit="kg", shipped_on=dt.date(2026, 10, 2), reference_doc="PX-1",
+    )
+    supplier = Supplier(organization=owner_org, name="Hộ Nguyễn Văn A", phone="0912345678", area_code="VN-TN-1")
+    db_session.add_all([shipment, supplier])
     db_session.commit()  # also gives the certification and lab test their ids
     return World(
         params={
@@ -98,6 +110,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "token_id": 0,
             "rest": f"22/TRA200G/10/{batch.lot_code}",  # GS1 Digital Link qualifiers after the GTIN
             "receipt": code.value,  # receipts share the code alphabet; an unknown one answers 404
+            "shipment_id": shipment.id,
+            "supplier_id": supplier.id,
             "users": users,
         }
     )

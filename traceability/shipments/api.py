@@ -61,10 +61,10 @@ def create_shipment(data):
     """Ship a quantity of a published lot to another organisation (by tax code). An unregistered buyer needs
     `invite_email` or `invite: true`; the answer's `invite_url` is the link to pass on."""
     shipment = services.ship_lot(db.session, current_user, data)
-    invite_url = None
-    if shipment.invite_token:
-        invite_url = url_for("shipments.invitation", token=shipment.invite_token, _external=True)
-    return {**ShipmentSchema().dump(shipment), "invite_url": invite_url}
+    # shown to the sender once, to pass on (also on the shipment's page while it waits)
+    token = shipment.invite_token
+    shipment.invite_url = url_for("shipments.invitation", token=token, _external=True) if token else None
+    return shipment
 
 
 @blp.route("/shipments/<int:shipment_id>", methods=["GET"])
