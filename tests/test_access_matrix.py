@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -81,8 +81,14 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
     # a shipment from the owner to a third organisation, and a supplier of the owner's
     buyer = make_org()
     shipment = Shipment(
-        organization=owner_org, batch=batch, to_tax_code=buyer.tax_code, to_organization=buyer,
-        quantity=Decimal(1), unit="kg", shipped_on=dt.date(2026, 10, 2), reference_doc="PX-1",
+        organization=owner_org,
+        batch=batch,
+        to_tax_code=buyer.tax_code,
+        to_organization=buyer,
+        quantity=Decimal(1),
+        unit="kg",
+        shipped_on=dt.date(2026, 10, 2),
+        reference_doc="PX-1",
     )
     supplier = Supplier(organization=owner_org, name="Hộ Nguyễn Văn A", phone="0912345678", area_code="VN-TN-1")
     db_session.add_all([shipment, supplier])

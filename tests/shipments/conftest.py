@@ -30,8 +30,9 @@ def chain(make_org, make_user, make_batch, make_site, make_product, api_as) -> C
     shop = make_org(name="Cửa hàng Chè Hà Nội", kind=OrgKind.ENTERPRISE, province="Hà Nội", commune="Hoàn Kiếm")
     coop_user, shop_user = make_user(Role.PRODUCER, coop), make_user(Role.PRODUCER, shop)
     lot = make_batch(coop, status=BatchStatus.PUBLISHED, lot_code="CTK-1", quantity=Decimal("100"))
-    shop_site = make_site(shop, kind=SiteKind.WAREHOUSE, name="Cửa hàng Hàng Đào", province="Hà Nội", commune="Hoàn Kiếm",
-                          area_code=None)
+    shop_site = make_site(
+        shop, kind=SiteKind.WAREHOUSE, name="Cửa hàng Hàng Đào", province="Hà Nội", commune="Hoàn Kiếm", area_code=None
+    )
     return Chain(coop, shop, coop_user, shop_user, lot, shop_site, api_as(coop_user), api_as(shop_user))
 
 

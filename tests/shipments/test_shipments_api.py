@@ -43,15 +43,23 @@ def test_the_received_lot_is_an_input_of_the_buyers_batch_up_to_what_was_receive
     product = chain.shop_api.post("/api/v1/products", json={"name": "Chè hộp", "category": "tea", "unit": "kg"}).json
     too_much = chain.shop_api.post(
         "/api/v1/batches",
-        json={"product_id": product["id"], "quantity": "25", "produced_on": "2026-10-07",
-              "inputs": [{"batch_id": lot_id, "quantity": "21"}]},
+        json={
+            "product_id": product["id"],
+            "quantity": "25",
+            "produced_on": "2026-10-07",
+            "inputs": [{"batch_id": lot_id, "quantity": "21"}],
+        },
     )
     assert too_much.status_code == 422
     assert "inputs" in too_much.json["errors"]["json"]
     ok = chain.shop_api.post(
         "/api/v1/batches",
-        json={"product_id": product["id"], "quantity": "20", "produced_on": "2026-10-07",
-              "inputs": [{"batch_id": lot_id, "quantity": "20"}]},
+        json={
+            "product_id": product["id"],
+            "quantity": "20",
+            "produced_on": "2026-10-07",
+            "inputs": [{"batch_id": lot_id, "quantity": "20"}],
+        },
     )
     assert ok.status_code == 201, ok.json
 
@@ -61,8 +69,12 @@ def test_the_shipped_lot_is_not_the_buyers_input_until_accepted(chain, ship, db_
     product = chain.shop_api.post("/api/v1/products", json={"name": "Chè hộp", "category": "tea", "unit": "kg"}).json
     answer = chain.shop_api.post(
         "/api/v1/batches",
-        json={"product_id": product["id"], "quantity": "5", "produced_on": "2026-10-07",
-              "inputs": [{"batch_id": chain.lot.id, "quantity": "5"}]},
+        json={
+            "product_id": product["id"],
+            "quantity": "5",
+            "produced_on": "2026-10-07",
+            "inputs": [{"batch_id": chain.lot.id, "quantity": "5"}],
+        },
     )
     assert answer.status_code == 422 and "inputs" in answer.json["errors"]["json"]
 
@@ -72,14 +84,24 @@ def test_a_trader_ships_the_received_lot_on(chain, ship, accept, make_org, db_se
     market = make_org(name="Siêu thị")
     on = chain.shop_api.post(
         "/api/v1/shipments",
-        json={"batch_id": lot_id, "to_tax_code": market.tax_code, "quantity": "30", "shipped_on": "2026-10-08",
-              "reference_doc": "HD-77"},
+        json={
+            "batch_id": lot_id,
+            "to_tax_code": market.tax_code,
+            "quantity": "30",
+            "shipped_on": "2026-10-08",
+            "reference_doc": "HD-77",
+        },
     )
     assert on.status_code == 201, on.json
     again = chain.shop_api.post(
         "/api/v1/shipments",
-        json={"batch_id": lot_id, "to_tax_code": market.tax_code, "quantity": "1", "shipped_on": "2026-10-08",
-              "reference_doc": "HD-78"},
+        json={
+            "batch_id": lot_id,
+            "to_tax_code": market.tax_code,
+            "quantity": "1",
+            "shipped_on": "2026-10-08",
+            "reference_doc": "HD-78",
+        },
     )
     assert again.status_code == 422 and "quantity" in again.json["errors"]["json"]
 
@@ -143,7 +165,9 @@ def test_an_unknown_buyer_is_invited_and_the_shipment_waits_for_it(chain, ship, 
     buyer = api_as(make_user("producer", late))
     arriving = buyer.get("/api/v1/shipments?direction=in").json
     assert [s["id"] for s in arriving] == [sent.json["id"]]
-    assert buyer.post(f"/api/v1/shipments/{sent.json['id']}/accept", json={"received_on": "2026-10-09"}).status_code == 200
+    assert (
+        buyer.post(f"/api/v1/shipments/{sent.json['id']}/accept", json={"received_on": "2026-10-09"}).status_code == 200
+    )
 
 
 def test_receiving_twice_more_than_shipped_early_or_someone_elses_shipment(
@@ -160,8 +184,10 @@ def test_receiving_twice_more_than_shipped_early_or_someone_elses_shipment(
     assert _count(db_session, Batch) == before
     assert accept(shipment["id"]).status_code == 200
     assert accept(shipment["id"]).status_code == 409
-    assert db_session.scalar(select(func.count()).select_from(BatchInput).where(
-        BatchInput.input_batch_id == chain.lot.id)) == 1
+    assert (
+        db_session.scalar(select(func.count()).select_from(BatchInput).where(BatchInput.input_batch_id == chain.lot.id))
+        == 1
+    )
 
 
 def test_shipment_receipt_and_refusal_are_in_the_audit_chain(chain, ship, accept, db_session):
