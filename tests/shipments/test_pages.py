@@ -99,3 +99,14 @@ def test_suppliers_and_a_delivery_through_the_pages(chain, login_as, make_produc
     assert delivered.status_code == 302
     delivery = db_session.scalar(select(Delivery))
     assert delivery.area_code == "VN-TNTC-0021" and delivery.batch.organization_id == chain.coop.id
+
+
+def test_the_pages_speak_vietnamese(chain, ship, login_as):
+    shipment_id = ship().json["id"]
+    web = login_as(chain.shop_user)
+    vi = {"Accept-Language": "vi"}
+    assert "Hàng đến" in web.get("/app/shipments", headers=vi).get_data(as_text=True)
+    page = web.get(f"/app/shipments/{shipment_id}", headers=vi).get_data(as_text=True)
+    assert "Nhận hàng" in page and "Số phiếu xuất kho hoặc hoá đơn" in page
+    form = web.get(f"/app/shipments/{shipment_id}/accept", headers=vi).get_data(as_text=True)
+    assert "Số lượng thực nhận" in form
