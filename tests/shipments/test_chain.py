@@ -3,57 +3,11 @@ consumer's page all cross organisations, and each organisation sees only what th
 
 from decimal import Decimal
 
-import pytest
-
 from traceability.accounts.models import Role
 from traceability.batches.genealogy import ancestors
-from traceability.batches.models import Batch, BatchStatus
+from traceability.batches.models import BatchStatus
 from traceability.codes.services import lot_code_for
 from traceability.shipments.services import affected_organisations
-
-
-@pytest.fixture
-def tea(chain, make_product, make_batch, make_site, db_session):
-    """Two households deliver leaves; the cooperative dries them into a lot, ships 30 kg; the shop accepts."""
-    leaves = make_product(chain.coop, name="Chè búp tươi")
-    lots = []
-    for name, area in (("Hộ Nguyễn Văn An", "VN-TNTC-0012"), ("Hộ Lê Thị Bình", "VN-TNTC-0013")):
-        supplier = chain.coop_api.post(
-            "/api/v1/suppliers", json={"name": name, "phone": "0912345678", "commune": "Tân Cương", "area_code": area}
-        ).json
-        delivery = chain.coop_api.post(
-            "/api/v1/deliveries",
-            json={
-                "supplier_id": supplier["id"],
-                "product_id": leaves.id,
-                "quantity": "200",
-                "received_on": "2026-09-28",
-                "harvested_on": "2026-09-28",
-            },
-        ).json
-        lots.append(db_session.get(Batch, delivery["batch_id"]))
-    dried = make_batch(
-        chain.coop,
-        status=BatchStatus.PUBLISHED,
-        lot_code="CTK-DRY",
-        quantity=Decimal("100"),
-        produced_on=__import__("datetime").date(2026, 10, 1),
-        inputs=[(lots[0], 200), (lots[1], 200)],
-    )
-    shipment = chain.coop_api.post(
-        "/api/v1/shipments",
-        json={
-            "batch_id": dried.id,
-            "to_tax_code": chain.shop.tax_code,
-            "quantity": "30",
-            "shipped_on": "2026-10-05",
-            "reference_doc": "HD-0042",
-            "to_site_id": chain.shop_site.id,
-        },
-    ).json
-    received = chain.shop_api.post(f"/api/v1/shipments/{shipment['id']}/accept", json={"received_on": "2026-10-06"})
-    shop_lot = db_session.get(Batch, received.json["batch_id"])
-    return {"households": lots, "dried": dried, "shop_lot": shop_lot, "shipment": shipment}
 
 
 def _page(client, db_session, batch):

@@ -71,7 +71,7 @@ def test_bad_suppliers_and_deliveries_are_refused_naming_the_field(chain, make_p
         assert answer.status_code == 422, answer.json
         return answer.json["errors"]["json"]
 
-    assert "planting-area" in deliver()["supplier_id"][0]  # a delivery from an unknown planting area
+    assert "vùng trồng" in deliver()["supplier_id"][0]  # a delivery from an unknown planting area
     good = _supplier(chain.coop_api, name="Hộ Lê Thị Bình").json
     assert "supplier_id" in deliver(supplier_id=good["id"] + 1000)
     assert "product_id" in deliver(supplier_id=good["id"], product_id=chain.lot.product_id + 1000)

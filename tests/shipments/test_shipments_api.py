@@ -128,9 +128,9 @@ def test_bad_shipments_are_refused_naming_the_field_and_nothing_is_written(
     chain, ship, make_batch, make_site, db_session
 ):
     before = (_count(db_session, Shipment), _count(db_session, Event))
-    assert "remain" in _refused(ship(quantity="100.5"), "quantity")
+    assert "chỉ còn" in _refused(ship(quantity="100.5"), "quantity")
     draft = make_batch(chain.coop, lot_code="DRAFT-1")
-    assert "draft" in _refused(ship(batch_id=draft.id), "batch_id")
+    assert "bản nháp" in _refused(ship(batch_id=draft.id), "batch_id")
     suspended = make_batch(chain.coop, status=BatchStatus.SUSPENDED, lot_code="SUS-1")
     _refused(ship(batch_id=suspended.id), "batch_id")
     recalled = make_batch(chain.coop, status=BatchStatus.RECALLED, lot_code="REC-1")

@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.accounts.models import Organization, User
-from traceability.batches.models import Batch
+from traceability.batches.models import Batch, Event
 from traceability.db import Base, choice, utcnow
 from traceability.registry.models import Product, Site
 
@@ -57,6 +57,9 @@ class Shipment(Base):
     received_on: Mapped[dt.date | None]
     received_quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     received_batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), unique=True)
+    # the shipping event on the sender's lot and the receiving event on the buyer's (for the EPCIS export)
+    shipping_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    receiving_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
     refused_reason: Mapped[str | None] = mapped_column(String(500))
     decided_at: Mapped[dt.datetime | None]
@@ -70,6 +73,8 @@ class Shipment(Base):
     received_batch: Mapped[Batch | None] = relationship(foreign_keys=[received_batch_id])
     to_site: Mapped[Site | None] = relationship(foreign_keys=[to_site_id])
     from_site: Mapped[Site | None] = relationship(foreign_keys=[from_site_id])
+    shipping_event: Mapped[Event | None] = relationship(foreign_keys=[shipping_event_id])
+    receiving_event: Mapped[Event | None] = relationship(foreign_keys=[receiving_event_id])
 
     def __repr__(self) -> str:
         return f"<Shipment {self.id} {self.status} {self.quantity} {self.unit}>"

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from traceability.accounts.models import Organization, OrgStatus, Role, User
 from traceability.batches.genealogy import ancestors, descendants
@@ -208,22 +208,21 @@ def ship_lot(session: Session, user: User, data: dict[str, Any]) -> Shipment:
         created_by_id=user.id,
     )
     session.add(shipment)
-    session.add(
-        Event(
-            batch_id=source.id,
-            type=EventType.SHIPPING,
-            occurred_at=_moment(data["shipped_on"]),
-            site_id=from_site.id if from_site else None,
-            note=_(
-                "%(quantity)s %(unit)s, document %(doc)s",
-                quantity=_number(data["quantity"]),
-                unit=unit,
-                doc=data["reference_doc"],
-            ),
-            partner=buyer.name if buyer else tax_code,
-            recorded_by_id=user.id,
-        )
+    shipment.shipping_event = shipping = Event(
+        batch_id=source.id,
+        type=EventType.SHIPPING,
+        occurred_at=_moment(data["shipped_on"]),
+        site_id=from_site.id if from_site else None,
+        note=_(
+            "%(quantity)s %(unit)s, document %(doc)s",
+            quantity=_number(data["quantity"]),
+            unit=unit,
+            doc=data["reference_doc"],
+        ),
+        partner=buyer.name if buyer else tax_code,
+        recorded_by_id=user.id,
     )
+    session.add(shipping)
     session.flush()
     return shipment
 
@@ -311,17 +310,16 @@ def accept_shipment(session: Session, user: User, shipment: Shipment, data: dict
         created_by_id=user.id,
     )
     session.add(BatchInput(batch_id=lot.id, input_batch_id=source.id, quantity=shipment.quantity))
-    session.add(
-        Event(
-            batch_id=lot.id,
-            type=EventType.RECEIVING,
-            occurred_at=_moment(data["received_on"]),
-            site_id=site.id if site else None,
-            note=data.get("note") or shipment.reference_doc,
-            partner=shipment.organization.name,
-            recorded_by_id=user.id,
-        )
+    shipment.receiving_event = Event(
+        batch_id=lot.id,
+        type=EventType.RECEIVING,
+        occurred_at=_moment(data["received_on"]),
+        site_id=site.id if site else None,
+        note=data.get("note") or shipment.reference_doc,
+        partner=shipment.organization.name,
+        recorded_by_id=user.id,
     )
+    session.add(shipment.receiving_event)
     shipment.status = ShipmentStatus.ACCEPTED
     shipment.to_organization_id = buyer.id
     shipment.received_on = data["received_on"]
@@ -512,3 +510,19 @@ def visible_to_producer(session: Session, org_id: int, depths: dict[int, int]) -
         if hops.get(batch_id, 2) <= 1 and row.status != BatchStatus.DRAFT:
             seen.add(batch_id)
     return seen
+
+
+def shipments_by_event(session: Session, event_ids: list[int]) -> dict[int, Shipment]:
+    """{event id: shipment} for the shipping and receiving events among these (for the EPCIS export)."""
+    if not event_ids:
+        return {}
+    found = {}
+    for shipment in session.scalars(
+        select(Shipment)
+        .where(or_(Shipment.shipping_event_id.in_(event_ids), Shipment.receiving_event_id.in_(event_ids)))
+        .options(selectinload(Shipment.organization), selectinload(Shipment.from_site), selectinload(Shipment.to_site))
+    ):
+        for event_id in (shipment.shipping_event_id, shipment.receiving_event_id):
+            if event_id in event_ids:
+                found[event_id] = shipment
+    return found
