@@ -31,9 +31,9 @@ def test_shipping_and_receiving_across_organisations(tea, chain, make_user, api_
     assert shipping["bizTransactionList"][0]["type"] == "desadv"
     assert shipping["bizTransactionList"][0]["bizTransaction"].endswith("/HD-0042")
 
-    receiving = [
+    receiving = next(
         e for e in _events(chain.shop_api, tea["shop_lot"])["epcisBody"]["eventList"] if e.get("bizStep") == "receiving"
-    ][0]
+    )
     assert {"type": "owning_party", "source": coop_party} in receiving["sourceList"]
     assert {"type": "owning_party", "destination": shop_party} in receiving["destinationList"]
     assert receiving["bizTransactionList"] == shipping["bizTransactionList"]
