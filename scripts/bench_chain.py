@@ -219,7 +219,8 @@ def main() -> int:
             trace_ok, recall_ok = bench(session, ids, chain_orgs[2][0])
     finally:
         engine.dispose()
-        admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 keeps the database, to look at query plans
+            admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
     print(f"bench_chain done in {time.perf_counter() - started:.0f} s ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
     print(f"goals: trace {'met' if trace_ok else 'NOT met'}, recall reach {'met' if recall_ok else 'NOT met'}")
     return 0

@@ -437,7 +437,11 @@ def affected_organisations(session: Session, batch: Batch) -> list[Organization]
     ids = list(descendants(session, batch.id))
     if not ids:
         return []
-    org_ids = select(Batch.organization_id).where(Batch.id.in_(ids), Batch.organization_id != batch.organization_id)
+    # two plain index lookups: as one statement with a sub-select the planner may scan every batch
+    org_ids = set(session.scalars(select(Batch.organization_id).where(Batch.id.in_(ids))))
+    org_ids.discard(batch.organization_id)
+    if not org_ids:
+        return []
     return list(session.scalars(select(Organization).where(Organization.id.in_(org_ids)).order_by(Organization.name)))
 
 
