@@ -60,8 +60,11 @@ def test_a_recall_of_a_households_delivery_shows_at_once_on_the_shops_page(
 def test_the_shop_workspace_shows_an_upstream_recall(tea, chain, login_as, make_user, api_as):
     inspector = api_as(make_user(Role.INSPECTOR))
     inspector.post(f"/api/v1/batches/{tea['dried'].id}/recall", json={"reason": "Nấm mốc"})
-    page = login_as(chain.shop_user).get("/app/shipments").get_data(as_text=True)
+    web = login_as(chain.shop_user)
+    page = web.get("/app/shipments").get_data(as_text=True)
     assert "CTK-DRY" in page and "Nấm mốc" in page
+    batch_page = web.get(f"/app/batches/{tea['shop_lot'].id}", headers={"Accept-Language": "vi"})
+    assert "Được làm từ lô CTK-DRY" in batch_page.get_data(as_text=True)
 
 
 def test_shipping_a_lot_whose_input_was_recalled_is_refused(tea, chain, make_user, api_as, make_org):

@@ -445,6 +445,22 @@ def affected_organisations(session: Session, batch: Batch) -> list[Organization]
     return list(session.scalars(select(Organization).where(Organization.id.in_(org_ids)).order_by(Organization.name)))
 
 
+def withdrawn_upstream(session: Session, batch: Batch) -> list[Batch]:
+    """Every lot this one was made from, however far upstream and whoever owns it, that inspectors recalled or
+    suspended: what the owner's batch page warns of (the notices module will also tell it)."""
+    ids = list(ancestors(session, batch.id))
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Batch)
+            .where(Batch.id.in_(ids), Batch.status.in_(WITHDRAWN))
+            .options(selectinload(Batch.organization))
+            .order_by(Batch.status_changed_at.desc())
+        )
+    )
+
+
 def upstream_alerts(session: Session, org_id: int) -> list[tuple[Batch, Batch]]:
     """(own lot, withdrawn lot upstream of it in another organisation), for the organisation's workspace."""
     withdrawn = session.scalars(select(Batch).where(Batch.status.in_(WITHDRAWN), Batch.organization_id != org_id)).all()
