@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User
-from traceability.batches.models import Batch, BatchStatus
+from traceability.batches.models import Batch, BatchInput, BatchStatus, Event
+from traceability.codes.models import Code
 from traceability.errors import Conflict, Invalid
 from traceability.registry.models import Product
 from traceability.shipments import services
@@ -70,19 +71,22 @@ def world(engine) -> Iterator[dict[str, int]]:
         session.commit()
         ids = {"lot": lot.id, "orgs": [o.id for o in orgs], "users": [u.id for u in users], "product": product.id}
     yield ids
-    with Session(engine) as session:
-        batches = "SELECT id FROM batches WHERE organization_id IN :orgs"
-        for statement in (
-            "DELETE FROM shipments WHERE organization_id IN :orgs",
-            f"DELETE FROM events WHERE batch_id IN ({batches})",
-            f"DELETE FROM batch_inputs WHERE batch_id IN ({batches})",
-            f"DELETE FROM codes WHERE batch_id IN ({batches})",
-            "DELETE FROM batches WHERE organization_id IN :orgs",
-            "DELETE FROM products WHERE organization_id IN :orgs",
-            "DELETE FROM users WHERE organization_id IN :orgs",
-            "DELETE FROM organizations WHERE id IN :orgs",
+    with Session(engine) as session:  # through the ORM, so the audit records the deletions (audit verify)
+        orgs = ids["orgs"]
+        batches = select(Batch.id).where(Batch.organization_id.in_(orgs))
+        for query in (
+            select(Shipment).where(Shipment.organization_id.in_(orgs)),
+            select(Code).where(Code.batch_id.in_(batches)),
+            select(BatchInput).where(BatchInput.batch_id.in_(batches)),
+            select(Event).where(Event.batch_id.in_(batches)),
+            select(Batch).where(Batch.organization_id.in_(orgs)),
+            select(Product).where(Product.organization_id.in_(orgs)),
+            select(User).where(User.organization_id.in_(orgs)),
+            select(Organization).where(Organization.id.in_(orgs)),
         ):
-            session.execute(text(statement).bindparams(bindparam("orgs", expanding=True)), {"orgs": ids["orgs"]})
+            for row in session.scalars(query).all():
+                session.delete(row)
+            session.flush()
         session.commit()
 
 
