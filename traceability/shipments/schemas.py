@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from traceability.schemas import BaseSchema, text_field
+from traceability.schemas import BaseSchema, decimal_field, text_field
 from traceability.shipments.models import ShipmentStatus
 
 AREA_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$", error=_l("Letters, digits and dashes only."))
@@ -25,7 +25,7 @@ class ShipmentInSchema(BaseSchema):
     to_tax_code = fields.String(required=True, validate=TAX_CODE)
     to_site_id = fields.Integer(load_default=None)
     from_site_id = fields.Integer(load_default=None)
-    quantity = fields.Decimal(required=True, places=3, validate=_positive())
+    quantity = decimal_field(required=True, validate=_positive())
     unit = text_field(20)
     shipped_on = fields.Date(required=True)
     reference_doc = text_field(80, required=True)
@@ -41,7 +41,7 @@ class ShipmentAcceptSchema(BaseSchema):
     """The receipt: when, how much actually arrived (at most what was shipped; all of it when not given)."""
 
     received_on = fields.Date(required=True)
-    quantity = fields.Decimal(load_default=None, places=3, validate=_positive())
+    quantity = decimal_field(validate=_positive())
     note = text_field(2000)
     site_id = fields.Integer(load_default=None, metadata={"description": "the caller's site that received it"})
 
@@ -60,13 +60,13 @@ class ShipmentSchema(Schema):
     to_organization = fields.String(attribute="to_organization.name", allow_none=True)
     to_site_id = fields.Integer(allow_none=True)
     from_site_id = fields.Integer(allow_none=True)
-    quantity = fields.Decimal(as_string=True)
+    quantity = fields.Float()
     unit = fields.String()
     shipped_on = fields.Date()
     reference_doc = fields.String()
     status = fields.Enum(ShipmentStatus, by_value=True)
     received_on = fields.Date(allow_none=True)
-    received_quantity = fields.Decimal(as_string=True, allow_none=True)
+    received_quantity = fields.Float(allow_none=True)
     received_batch_id = fields.Integer(allow_none=True)
     note = fields.String(allow_none=True)
     refused_reason = fields.String(allow_none=True)
@@ -99,12 +99,8 @@ class SupplierInSchema(BaseSchema):
     commune = text_field(100)
     address = text_field(300)
     area_code = fields.String(load_default=None, validate=AREA_CODE)
-    latitude = fields.Decimal(
-        load_default=None, places=6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90."))
-    )
-    longitude = fields.Decimal(
-        load_default=None, places=6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180."))
-    )
+    latitude = decimal_field(9, 6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")))
+    longitude = decimal_field(9, 6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")))
 
     @validates_schema
     def _reachable(self, data: dict, **_kwargs: Any) -> None:
@@ -134,7 +130,7 @@ class SupplierSchema(Schema):
 class DeliveryInSchema(BaseSchema):
     supplier_id = fields.Integer(required=True)
     product_id = fields.Integer(required=True)
-    quantity = fields.Decimal(required=True, places=3, validate=_positive())
+    quantity = decimal_field(required=True, validate=_positive())
     unit = text_field(20)
     received_on = fields.Date(required=True)
     harvested_on = fields.Date(load_default=None)
@@ -147,7 +143,7 @@ class DeliverySchema(Schema):
     lot_code = fields.String(attribute="batch.lot_code")
     supplier_id = fields.Integer()
     product_id = fields.Integer()
-    quantity = fields.Decimal(as_string=True, attribute="batch.quantity")
+    quantity = fields.Float(attribute="batch.quantity")
     unit = fields.String(attribute="batch.unit")
     received_on = fields.Date()
     harvested_on = fields.Date(attribute="batch.harvested_on")
