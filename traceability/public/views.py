@@ -42,6 +42,7 @@ from traceability.public.representations import (
     product_links,
     put_counts,
     resolver_description,
+    scanned_times,
     stand_in_counts,
 )
 from traceability.public.resolution import (
@@ -58,21 +59,12 @@ from traceability.public.scans import recorder, verify
 
 bp = Blueprint("public", __name__)
 
-# Reading a page carries no rate limit (reports do): skip the limiter's per-request work for these reads.
-UNLIMITED_READS = frozenset(
-    {"public.home", "public.lookup", "public.code_page", "public.digital_link", "public.compressed_link"}
-)
 # what a resolver answers (GS1-Conformant resolver: SHALL support CORS): any web page may read these answers
 RESOLUTION = frozenset(
     {"public.code_page", "public.digital_link", "public.compressed_link", "public.gs1resolver", "public.lookup"}
 )
 METHODS = ["GET", "OPTIONS"]  # (HEAD comes with GET) OPTIONS is answered by the view, with the link set's link
 LINKSET_QUERIES = frozenset({"linkset", "all"})  # `all` is the older name (deprecated by GS1 in 2024)
-
-
-@limiter.request_filter
-def _unlimited_read() -> bool:
-    return request.method in ("GET", "HEAD", "OPTIONS") and request.endpoint in UNLIMITED_READS
 
 
 @bp.after_request
@@ -88,6 +80,7 @@ def _cors(response):
 
 
 @bp.route("/")
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def home():
     return render_template("public/home.html")
@@ -124,6 +117,7 @@ def _on_problem(problem: LookupProblem):
 
 
 @bp.route("/c/")
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def lookup():
     """The start page's form: redirect what was typed to its canonical page."""
@@ -134,6 +128,7 @@ def lookup():
 
 
 @bp.route("/c/<code>", methods=METHODS)
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def code_page(code: str):
     if request.method == "OPTIONS":
@@ -151,6 +146,7 @@ def code_page(code: str):
 @bp.route("/01/<gtin>/10/<lot>/21/<serial>", methods=METHODS)
 @bp.route("/01/<gtin>/21/<serial>", methods=METHODS)
 @bp.route("/01/<gtin>/<path:rest>", methods=METHODS)
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def digital_link(**_parts: str):
     # the raw path keeps an escaped '/' inside a lot or serial number that routing would have split
@@ -162,6 +158,7 @@ def digital_link(**_parts: str):
 
 
 @bp.route("/<compressed>", methods=METHODS)
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def compressed_link(compressed: str):
     """A compressed GS1 Digital Link URI: answered as its uncompressed form, which a Link header names."""
@@ -305,7 +302,12 @@ def _body(session, found: Probe, fresh, verification, representation: str) -> st
     if representation == "linkset":
         return current_app.json.dumps(linkset(page))
     return render_template(
-        "public/page.html", page=page, chemical_sentence=chemical_sentence, geo_uri=geo_uri, grouped=grouped
+        "public/page.html",
+        page=page,
+        chemical_sentence=chemical_sentence,
+        geo_uri=geo_uri,
+        grouped=grouped,
+        scanned_times=scanned_times,
     )
 
 
@@ -321,6 +323,3 @@ def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool, re
     # revalidate every time, so a suspension or recall shows at once even through a proxy
     response.headers["Cache-Control"] = ("private" if signed_in else "public") + ", no-cache"
     return response
-
-
-from traceability.public import report_views  # noqa: E402, F401  (routes of the same blueprint)
