@@ -22,7 +22,7 @@ from traceability.errors import Conflict, Forbidden, NotFound, invalid
 from traceability.inspection.models import Inspection, InspectionAction, InspectionResult, InspectionSample
 from traceability.inspection.photos import MAX_PHOTOS
 from traceability.labels import label
-from traceability.notices.services import notify, path_for
+from traceability.notices.services import notify
 from traceability.public.models import ConsumerReport, ReportStatus
 from traceability.registry.models import Site
 
@@ -102,7 +102,7 @@ def _change_status(session: Session, inspector: User, batch: Batch, action: str,
 
 
 def _batch_path(batch: Batch) -> str:
-    return path_for("batches.batch", batch_id=batch.id)
+    return f"/app/batches/{batch.id}"  # the producer's page of the batch (a literal: no app needed here)
 
 
 def _refusal(action: str, status: BatchStatus) -> str:

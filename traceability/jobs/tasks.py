@@ -51,6 +51,15 @@ def send_mail(to: str, subject: str, body: str) -> None:
         send(to, subject, body)
 
 
+@huey.task(retries=5, retry_delay=60)
+def send_notice(notice_id: int) -> None:
+    from traceability.notices.services import mail_notice
+
+    with app_context():
+        mail_notice(db.session(), notice_id)
+        db.session.rollback()  # read only
+
+
 def recover_stale_jobs() -> int:
     from traceability import unit_of_work
     from traceability.jobs import services

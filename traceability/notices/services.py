@@ -4,7 +4,10 @@ Plain functions that flush and never commit. Mail is queued for the worker only 
 commits (traceability/jobs/queue.py), so nothing is said about work that was rolled back. Importing this
 module has no side effects: the queue is imported when the first mail is queued.
 
-    notify(session, organization_or_user, "batch_recalled", lot="TC-2026-01", reason="…", link="/app/…")
+    notify(session, organization_or_user, "batch_recalled", lot="TC-2026-01", reason="…", link=f"/app/batches/{id}")
+
+It needs no app context: the text is made, in each user's language, when the worker sends the mail and when the
+notice is shown.
 """
 
 from __future__ import annotations
@@ -61,15 +64,32 @@ def notify(
     if key:
         told = set(session.scalars(select(Notice.user_id).where(Notice.key == key)))
         users = [u for u in users if u.id not in told]
-    notices = []
-    for user in users:
-        notice = Notice(user_id=user.id, kind=kind, params=params, link=link, key=key, created_at=utcnow())
-        session.add(notice)
-        notices.append(notice)
-        subject, body = text_for(user, kind, params)
-        mail(session, user.email, subject, body, link)
+    notices = [
+        Notice(user_id=user.id, kind=kind, params=params, link=link, key=key, created_at=utcnow()) for user in users
+    ]
+    session.add_all(notices)
     session.flush()
+    if notices:
+        from traceability.jobs.queue import after_commit
+        from traceability.jobs.tasks import send_notice
+
+        for notice in notices:  # written in the user's language by the worker (no app needed here)
+            after_commit(session, send_notice, notice.id)
     return notices
+
+
+def mail_notice(session: Session, notice_id: int) -> None:
+    """Send one notice by mail now (in the worker), in its user's language."""
+    from traceability.notices.mailer import send
+
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        return  # its user was deleted meanwhile
+    user = session.get(User, notice.user_id)
+    subject, body = text_for(user, notice.kind, notice.params)
+    if notice.link:
+        body = f"{body}\n\n{absolute(notice.link)}"
+    send(user.email, subject, body)
 
 
 def mail(session: Session, to: str, subject: str, body: str, link: str | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from traceability.labels import label
@@ -19,7 +19,9 @@ def _values(params: dict[str, Any]) -> dict[str, Any]:
     values = dict(params)
     for key, value in params.items():
         if key.endswith("_on") and isinstance(value, str):
-            values[key] = format_date(dt.date.fromisoformat(value), "short")
+            day = dt.date.fromisoformat(value)
+            # dd/mm/yyyy in Vietnamese; the year in full in English too, on a notice that may be read for years
+            values[key] = format_date(day, "dd/MM/yyyy" if str(get_locale()) == "vi" else "medium")
     return values
 
 

@@ -12,7 +12,7 @@ from traceability.codes.identifiers import CheckCharacterError, CodeFormatError,
 from traceability.codes.models import Code
 from traceability.codes.services import add_with_new_code
 from traceability.errors import NotFound, ServiceError
-from traceability.notices.services import notify, path_for
+from traceability.notices.services import notify
 from traceability.public.models import ConsumerReport
 
 
@@ -51,7 +51,7 @@ def create_report(
             session,
             batch.organization,
             "consumer_report",
-            link=path_for("batches.batch", batch_id=batch.id),
+            link=f"/app/batches/{batch.id}",
             lot=batch.lot_code,
             receipt=grouped(report.receipt),
             message=data["message"][:1000],
