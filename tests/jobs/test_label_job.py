@@ -24,7 +24,10 @@ def producer(db_session, make_org, make_user, make_batch, make_product, settings
     settings["LABEL_SHEET_MAX_CODES"] = 50
     org = make_org()
     batch = make_batch(
-        org, product=make_product(org, gtin="08936012345001"), status=BatchStatus.PUBLISHED, lot_code="TC-7",
+        org,
+        product=make_product(org, gtin="08936012345001"),
+        status=BatchStatus.PUBLISHED,
+        lot_code="TC-7",
         expires_on=dt.date(2027, 12, 31),
     )
     user = make_user(Role.PRODUCER, org)
@@ -53,7 +56,12 @@ def test_a_long_sheet_is_made_by_the_worker_and_then_downloaded(app, producer, l
     api = api_as(user)
     db_session.commit()
     assert api.get(f"/api/v1/jobs/{job_id}").json == {
-        "id": job_id, "kind": "label_sheet", "status": "queued", "progress": 0, "message": None, "result_url": None
+        "id": job_id,
+        "kind": "label_sheet",
+        "status": "queued",
+        "progress": 0,
+        "message": None,
+        "result_url": None,
     }
     assert client.get(f"/app/jobs/{job_id}/download").status_code == 409  # nothing before it is done
 
@@ -107,3 +115,22 @@ def test_another_users_job_is_not_found(producer, make_user, login_as, db_sessio
     db_session.commit()
     other = login_as(make_user(Role.PRODUCER, batch.organization))  # a colleague, even
     assert other.get(f"/app/jobs/{job.id}").status_code == 404
+
+
+def test_a_job_whose_worker_keeps_dying_is_failed_not_retried_for_ever(app, producer, api_as, db_session):
+    user, batch = producer
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    dying = Job(kind="label_sheet", owner_id=user.id, params={}, status=JobStatus.RUNNING, heartbeat_at=long_ago)
+    again = Job(kind="label_sheet", owner_id=user.id, params={}, status=JobStatus.RUNNING, heartbeat_at=long_ago)
+    dying.attempt = 3
+    waiting = Job(kind="label_sheet", owner_id=user.id, params={}, status=JobStatus.QUEUED)  # just queued
+    db_session.add_all([dying, again, waiting])
+    db_session.flush()
+    with app.app_context():
+        requeued = services.recover(db_session, stale_seconds=120, max_attempts=3)
+    assert requeued == [again] and (again.status, again.attempt) == (JobStatus.QUEUED, 2)
+    assert dying.status == JobStatus.FAILED
+    assert dying.message == "Tiến trình chạy nền đã dừng 3 lần khi làm công việc này; hãy yêu cầu lại."
+    assert waiting.status == JobStatus.QUEUED and waiting.attempt == 1
+    db_session.commit()
+    assert huey.pending_count() == 1  # the re-queued one, after the commit

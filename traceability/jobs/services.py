@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import User
@@ -159,17 +159,24 @@ def _fail(session: Session, job_id: int, attempt: int, message: str) -> None:
     session.commit()
 
 
-def recover(session: Session, stale_seconds: int, max_attempts: int) -> list[Job]:
-    """Hand back to the queue the jobs whose worker has not reported for `stale_seconds` (it died, or the
-    message was lost); fail those tried `max_attempts` times. Returns the jobs re-queued. The caller commits."""
-    cutoff = utcnow() - dt.timedelta(seconds=stale_seconds)
+def recover(session: Session, stale_seconds: int, max_attempts: int, lost_seconds: int = 3600) -> list[Job]:
+    """Hand back to the queue the running jobs whose worker has not reported for `stale_seconds` (it died), and
+    the queued ones no worker took for `lost_seconds` (their message was lost: Redis restarted without its data,
+    say); fail those tried `max_attempts` times. Returns the jobs re-queued. The caller commits."""
+    now = utcnow()
     stale = session.scalars(
         select(Job)
-        .where(or_(Job.status == JobStatus.RUNNING, Job.status == JobStatus.QUEUED), Job.heartbeat_at < cutoff)
+        .where(
+            or_(
+                and_(Job.status == JobStatus.RUNNING, Job.heartbeat_at < now - dt.timedelta(seconds=stale_seconds)),
+                and_(Job.status == JobStatus.QUEUED, Job.heartbeat_at < now - dt.timedelta(seconds=lost_seconds)),
+            )
+        )
         .with_for_update(skip_locked=True)
     ).all()
     requeued = []
     for job in stale:
+        (result_dir() / f"{job.id}-{job.attempt}.part").unlink(missing_ok=True)  # what the dead worker left
         if job.attempt >= max_attempts:
             owner = session.get(User, job.owner_id)
             with force_locale(getattr(owner, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
