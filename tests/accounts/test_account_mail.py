@@ -1,4 +1,4 @@
-"""Account e-mails through a loopback SMTP server: confirmation at sign-up, a registered address told, password reset."""
+"""Account e-mails through a loopback SMTP server: sign-up confirmation, a registered address told, password reset."""
 
 from __future__ import annotations
 

@@ -117,8 +117,8 @@ def test_another_users_job_is_not_found(producer, make_user, login_as, db_sessio
     assert other.get(f"/app/jobs/{job.id}").status_code == 404
 
 
-def test_a_job_whose_worker_keeps_dying_is_failed_not_retried_for_ever(app, producer, api_as, db_session):
-    user, batch = producer
+def test_a_job_whose_worker_keeps_dying_is_failed_not_retried_for_ever(app, producer, db_session):
+    user, _batch = producer
     long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     dying = Job(kind="label_sheet", owner_id=user.id, params={}, status=JobStatus.RUNNING, heartbeat_at=long_ago)
     again = Job(kind="label_sheet", owner_id=user.id, params={}, status=JobStatus.RUNNING, heartbeat_at=long_ago)
@@ -128,9 +128,9 @@ def test_a_job_whose_worker_keeps_dying_is_failed_not_retried_for_ever(app, prod
     db_session.flush()
     with app.app_context():
         requeued = services.recover(db_session, stale_seconds=120, max_attempts=3)
+        db_session.commit()
     assert requeued == [again] and (again.status, again.attempt) == (JobStatus.QUEUED, 2)
     assert dying.status == JobStatus.FAILED
     assert dying.message == "Tiến trình chạy nền đã dừng 3 lần khi làm công việc này; hãy yêu cầu lại."
     assert waiting.status == JobStatus.QUEUED and waiting.attempt == 1
-    db_session.commit()
     assert huey.pending_count() == 1  # the re-queued one, after the commit
