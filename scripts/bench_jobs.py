@@ -50,34 +50,56 @@ def peak_kb(pid: int) -> int:
 
 def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{TMP}/bench.db"
-    app = create_app({"DATABASE_URL": url, "PUBLIC_BASE_URL": "http://localhost", "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_BASE_URL": "http://localhost",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     migrate.upgrade(app.extensions["engine"])
     with app.app_context():
         session = db.session
         demo = load_demo(session)
         org, producer, product = demo.orgs["tea"], demo.users["tea"], demo.products["dried_tea"]
-        batch = Batch(organization=org, product=product, lot_code="BENCH-JOB", quantity=1, unit="kg",
-                      status=BatchStatus.PUBLISHED, published_at=utcnow())
+        batch = Batch(
+            organization=org,
+            product=product,
+            lot_code="BENCH-JOB",
+            quantity=1,
+            unit="kg",
+            status=BatchStatus.PUBLISHED,
+            published_at=utcnow(),
+        )
         session.add(batch)
         session.flush()
         now = utcnow()
         values = [new_code() for _ in range(UNITS)]
-        session.execute(insert(Code), [{"value": v, "batch_id": batch.id, "kind": "serial", "created_at": now}
-                                       for v in values])
+        session.execute(
+            insert(Code), [{"value": v, "batch_id": batch.id, "kind": "serial", "created_at": now} for v in values]
+        )
         services.issue_lot_code(session, batch)
         session.commit()
         batch_id, email = batch.id, producer.email
 
         make_url, text = url_maker(batch), services.label_text(batch)
         started = time.perf_counter()
-        size = sum(len(c) for c in label_sheet_chunks(
-            ((make_url(v, CodeKind.SERIAL), grouped(v)) for v in values[:BASELINE]), text, 40, "baseline"))
+        size = sum(
+            len(c)
+            for c in label_sheet_chunks(
+                ((make_url(v, CodeKind.SERIAL), grouped(v)) for v in values[:BASELINE]), text, 40, "baseline"
+            )
+        )
         base_s = (time.perf_counter() - started) * UNITS / BASELINE
 
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": TMP, "PUBLIC_BASE_URL": "http://localhost"}
-    worker = subprocess.Popen([sys.executable, "-m", "traceability.cli", "worker", "--threads", "1"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "traceability.cli", "worker", "--threads", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         client = app.test_client()
         assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302
@@ -102,8 +124,10 @@ def main() -> int:
         worker.terminate()
         worker.wait(timeout=30)
     print(f"bench_jobs: {UNITS:,}-label sheet as a job ({app.extensions['engine'].dialect.name})")
-    print(f"baseline: the same labels made in-process, no job = {base_s:.1f} s "
-          f"(from {BASELINE:,} labels, {size / BASELINE:.0f} bytes a label)")
+    print(
+        f"baseline: the same labels made in-process, no job = {base_s:.1f} s "
+        f"(from {BASELINE:,} labels, {size / BASELINE:.0f} bytes a label)"
+    )
     print(f"job end to end (request → worker → download) {took:8.1f} s {took / base_s:6.2f}× baseline")
     print(f"worker peak memory (VmHWM)                  {peak / 1024:8.1f} MB")
     print(f"file size                                   {file_size / 1e6:8.1f} MB")
