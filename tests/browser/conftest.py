@@ -105,7 +105,7 @@ def live_server(smtp_sink) -> Iterator[LiveServer]:
     yield LiveServer(url=url, db_url=db_url, engine=engine)
     server.terminate()
     worker.terminate()
-    server.wait(timeout=10)
+    server.wait(timeout=30)  # its workers write their last scans first, which takes a while on a loaded machine
     worker.wait(timeout=20)
     log.close()
     engine.dispose()
