@@ -97,6 +97,7 @@ def app(engine: Any):
             "PUBLIC_BASE_URL": "https://registry.example",
             "UPLOAD_DIR": os.path.join(_RUN_DIR, "uploads"),
             "SCAN_WRITE_SECONDS": 0,  # each scan written at once, inside the test's transaction
+            "AUDIT_ANCHOR_MINUTES": 0,  # heads of rolled-back test data must not be anchored; tests anchor themselves
         }
     )
     application.test_client_class = CommittingClient
@@ -110,7 +111,9 @@ def db_session(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield None
         return
     engine = request.getfixturevalue("engine")
-    request.getfixturevalue("app")
+    app = request.getfixturevalue("app")
+    # anchors of the audit chain name heads of this test's data, which is rolled back: a file of its own
+    app.config["AUDIT_ANCHOR_FILE"] = str(request.getfixturevalue("tmp_path") / "audit_anchors.jsonl")
     conn = engine.connect()
     outer = conn.begin()
     db.bind(conn, join_transaction_mode="create_savepoint")
@@ -138,6 +141,7 @@ def production_env(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://truyxuat.example.gov.vn")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("AUDIT_KEY", "k" * 40)
     return monkeypatch
 
 

@@ -105,6 +105,7 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "session_id": 0,  # a sign-in or API token of nobody: the owner's account pages answer 404
             "token_id": 0,
             "rest": f"22/TRA200G/10/{batch.lot_code}",  # GS1 Digital Link qualifiers after the GTIN
+            "compressed": "ARBBJ67dUg",  # a compressed GS1 Digital Link of the GTIN above
             "receipt": code.value,  # receipts share the code alphabet; an unknown one answers 404
             "users": users,
         }

@@ -85,6 +85,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 csrf.exempt(blueprint)  # the API takes bearer tokens only, never cookies
             registrar.register_blueprint(blueprint)
 
+    from traceability.audit.views import bp as audit_bp
+
+    app.register_blueprint(audit_bp)  # one public JSON page, no API blueprint
     register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
     from traceability import storage
 

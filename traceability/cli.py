@@ -182,20 +182,67 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--no-anchor", is_flag=True, help="do not append the verified head to the anchor file")
 @with_appcontext
-def audit_verify() -> None:
-    """Re-check the hash chain; exit non-zero naming the first broken entry."""
-    from traceability.audit.services import verify_chain
+def audit_verify(no_anchor: bool) -> None:
+    """Check the chain (keyed hashes), every anchored head, and that the audited tables' rows are as the audit
+    last recorded them; exit non-zero naming what broke. When all is intact, anchor the head."""
+    from sqlalchemy.engine import Engine
 
-    report = verify_chain(db.session)
-    if report.ok:
-        click.echo(f"Audit chain intact: {report.checked} entries.")
-        return
-    where = f"entry seq={report.broken_seq}" + (f" (id {report.broken_id})" if report.broken_id else "")
-    click.echo(
-        f"Audit chain BROKEN at {where}: {report.reason}. {report.checked} entries before it are intact.", err=True
-    )
-    sys.exit(1)
+    from traceability.audit import anchors
+    from traceability.audit.services import audit_key
+    from traceability.audit.verify import verify
+
+    path = current_app.config["AUDIT_ANCHOR_FILE"]
+    anchored, unreadable = anchors.read_anchors(path)
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql" and isinstance(bind, Engine):  # (tests bind a connection of their own)
+        # one snapshot for the chain, the head and the rows, while the app goes on writing (SQLite's read
+        # transaction is one already)
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    report = verify(db.session, anchors=anchored)
+    chain = report.chain
+    problems = list(unreadable)
+    if chain.ok:
+        click.echo(f"Audit chain intact: {chain.checked} entries (keyed from entry {chain.keyed_from}).")
+    else:
+        where = f"entry seq={chain.broken_seq}" + (f" (id {chain.broken_id})" if chain.broken_id else "")
+        problems.insert(0, f"chain BROKEN at {where}: {chain.reason}. {chain.checked} entries before it are intact.")
+    problems += report.anchor_problems
+    if not report.anchor_problems:
+        click.echo(f"Anchors: {report.anchors_checked} in {path}, each still in the chain.")
+    problems += report.row_problems
+    if report.more_row_problems:
+        problems.append(f"... and {report.more_row_problems} more rows that do not match the audit")
+    if not report.row_problems:
+        click.echo(f"Rows: {report.rows_checked} rows of the audited tables match their audited state.")
+    if report.rows_unverifiable:
+        click.echo(
+            f"  ({report.rows_unverifiable} of them cannot be compared: banned substances, which data migrations "
+            "load, and batches imported before imports wrote an entry per row.)"
+        )
+    if problems:
+        click.echo("Audit verification FAILED:", err=True)
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    if not no_anchor:
+        anchor = anchors.append_anchor(path, anchors.current_head(db.session, audit_key()), audit_key())
+        click.echo(f"Anchored: {anchor.line()}")
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Append the chain's head to the anchor file (AUDIT_ANCHOR_FILE) and print it, to publish elsewhere."""
+    from traceability.audit import anchors
+    from traceability.audit.services import audit_key
+
+    try:
+        head = anchors.current_head(db.session, audit_key())
+    except anchors.HeadNotAnchorable as exc:
+        raise click.ClickException(f"{exc}; run `traceability audit verify`.") from exc
+    click.echo(anchors.append_anchor(current_app.config["AUDIT_ANCHOR_FILE"], head, audit_key()).line())
 
 
 @main.group("substances")

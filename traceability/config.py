@@ -40,6 +40,25 @@ def _secret_key(instance: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def audit_key(instance: Path | None = None, production: bool | None = None) -> str:
+    """The key of the audit chain's HMAC: never in the database, so that whoever can write to the database
+    cannot recompute the chain. AUDIT_KEY, else (development only) generated once into the instance folder."""
+    key = os.environ.get("AUDIT_KEY")
+    if key:
+        return key
+    if production is None:
+        production = os.environ.get("TRACEABILITY_ENV", "development") == "production"
+    if production:
+        raise ConfigError("AUDIT_KEY must be set in production (TRACEABILITY_ENV=production).")
+    instance = instance or instance_path()
+    path = instance / "audit_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _public_base_url(production: bool) -> str:
     url = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
     if url:
@@ -66,6 +85,11 @@ def load_config() -> dict:
         "SECRET_KEY": secret_key,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'traceability.db'}",
         "PUBLIC_BASE_URL": _public_base_url(production),
+        # Audit chain: the HMAC key (never in the database), the append-only file of anchored heads, and how
+        # often (minutes, 0: never) a commit that wrote audit entries anchors the head by itself
+        "AUDIT_KEY": audit_key(instance, production),
+        "AUDIT_ANCHOR_FILE": os.environ.get("AUDIT_ANCHOR_FILE") or str(instance / "audit_anchors.jsonl"),
+        "AUDIT_ANCHOR_MINUTES": float(os.environ.get("AUDIT_ANCHOR_MINUTES", "60")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
         "REDIS_URL": redis_url,

@@ -7,7 +7,6 @@ savepoint, and works the same in the CLI and in scripts.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,12 +114,11 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
 # SQLAlchemy's result machinery rebuilds a result's column map on every execution of a textual statement; for
 # the probe's ~90 columns that cost more than the query itself. These statements are written once with
 # `:name` parameters and run on the session's own connection, inside its transaction (or on a connection
-# from `driver_connection`). On
-# PostgreSQL they are also prepared once per connection: planning the probe's dozen subqueries on every scan
-# cost more than running them.
+# from `driver_connection`). They are not prepared on the server (PREPARE … EXECUTE): a prepared `SELECT
+# codes.*` keeps the result type it was planned with, so once a migration adds a column PostgreSQL refuses
+# every execution ("cached plan must not change result type") until the workers restart, and a deploy runs
+# `db upgrade` while the old workers still serve. Planning on every scan measured no slower (docs/decisions.md).
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
-_NAMES = itertools.count(1)
-_PREPARED = "traceability_prepared"  # key in each pooled connection's `info`: names prepared on it
 
 
 class RawStatement:
@@ -128,8 +126,8 @@ class RawStatement:
 
     def __init__(self, sql: str):
         self.sql = sql
-        self.params = list(dict.fromkeys(_PARAM.findall(sql)))  # in order of first use: $1, $2…
-        self.name = f"raw_statement_{next(_NAMES)}"
+        # psycopg2 reads %(name)s (a literal % doubled); sqlite3 reads :name itself
+        self.pyformat = _PARAM.sub(lambda m: f"%({m[1]})s", sql.replace("%", "%%"))
 
     def execute(self, session: Session, params: dict[str, Any]) -> Any:
         """Run inside the session's transaction; return the driver's cursor."""
@@ -139,16 +137,10 @@ class RawStatement:
     def run(self, pooled: Any, dialect: str, params: dict[str, Any]) -> Any:
         """Run on a pooled driver connection (see `driver_connection`); return the driver's cursor."""
         cursor = pooled.dbapi_connection.cursor()
-        if dialect == "sqlite":  # sqlite3 reads :name itself
+        if dialect == "sqlite":
             cursor.execute(self.sql, params)
         elif dialect == "postgresql":
-            prepared = pooled.info.setdefault(_PREPARED, set())
-            if self.name not in prepared:
-                numbered = {name: f"${n}" for n, name in enumerate(self.params, 1)}
-                cursor.execute(f"PREPARE {self.name} AS " + _PARAM.sub(lambda m: numbered[m[1]], self.sql))
-                prepared.add(self.name)
-            arguments = f"({', '.join(['%s'] * len(self.params))})" if self.params else ""
-            cursor.execute(f"EXECUTE {self.name}{arguments}", [params[name] for name in self.params])
+            cursor.execute(self.pyformat, params)
         else:
             raise NotImplementedError(f"database {dialect}")
         return cursor

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from traceability.accounts.models import Role
 from traceability.audit.models import AuditEntry
-from traceability.audit.services import verify_chain
+from traceability.audit.verify import verify
 from traceability.batches import compliance
 from traceability.batches.models import Batch, ChemicalApplication, ChemicalPurpose
 from traceability.interop.csv_import import parse
@@ -56,19 +56,26 @@ def test_a_row_without_a_unit_takes_the_products_unit_as_the_form_does(farm, api
     assert batch.unit == batch.product.unit and batch.quantity == Decimal(3)
 
 
-def test_an_import_writes_one_audit_entry_naming_the_rows_and_the_batches(farm, api_for, db_session):
+def test_an_import_writes_an_audit_entry_naming_the_rows_and_one_per_row_written(farm, api_for, db_session):
     client = api_for(Role.PRODUCER, farm)
     last = db_session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
 
     response = _post(client, _csv(*GOOD))
 
     assert response.status_code == 201
-    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.seq > last)).all()
-    assert [(e.action, e.entity_type, e.entity_id) for e in entries] == [("import", "organizations", str(farm.id))]
+    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq)).all()
     ids = db_session.scalars(select(Batch.id).where(Batch.lot_code.in_(["L-001", "L-002"])).order_by(Batch.id)).all()
+    first = entries[0]
+    assert (first.action, first.entity_type, first.entity_id) == ("import", "organizations", str(farm.id))
     assert entries[0].after == {"rows": 3, "batches": 2, "chemicals": 2, "batch_ids": ids}
     assert entries[0].actor_label != "system"
-    assert verify_chain(db_session).ok
+    # each batch and chemical application as written, so that `audit verify` can compare the rows with them
+    assert [(e.action, e.entity_type) for e in entries[1:]] == [("create", "batches")] * 2 + [
+        ("create", "chemical_applications")
+    ] * 2
+    assert [e.after["lot_code"] for e in entries[1:3]] == ["L-001", "L-002"]
+    report = verify(db_session)
+    assert report.ok, report.row_problems
 
 
 def test_a_vietnamese_purpose_and_a_cell_the_fast_reader_cannot_read_are_still_judged():

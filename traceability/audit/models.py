@@ -1,11 +1,14 @@
-"""The audit log: every change, chained by SHA-256 so that an edit in SQL shows."""
+"""The audit log: every change, chained by a keyed hash (HMAC-SHA256) so that an edit in SQL shows.
+
+Entries written before the key existed keep their plain SHA-256 (`hash_version` 1); every later one is keyed
+(version 2), and the head row records where keyed hashing started."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from traceability.db import Base, utcnow
@@ -28,6 +31,8 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # 1: SHA-256 (entries from before the key), 2: HMAC-SHA256 with AUDIT_KEY
+    hash_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
 
 
 class AuditHead(Base):
@@ -39,3 +44,4 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    keyed_from: Mapped[int | None] = mapped_column(BigInteger)  # seq of the first keyed entry

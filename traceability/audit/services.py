@@ -1,30 +1,37 @@
 """Writes an audit entry for every change flushed through the ORM, and verifies the chain.
 
 Entries are written from a session hook, so no service can forget one; bulk statements, which the hook
-does not see, write theirs with `record` / `record_many`. Each entry's hash covers its content
-and the previous entry's hash; the single `audit_head` row is updated first, which makes concurrent writers
-queue (a row lock on PostgreSQL, the write lock on SQLite) instead of forking the chain.
+does not see, write theirs with `record` / `record_many` (or `record_rows`, which reads back the rows a bulk
+insert wrote). Each entry's hash is an HMAC-SHA256, keyed with AUDIT_KEY (which the database never holds), over
+its content and the previous entry's hash; the single `audit_head` row is updated first, which makes concurrent
+writers queue (a row lock on PostgreSQL, the write lock on SQLite) instead of forking the chain. Verification
+(chain, anchors outside the database, current rows against their audited state) is in `verify.py`.
 """
 
 from __future__ import annotations
 
 import contextvars
+import csv
 import datetime as dt
 import enum
+import functools
 import hashlib
+import hmac
+import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect, select, update
+from flask import current_app, has_app_context
+from sqlalchemy import Table, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from traceability.audit.models import AuditEntry, AuditHead
-from traceability.db import RawStatement, utcnow
+from traceability.db import Base, RawStatement, utcnow
 
 GENESIS_HASH = "0" * 64
+UNKEYED, KEYED = 1, 2  # hash versions: plain SHA-256 (entries from before the key), HMAC-SHA256
 _actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.ContextVar("audit_actor", default=(None, "system"))
 
 
@@ -40,7 +47,12 @@ def reset_actor(*_args: Any) -> None:
     _actor.set((None, "system"))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values: no isinstance chain (an import writes 100,000s of them)
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -89,8 +101,25 @@ def _entity_id(obj: Any) -> str:
     return "/".join(str(part) for part in key)
 
 
-def entry_hash(entry: dict[str, Any]) -> str:
-    """SHA-256 over the entry's content in a canonical JSON form."""
+@functools.cache
+def _key_outside_app() -> bytes:
+    from traceability.config import audit_key
+
+    return audit_key().encode()
+
+
+def audit_key() -> bytes:
+    """The chain's key: the app's AUDIT_KEY; outside an app (scripts, worker threads) the same setting read
+    from the environment or the instance folder."""
+    if has_app_context():
+        return current_app.config["AUDIT_KEY"].encode()
+    return _key_outside_app()
+
+
+def entry_hash(entry: dict[str, Any], key: bytes | None = None) -> str:
+    """The entry's hash over its content in a canonical JSON form: HMAC-SHA256 with the audit key (version 2),
+    or plain SHA-256 for entries written before keyed hashing started (version 1)."""
+    version = entry.get("hash_version") or UNKEYED
     content = {
         "seq": entry["seq"],
         "prev_hash": entry["prev_hash"],
@@ -103,8 +132,27 @@ def entry_hash(entry: dict[str, Any]) -> str:
         "before": entry["before"],
         "after": entry["after"],
     }
+    if version == UNKEYED:
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+    content["hash_version"] = version
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key if key is not None else audit_key(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+@event.listens_for(Session, "before_flush")
+def _set_onupdate_values(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Give a column with an `onupdate` default (updated_at) its value through the attribute, before the flush:
+    a value the flush computes itself never shows in the attribute's history (and, for several rows updated in
+    one statement, not even in the object), so the audit would miss it and the row would not match its audit."""
+    for obj in session.dirty:
+        if not _audited(obj) or not session.is_modified(obj, include_collections=False):
+            continue
+        state = inspect(obj)
+        for attr in _columns(obj):
+            default = attr.columns[0].onupdate
+            if default is not None and default.is_callable and not state.attrs[attr.key].history.has_changes():
+                setattr(obj, attr.key, default.arg(None))
 
 
 @event.listens_for(Session, "after_flush")
@@ -147,14 +195,64 @@ def record_many(session: Session, rows: Iterable[tuple[str, str, Any, dict | Non
         _append(session, entries)
 
 
+def record_rows(session: Session, action: str, table: Table, ids: list[int]) -> None:
+    """One entry per row a bulk statement wrote (`action` "create"), with the row's audited columns as they
+    are now in the database, read back, so that the row verifies against the audit like one the ORM wrote.
+    The table's mapped class decides the columns (its `__audit_exclude__` left out)."""
+    if not ids:
+        return
+    mapper = next(m for m in Base.registry.mappers if m.local_table is table)
+    excluded = getattr(mapper.class_, "__audit_exclude__", frozenset())
+    attrs = [a for a in mapper.column_attrs if a.key not in excluded]
+    pk = mapper.primary_key[0]
+    rows = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        found = session.execute(select(*(a.columns[0] for a in attrs)).where(pk.in_(chunk)).order_by(pk))
+        for values in found:
+            snapshot = {a.key: _jsonable(v) for a, v in zip(attrs, values, strict=True)}
+            rows.append((action, table.name, str(snapshot[pk.key]), None, snapshot))
+    _append(session, rows)
+
+
+COPY_FROM = 500  # entries at once from which PostgreSQL gets them by COPY (an import writes one per row)
+_COPIED = ("seq", "prev_hash", "created_at", "actor_id", "actor_label", "action", "entity_type", "entity_id")
+
+
+def _copy_entries(conn: Any, entries: list[dict[str, Any]]) -> None:
+    """COPY the entries in CSV on the session's connection (its transaction). An empty cell is NULL: no text
+    column of an entry is ever empty, and JSON null is written as NULL, which reads back the same (None)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for entry in entries:
+        writer.writerow(
+            [
+                *(entry[c] for c in _COPIED),
+                None if entry["before"] is None else json.dumps(entry["before"], ensure_ascii=False),
+                None if entry["after"] is None else json.dumps(entry["after"], ensure_ascii=False),
+                entry["hash"],
+                entry["hash_version"],
+            ]
+        )
+    buffer.seek(0)
+    columns = ", ".join((*_COPIED, "before", "after", "hash", "hash_version"))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.copy_expert(f"COPY audit_entries ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+    finally:
+        cursor.close()
+
+
 def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> None:
     conn = session.connection()
     head_table = AuditHead.__table__
+    key = audit_key()
     # Take the chain's lock before reading its tip.
     conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq))
     seq, prev_hash = conn.execute(select(head_table.c.seq, head_table.c.hash).where(head_table.c.id == 1)).one()
     actor_id, actor_label = _actor.get()
     now = utcnow()
+    first_seq = seq + 1
     entries = []
     for action, entity_type, entity_id, before, after in rows:
         seq += 1
@@ -169,11 +267,21 @@ def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> Non
             "entity_id": entity_id,
             "before": before,
             "after": after,
+            "hash_version": KEYED,
         }
-        entry["hash"] = prev_hash = entry_hash(entry)
+        entry["hash"] = prev_hash = entry_hash(entry, key)
         entries.append(entry)
-    conn.execute(AuditEntry.__table__.insert(), entries)
-    conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev_hash))
+    if len(entries) >= COPY_FROM and conn.dialect.name == "postgresql":
+        _copy_entries(conn, entries)
+    else:
+        conn.execute(AuditEntry.__table__.insert(), entries)
+    # keyed_from: set by the first keyed entry of a chain (older entries are unkeyed), then never again
+    conn.execute(
+        update(head_table)
+        .where(head_table.c.id == 1)
+        .values(seq=seq, hash=prev_hash, keyed_from=func.coalesce(head_table.c.keyed_from, first_seq))
+    )
+    session.info["audit_appended"] = True  # the commit may anchor the new head (anchors.anchor_after_commit)
 
 
 _HEAD_HASH = RawStatement("SELECT hash FROM audit_head WHERE id = 1")
@@ -191,40 +299,12 @@ def data_version(connection: Any, dialect: str) -> str | None:
     return row[0] if row else None
 
 
-@dataclass
-class ChainReport:
-    checked: int
-    broken_seq: int | None = None
-    broken_id: int | None = None
-    reason: str = ""
+def verify_chain(session: Session, key: bytes | None = None) -> Any:
+    """The chain alone (hashes, order, head); `verify.verify` also checks anchors and current rows."""
+    from traceability.audit.verify import verify
 
-    @property
-    def ok(self) -> bool:
-        return self.broken_seq is None and not self.reason
+    return verify(session, key=key, anchors=(), rows=False).chain
 
 
-def verify_chain(session: Session, batch_size: int = 5000) -> ChainReport:
-    """Recompute every entry's hash in order; report the first entry that does not match."""
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    while True:
-        entries = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq >= expected_seq).order_by(AuditEntry.seq).limit(batch_size)
-        ).all()
-        for entry in entries:
-            values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}
-            if entry.seq != expected_seq:
-                return ChainReport(checked, expected_seq, None, f"entry {expected_seq} is missing")
-            if entry.prev_hash != expected_prev:
-                return ChainReport(checked, entry.seq, entry.id, "does not follow the previous entry")
-            if entry_hash(values) != entry.hash:
-                return ChainReport(checked, entry.seq, entry.id, "content does not match its hash")
-            expected_prev, expected_seq = entry.hash, entry.seq + 1
-            checked += 1
-        if len(entries) < batch_size:
-            break
-    head = session.get(AuditHead, 1)
-    if head is None or head.seq != expected_seq - 1 or head.hash != expected_prev:
-        if head is not None and head.seq < expected_seq:
-            return ChainReport(checked, head.seq, None, "the chain's recorded tip was changed")
-        return ChainReport(checked, expected_seq, None, f"the chain ends before entry {expected_seq}, its recorded tip")
-    return ChainReport(checked)
+# the commit hook that anchors the head now and then lives beside the anchors; importing it registers it
+from traceability.audit import anchors as _anchors  # noqa: E402, F401

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from traceability import unit_of_work
 from traceability.accounts.models import User
+from traceability.audit.services import record_many
 from traceability.batches import compliance
 from traceability.batches.compliance import Problem
 from traceability.batches.models import (
@@ -187,7 +188,9 @@ def delete_batch(session: Session, user: User, batch: Batch) -> None:
         raise Conflict(_("Batches %(lots)s are made from this batch; change them first.", lots=", ".join(used_by)))
     if session.scalar(select(Inspection.id).where(Inspection.batch_id == batch.id).limit(1)) is not None:
         raise Conflict(_("An inspector has recorded an inspection of this batch; it is kept as evidence."))
-    session.execute(PublishAttempt.__table__.delete().where(PublishAttempt.batch_id == batch.id))
+    attempts = PublishAttempt.__table__
+    deleted = session.execute(attempts.delete().where(attempts.c.batch_id == batch.id).returning(attempts.c.id))
+    record_many(session, [("delete", attempts.name, attempt_id, None, None) for attempt_id in deleted.scalars()])
     session.delete(batch)
     session.flush()
 

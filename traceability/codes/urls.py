@@ -7,6 +7,8 @@ resolver, the label checks and the inspectors' scanner all read links with `pars
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
@@ -16,6 +18,7 @@ from biip import ParseError
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString
 from flask import current_app
+from gs1.decompress.core_functions import decompress_gs1_digital_link
 
 from traceability.batches.models import Batch
 from traceability.codes.identifiers import normalise
@@ -111,3 +114,26 @@ def parse_code_url(url: str) -> DigitalLink | str:
     if len(segments) >= 3 and segments[-2] == "c":
         return normalise(segments[-1])
     return parse_link_path(parts.path)
+
+
+# a compressed GS1 Digital Link path: one segment of base64url characters (GS1 Digital Link URI syntax, §10)
+_COMPRESSED = re.compile(r"/[A-Za-z0-9_-]{6,}")
+# the decompressor logs a stack trace for every input it cannot read, under the literal name "__name__"
+logging.getLogger("__name__").setLevel(logging.CRITICAL)
+
+
+def expand_compressed_path(path: str) -> str | None:
+    """The uncompressed path (`/01/{gtin}/…`, percent-encoded) of a compressed GS1 Digital Link path, or None
+    when the path is not one that names a GTIN (as `parse_link_path` reads it)."""
+    if not _COMPRESSED.fullmatch(path):
+        return None
+    try:
+        uri = decompress_gs1_digital_link("https://resolver.invalid" + path, False)
+    except Exception:  # the decompressor raises whatever its parsing meets (ValueError, KeyError, IndexError…)
+        return None
+    expanded = urlsplit(uri or "").path
+    try:
+        parse_link_path(expanded)
+    except CodeURLError:
+        return None
+    return expanded

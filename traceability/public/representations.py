@@ -13,11 +13,19 @@ from markupsafe import escape
 from traceability.codes.identifiers import grouped
 from traceability.public.facts import Page, chemical_sentence
 from traceability.public.scans import Verification
-from traceability.public.schemas import page_out
+from traceability.public.schemas import ProducerOut, ProductOut, page_out
 
 LINKSET_TYPE = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
-LINK_TYPES = ["defaultLink", "pip", "traceability", "certificationInfo", "recallStatus", "verificationService"]
+LINK_TYPES = [
+    "defaultLink",
+    "pip",
+    "traceability",
+    "certificationInfo",
+    "recallStatus",
+    "verificationService",
+    "masterData",
+]
 
 
 # A unit code's page changes with every scan only in its counts. It is rendered once with stand-in counts and
@@ -108,32 +116,88 @@ def page_json(page: Page) -> dict[str, Any]:
     return dumped
 
 
-def linkset(page: Page) -> dict[str, Any]:
-    """The GS1 link set of a code: every link this resolver has for it, keyed by GS1 link type."""
-    anchor = _base() + page.path
-    languages = current_app.config["LANGUAGES"]
-    title = f"{page.product.name} — {page.batch.lot_code}"
-    html = {"href": anchor, "title": title, "type": "text/html", "hreflang": languages}
+# GS1 link types may be named by their CURIE (gs1:pip) or by any of the vocabulary's three namespaces
+_GS1_NAMESPACES = ("gs1:", "https://gs1.org/voc/", "https://ref.gs1.org/voc/", "https://www.gs1.org/voc/")
+# a link set's answers point to the JSON-LD context that reads it as linked data (GS1-Conformant resolver)
+LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
+LINKSET_CONTEXT_LINK = f'<{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
+
+
+def link_type_name(value: str) -> str | None:
+    """The GS1 link type a `?linkType=` names (`pip` for gs1:pip or its IRI), or None if it names none."""
+    for prefix in _GS1_NAMESPACES:
+        if value.startswith(prefix) and value[len(prefix) :].isidentifier():
+            return value[len(prefix) :]
+    return None
+
+
+def code_links(anchor: str, title: str) -> dict[str, list[dict[str, Any]]]:
+    """Every link this resolver has for a code's page at `anchor`, keyed by GS1 link type. The page itself is
+    the target of most: each link type leads to its own section (a fragment of the page)."""
+    html = {"href": anchor, "title": title, "type": "text/html", "hreflang": current_app.config["LANGUAGES"]}
 
     def link(fragment: str, text: str) -> dict[str, Any]:
         return {**html, "href": f"{anchor}#{fragment}", "title": f"{text}: {title}"}
 
     return {
-        "linkset": [
-            {
-                "anchor": anchor,
-                GS1_VOC + "defaultLink": [html],
-                GS1_VOC + "pip": [html],
-                GS1_VOC + "traceability": [
-                    {**html, "title": _("Traceability facts") + f": {title}", "type": "application/json"},
-                    link("stages", _("Stages")),
-                ],
-                GS1_VOC + "certificationInfo": [link("certifications", _("Certifications"))],
-                GS1_VOC + "recallStatus": [link("status", _("Status"))],
-                GS1_VOC + "verificationService": [link("verification", _("Is it genuine?"))],
-            }
-        ]
+        # the default link carries a title and nothing else (GS1-Conformant resolver standard)
+        "defaultLink": [{"href": anchor, "title": title}],
+        "pip": [html],
+        "traceability": [
+            link("stages", _("Stages")),
+            {**html, "title": _("Traceability facts") + f": {title}", "type": "application/json"},
+        ],
+        "certificationInfo": [link("certifications", _("Certifications"))],
+        "recallStatus": [link("status", _("Status"))],
+        "verificationService": [link("verification", _("Is it genuine?"))],
     }
+
+
+def product_links(anchor: str, title: str) -> dict[str, list[dict[str, Any]]]:
+    """The links of a product alone (a GTIN without lot): its product page."""
+    html = {"href": anchor, "title": title, "type": "text/html", "hreflang": current_app.config["LANGUAGES"]}
+    return {
+        "defaultLink": [{"href": anchor, "title": title}],
+        "pip": [html],
+        "masterData": [{**html, "title": _("Product facts") + f": {title}", "type": "application/json"}],
+    }
+
+
+def as_linkset(anchor: str, description: str, links: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """RFC 9264 link set as GS1's linkset schema wants it: the anchor, a description, links by type IRI."""
+    entry: dict[str, Any] = {"anchor": anchor, "itemDescription": description}
+    entry.update({GS1_VOC + name: targets for name, targets in links.items()})
+    return {"linkset": [entry]}
+
+
+def page_title(page: Page) -> str:
+    return f"{page.product.name} — {page.batch.lot_code}"
+
+
+def product_json(product: Any, anchor: str, level: Any) -> dict[str, Any]:
+    """A product's page as JSON: the product, its producer, and the lot or serial asked for and not found."""
+    missing = {"lot": level.lot, "serial": level.serial} if level.lot or level.serial else None
+    return {
+        "product": {**ProductOut().dump(product), "image_url": None},
+        "producer": ProducerOut().dump(product.organization),
+        "url": anchor,
+        "not_registered": missing,
+    }
+
+
+def linkset(page: Page) -> dict[str, Any]:
+    """The GS1 link set of a code: every link this resolver has for it, keyed by GS1 link type."""
+    anchor = _base() + page.path
+    title = page_title(page)
+    description = title
+    if page.code.kind == "serial":
+        description = _(
+            "%(product)s, lot %(lot)s, unit %(code)s",
+            product=page.product.name,
+            lot=page.batch.lot_code,
+            code=grouped(page.code.value),
+        )
+    return as_linkset(anchor, description, code_links(anchor, title))
 
 
 def resolver_description() -> dict[str, Any]:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
-from traceability.batches.models import Batch
+from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, grouped, normalise
 from traceability.codes.models import Code
 from traceability.codes.urls import CodeURLError, code_url, link_maker, parse_link_path
 from traceability.errors import ServiceError
 from traceability.public.probe import Probe, probe
+from traceability.registry.models import Product
 
 
 class LookupProblem(ServiceError):
-    """Why a code cannot be shown: `reason` is one of malformed, mistyped, not_registered, revoked."""
+    """Why a code cannot be shown: `reason` is one of malformed, mistyped, not_registered, revoked, no_link."""
 
     def __init__(self, status: int, reason: str, message: str, found: Probe | None = None, typed: str = ""):
         super().__init__(message)
@@ -86,8 +89,33 @@ def find_code(session: Session, typed: str) -> Probe:
     return _usable(probe(session, "value", value=value), grouped(value))
 
 
-def find_digital_link(session: Session, path: str) -> Probe:
-    """The code a GS1 Digital Link path names: the lot's code, or the unit code given as serial."""
+@dataclass(frozen=True)
+class ProductLevel:
+    """A product named by its GTIN alone, or by a GTIN with a lot or serial number this registry does not know.
+
+    A GS1 resolver walks up the tree: what it cannot find at the lot or the unit, it answers for the product
+    (the EAN barcode on every pack names exactly that). `lot`/`serial` keep what was asked for and not found.
+    """
+
+    gtin: str
+    lot: str | None = None
+    serial: str | None = None
+
+    @property
+    def path(self) -> str:
+        return f"/01/{self.gtin}"
+
+
+def find_product(session: Session, gtin: str) -> Product | None:
+    """The product with this GTIN-14, with its producer, if one of its batches has ever been published."""
+    shown = exists().where(Batch.product_id == Product.id, Batch.status != BatchStatus.DRAFT)
+    return session.scalar(select(Product).where(Product.gtin == gtin, shown).options(joinedload(Product.organization)))
+
+
+def find_digital_link(session: Session, path: str) -> Probe | ProductLevel:
+    """What a GS1 Digital Link path names: the lot's code, the unit code given as serial, or else the product."""
+    if path.endswith("/") and path.count("/") > 2:  # a trailing slash is tolerated (GS1-Conformant resolver)
+        path = path[:-1]
     try:
         link = parse_link_path(path)
     except CodeURLError as exc:
@@ -106,5 +134,9 @@ def find_digital_link(session: Session, path: str) -> Probe:
             found = probe(session, "serial", value=value, gtin=link.gtin)
     elif link.lot is not None:
         found = probe(session, "lot", gtin=link.gtin, lot=link.lot)
-    # (a GTIN alone names a product, not a batch we could vouch for)
-    return _usable(found, path)
+    if found is not None and found.batch_status != "draft":
+        return _usable(found, path)  # a withdrawn code still answers 410, never the product
+    # walk up: a lot or serial we do not know (or none given) answers for the product, if we know it
+    if find_product(session, link.gtin) is None:
+        _usable(None, path)
+    return ProductLevel(link.gtin, link.lot, link.serial)

@@ -1,13 +1,20 @@
 """Public pages: the start page, the consumer's page of a code (short or GS1 Digital Link form), the resolver.
 
 One page serves three representations: HTML for people, JSON (`Accept: application/json`) and the GS1 link set
-(`?linkType=all` or `Accept: application/linkset+json`). A scan is recorded for every resolution.
+(`?linkType=linkset`, `?linkType=all` or `Accept: application/linkset+json`); `?linkType=gs1:…` redirects to
+that link. A scan is recorded for every page of a code. A GTIN alone, or with a lot or serial number the
+registry does not know, answers the product's page (GS1 resolvers walk up the tree). Compressed GS1 Digital
+Link URIs are expanded. Every resolution answer carries CORS headers, so any web app may resolve codes.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from contextlib import suppress
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.http import is_resource_modified
 
@@ -15,6 +22,7 @@ from traceability import db
 from traceability.auth import public
 from traceability.codes.identifiers import grouped
 from traceability.codes.models import CodeKind
+from traceability.codes.urls import expand_compressed_path
 from traceability.errors import error_payload
 from traceability.extensions import cache, limiter
 from traceability.public.facts import PAGE_RECORDS, build_page, chemical_sentence
@@ -22,19 +30,27 @@ from traceability.public.freshness import freshness
 from traceability.public.pagecache import offer
 from traceability.public.probe import Probe
 from traceability.public.representations import (
+    LINKSET_CONTEXT_LINK,
     LINKSET_TYPE,
+    as_linkset,
+    code_links,
     geo_uri,
+    link_type_name,
     linkset,
     page_json,
+    product_json,
+    product_links,
     put_counts,
     resolver_description,
     stand_in_counts,
 )
 from traceability.public.resolution import (
     LookupProblem,
+    ProductLevel,
     canonical_code,
     find_code,
     find_digital_link,
+    find_product,
     load_code,
     probe_url,
 )
@@ -43,12 +59,32 @@ from traceability.public.scans import recorder, verify
 bp = Blueprint("public", __name__)
 
 # Reading a page carries no rate limit (reports do): skip the limiter's per-request work for these reads.
-UNLIMITED_READS = frozenset({"public.home", "public.lookup", "public.code_page", "public.digital_link"})
+UNLIMITED_READS = frozenset(
+    {"public.home", "public.lookup", "public.code_page", "public.digital_link", "public.compressed_link"}
+)
+# what a resolver answers (GS1-Conformant resolver: SHALL support CORS): any web page may read these answers
+RESOLUTION = frozenset(
+    {"public.code_page", "public.digital_link", "public.compressed_link", "public.gs1resolver", "public.lookup"}
+)
+METHODS = ["GET", "OPTIONS"]  # (HEAD comes with GET) OPTIONS is answered by the view, with the link set's link
+LINKSET_QUERIES = frozenset({"linkset", "all"})  # `all` is the older name (deprecated by GS1 in 2024)
 
 
 @limiter.request_filter
 def _unlimited_read() -> bool:
-    return request.method in ("GET", "HEAD") and request.endpoint in UNLIMITED_READS
+    return request.method in ("GET", "HEAD", "OPTIONS") and request.endpoint in UNLIMITED_READS
+
+
+@bp.after_request
+def _cors(response):
+    if request.endpoint in RESOLUTION:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Expose-Headers"] = "Link, Location, ETag, Last-Modified"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language, If-None-Match"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
 
 
 @bp.route("/")
@@ -58,7 +94,7 @@ def home():
 
 
 def _representation() -> str:
-    if request.args.get("linkType") == "all":
+    if request.args.get("linkType") in LINKSET_QUERIES:
         return "linkset"
     best = request.accept_mimetypes.best_match(["text/html", "application/json", LINKSET_TYPE])
     if (
@@ -97,26 +133,49 @@ def lookup():
     return redirect(url_for("public.code_page", code=canonical_code(typed)), 303)
 
 
-@bp.route("/c/<code>")
+@bp.route("/c/<code>", methods=METHODS)
 @public
 def code_page(code: str):
+    if request.method == "OPTIONS":
+        return _options(lambda: find_code(db.session, code))
     found = find_code(db.session, code)
     if code != found.value:  # one address per code: any case or grouping redirects to the canonical one
         query = request.query_string.decode()
         return redirect(url_for("public.code_page", code=found.value) + (f"?{query}" if query else ""), 301)
-    return serve(found)
+    return answer(found)
 
 
-@bp.route("/01/<gtin>")
-@bp.route("/01/<gtin>/10/<lot>")
-@bp.route("/01/<gtin>/10/<lot>/21/<serial>")
-@bp.route("/01/<gtin>/21/<serial>")
-@bp.route("/01/<gtin>/<path:rest>")
+@bp.route("/01/<gtin>", methods=METHODS)
+@bp.route("/01/<gtin>/", methods=METHODS)
+@bp.route("/01/<gtin>/10/<lot>", methods=METHODS)
+@bp.route("/01/<gtin>/10/<lot>/21/<serial>", methods=METHODS)
+@bp.route("/01/<gtin>/21/<serial>", methods=METHODS)
+@bp.route("/01/<gtin>/<path:rest>", methods=METHODS)
 @public
 def digital_link(**_parts: str):
     # the raw path keeps an escaped '/' inside a lot or serial number that routing would have split
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
-    return serve(find_digital_link(db.session, raw.split("?", 1)[0]))
+    path = raw.split("?", 1)[0]
+    if request.method == "OPTIONS":
+        return _options(lambda: find_digital_link(db.session, path))
+    return answer(find_digital_link(db.session, path))
+
+
+@bp.route("/<compressed>", methods=METHODS)
+@public
+def compressed_link(compressed: str):
+    """A compressed GS1 Digital Link URI: answered as its uncompressed form, which a Link header names."""
+    path = expand_compressed_path("/" + compressed)
+    if path is None:
+        abort(404)
+    if request.method == "OPTIONS":
+        response = _options(lambda: find_digital_link(db.session, path))
+    else:
+        response = answer(find_digital_link(db.session, path))
+    same_as = f'<{current_app.config["PUBLIC_BASE_URL"]}{path}>; rel="owl:sameAs"'
+    link = response.headers.get("Link")
+    response.headers["Link"] = f"{link}, {same_as}" if link else same_as
+    return response
 
 
 @bp.route("/.well-known/gs1resolver")
@@ -124,6 +183,84 @@ def digital_link(**_parts: str):
 def gs1resolver():
     response = jsonify(resolver_description())
     response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def answer(found: Probe | ProductLevel):
+    """The answer to a resolved request: the link a `?linkType=` asks for, the product's page, or the code's."""
+    link_type = request.args.get("linkType")
+    if link_type is not None and link_type not in LINKSET_QUERIES:
+        return _follow_link(found, link_type)
+    if isinstance(found, ProductLevel):
+        return serve_product(found)
+    return serve(found)
+
+
+def _anchor(found: Probe | ProductLevel) -> str:
+    """The public URL a code's or product's links hang from (the link set's anchor)."""
+    if isinstance(found, ProductLevel):
+        return current_app.config["PUBLIC_BASE_URL"] + found.path
+    return probe_url(found)
+
+
+def _linkset_link(found: Probe | ProductLevel, representation: str = "") -> str:
+    """The Link header: where the link set is, and on the link set itself the JSON-LD context that reads it."""
+    link = f'<{_anchor(found)}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
+    return f"{link}, {LINKSET_CONTEXT_LINK}" if representation == "linkset" else link
+
+
+def _options(resolve) -> object:
+    """OPTIONS (a browser's CORS preflight, or a client asking what is there): the allowed methods and, when the
+    address names something, the link to its link set. Nothing is recorded, and it is never refused."""
+    response = make_response("", 204)
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    with suppress(LookupProblem):
+        response.headers["Link"] = _linkset_link(resolve())
+    return response
+
+
+def _follow_link(found: Probe | ProductLevel, link_type: str):
+    """`?linkType=gs1:…`: redirect to that link (the best for the client's Accept), or 404 if there is none."""
+    name = link_type_name(link_type)
+    anchor = _anchor(found)
+    links = product_links(anchor, "") if isinstance(found, ProductLevel) else code_links(anchor, "")
+    targets = links.get(name or "")
+    if not targets:
+        raise LookupProblem(
+            404, "no_link", _("There is no link of type %(type)s for this code.", type=link_type), typed=link_type
+        )
+    types = [target.get("type", "text/html") for target in targets]
+    best = request.accept_mimetypes.best_match(types, default=types[0])
+    href = targets[types.index(best)]["href"]
+    # the rest of the query goes along (GS1-Conformant resolver: key=value pairs are passed on when redirecting)
+    rest = [(key, value) for key, value in request.args.items(multi=True) if key != "linkType"]
+    if rest:
+        base, _hash, fragment = href.partition("#")
+        href = f"{base}?{urlencode(rest)}" + (f"#{fragment}" if fragment else "")
+    response = redirect(href, 307)
+    response.headers["Link"] = _linkset_link(found)
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def serve_product(level: ProductLevel):
+    """A product's own page: what it is, who makes it, and how to check a batch of it (no scan is recorded: no
+    code was read)."""
+    product = find_product(db.session, level.gtin)
+    anchor = _anchor(level)
+    representation = _representation()
+    if representation == "linkset":
+        body = current_app.json.dumps(as_linkset(anchor, product.name, product_links(anchor, product.name)))
+    elif representation == "json":
+        body = current_app.json.dumps(product_json(product, anchor, level))
+    else:
+        body = render_template("public/product.html", product=product, producer=product.organization, level=level)
+    response = make_response(body)
+    response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    response.headers["Link"] = _linkset_link(level, representation)
+    response.headers["Cache-Control"] = "no-cache"
     return response
 
 
@@ -142,7 +279,7 @@ def serve(found: Probe):
     verification = verify(session, found.code_id, found.kind, [] if lot else scans.waiting(found.code_id))
 
     if lot and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
-        return _headers(make_response("", 304), found, fresh, lot, signed_in)
+        return _headers(make_response("", 304), found, fresh, lot, signed_in, representation)
     # kept in the shared cache under the validator: a lot code's answers, and a unit code's page without its counts
     keep = not signed_in and (lot or representation == "html")
     key = f"public-page:{fresh.etag}" if lot else f"public-page:{fresh.etag}:{verification.suspected_copy}"
@@ -158,7 +295,7 @@ def serve(found: Probe):
         offer(request.environ, found.code_id)  # repeats of this request may be answered from memory
     response = make_response(body)
     response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
-    return _headers(response, found, fresh, lot, signed_in)
+    return _headers(response, found, fresh, lot, signed_in, representation)
 
 
 def _body(session, found: Probe, fresh, verification, representation: str) -> str:
@@ -172,10 +309,9 @@ def _body(session, found: Probe, fresh, verification, representation: str) -> st
     )
 
 
-def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool):
+def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool, representation: str):
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    linkset_url = probe_url(found) + "?linkType=all"
-    response.headers["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
+    response.headers["Link"] = _linkset_link(found, representation)
     if not cacheable:
         # a unit code's page counts its scans: every answer is new, and nothing may keep it
         response.headers["Cache-Control"] = "no-store"
