@@ -25,10 +25,10 @@ translations: $(STAMP)
 run: install
 	$(VENV)/bin/traceability db upgrade
 	$(VENV)/bin/traceability demo
-	@echo "Mail without MAIL_SERVER is written to $${OUTBOX_DIR:-$$(pwd)/instance/outbox}"
+	@echo "Mail without MAIL_SERVER is written to $${OUTBOX_DIR:-$${INSTANCE_PATH:-$$(pwd)/instance}/outbox}"
 	@# the worker runs beside the server and stops with it (Ctrl-C, or the server exiting)
 	$(VENV)/bin/traceability worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(VENV)/bin/traceability serve --host $(HOST) --port $(PORT); status=$$?; exit $$status
 
 lint: $(STAMP)
