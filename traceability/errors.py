@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -81,7 +82,33 @@ def _respond(status: int, message: str | None, errors: dict | None = None, heade
     return response, status, headers or {}
 
 
+RETRY = {"Retry-After": "60"}
+# SQLSTATE classes of an unreachable or restarting database (08: connection, 57P: operator intervention)
+_UNAVAILABLE = ("08", "57P", "53")
+
+
+def _is_unavailable(error: DBAPIError) -> bool:
+    code = getattr(error.orig, "pgcode", None) or ""
+    if code:
+        return code.startswith(_UNAVAILABLE)
+    # SQLite and drivers without codes: an operational error is a lock, a full disk or a missing file
+    text = str(error.orig).lower()
+    return any(word in text for word in ("locked", "unable to open", "disk", "connection", "server closed"))
+
+
+def refuse_nul_characters() -> None:
+    """A NUL character in a search box or a path is never meant, and no database keeps one: a 422 naming the
+    parameter instead of a database error (bodies are checked by the schemas, field by field)."""
+    for location, values in (("path", request.view_args or {}), ("query", request.args)):
+        items = values.items(multi=True) if location == "query" else values.items()
+        for name, value in items:
+            if isinstance(value, str) and "\x00" in value:
+                raise Invalid({name: [_("Contains a character that is not allowed (NUL).")]}, location=location)
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         data = getattr(error, "data", None) or {}
@@ -106,6 +133,21 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StorageUnavailable)
     def handle_storage_unavailable(error: StorageUnavailable):
         return _respond(error.status, error.message, headers={"Retry-After": str(error.retry_after)})
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DisconnectionError)
+    def handle_database_down(error: Exception):
+        # the database is unreachable or restarting: nothing was written (the session rolls back); try again soon
+        if isinstance(error, DBAPIError) and not error.connection_invalidated and not _is_unavailable(error):
+            return handle_unexpected(error)
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        return _respond(503, _("The service is briefly unavailable. Please try again in a minute."), None, RETRY)
+
+    @app.errorhandler(DataError)
+    def handle_data_error(error: DataError):
+        # a value the database refused (out of a column's range) that no schema caught: the caller's input
+        log.warning("database refused a value on %s %s: %s", request.method, request.path, error.orig)
+        return _respond(422, _("A value is out of the range the registry can store."))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -5,8 +5,9 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_smorest import Api
 from flask_wtf import CSRFProtect
+
+from traceability.apidoc import Api
 
 api = Api()
 babel = Babel()

@@ -101,3 +101,15 @@ def test_text_with_quotes_separators_backslashes_and_line_breaks_is_written_as_t
     assert response.status_code == 201, response.get_json()
     batch = db_session.scalar(select(Batch).where(Batch.lot_code == "L-030"))
     assert batch.note == note and [c.trade_name for c in batch.chemicals] == ["Actara, 25WG"]
+
+
+def test_values_beyond_the_columns_and_the_calendar_are_named_like_in_the_api(farm, api_for, db_session):
+    api = api_for(Role.PRODUCER, farm)
+    too_much = _post(api, _csv("L-9,Chè xanh,VN-TNTC-0001,1e23,kg,15/10/2026,,,,,"))
+    assert _problems(too_much)["rows"] == {"2": {"quantity": ["Too large a number."]}}
+    far = _post(api, _csv("L-9,Chè xanh,VN-TNTC-0001,12,kg,31/12/9999,,,,,"))
+    assert _problems(far)["rows"] == {"2": {"harvested_on": ["A date between 1900 and 2999."]}}
+    assert db_session.scalar(select(Batch).where(Batch.lot_code == "L-9")) is None
+    cleaned = _post(api, _csv("L-10,Chè xanh,VN-TNTC-0001,12,k\x01g,15/10/2026,,,,,"))
+    assert cleaned.status_code == 201
+    assert db_session.scalar(select(Batch.unit).where(Batch.lot_code == "L-10")) == "kg"

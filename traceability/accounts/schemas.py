@@ -37,7 +37,7 @@ class TokenInfoSchema(Schema):
     name = fields.String()
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
-    last_used_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
     current = fields.Boolean()
 
 
@@ -66,13 +66,13 @@ class OrganizationSchema(Schema):
     province = fields.String()
     commune = fields.String()
     address = fields.String()
-    phone = fields.String()
-    email = fields.String()
-    website = fields.String()
-    gs1_prefix = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    gs1_prefix = fields.String(allow_none=True)
     status = fields.Enum(OrgStatus, by_value=True)
-    status_reason = fields.String()
-    status_changed_at = fields.DateTime()
+    status_reason = fields.String(allow_none=True)
+    status_changed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -88,7 +88,7 @@ class UserSchema(Schema):
     email = fields.String()
     full_name = fields.String()
     role = fields.Enum(Role, by_value=True)
-    organization_id = fields.Integer()
+    organization_id = fields.Integer(allow_none=True)
     is_active = fields.Boolean()
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from traceability import db, storage
 from traceability.accounts.models import Role
+from traceability.apidoc import Blueprint, binary
 from traceability.auth import roles
 from traceability.batches import services
 from traceability.batches.models import Batch, LabTest
@@ -132,7 +132,7 @@ def put_lab_test_document(files, lab_test_id: int):
 
 @blp.route("/lab-tests/<int:lab_test_id>/document", methods=["GET"])
 @roles(Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
-@blp.response(200, content_type="application/pdf", description="The report, PDF, JPEG or PNG; 404 if none.")
+@binary(blp, "The report, PDF, JPEG or PNG; 404 if none.", "application/pdf", "image/jpeg", "image/png")
 def get_lab_test_document(lab_test_id: int):
     """The laboratory's report of a lab test."""
     test = get_visible(db.session, LabTest, lab_test_id, current_user)

@@ -12,7 +12,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from traceability.batches.models import BatchStatus, ChemicalPurpose, EventType, LabResult
-from traceability.schemas import BaseSchema, text_field
+from traceability.schemas import BaseSchema, decimal_field, out_of_range, text_field
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 LOT_CODE = validate.Regexp(
@@ -34,12 +34,15 @@ class LocalDateTime(fields.DateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=LOCAL_ZONE)
-        return moment.astimezone(dt.UTC)
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError as exc:  # 0001-01-01 at +14:00 is before the calendar starts in UTC
+            raise self.make_error("invalid") from exc
 
 
 class BatchInputInSchema(BaseSchema):
     batch_id = fields.Integer(required=True)
-    quantity = fields.Decimal(required=True, places=3, validate=_positive())
+    quantity = decimal_field(required=True, validate=_positive())
 
 
 class BatchInSchema(BaseSchema):
@@ -48,7 +51,7 @@ class BatchInSchema(BaseSchema):
     product_id = fields.Integer(required=True)
     site_id = fields.Integer(load_default=None)
     lot_code = fields.String(load_default=None, validate=LOT_CODE)
-    quantity = fields.Decimal(required=True, places=3, validate=_positive())
+    quantity = decimal_field(required=True, validate=_positive())
     unit = text_field(20)
     planted_on = fields.Date(load_default=None)
     harvested_on = fields.Date(load_default=None)
@@ -66,6 +69,9 @@ class BatchInSchema(BaseSchema):
 
 class BatchPatchSchema(BatchInSchema):
     """A change to some fields of a draft."""
+
+    # on a new batch an absent unit is the product's; a draft always has one, so it cannot be set to null
+    unit = fields.String(validate=validate.Length(min=1, max=20))
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(partial=True, **kwargs)
@@ -92,9 +98,9 @@ class ChemicalInSchema(BaseSchema):
     active_ingredient = text_field(300, required=True)
     registration_no = text_field(60)
     purpose = fields.Enum(ChemicalPurpose, by_value=True, required=True)
-    dose = fields.Decimal(load_default=None, places=3, validate=_positive())
+    dose = decimal_field(validate=_positive())
     dose_unit = text_field(20)
-    area_treated = fields.Decimal(load_default=None, places=3, validate=_positive())
+    area_treated = decimal_field(validate=_positive())
     phi_days = fields.Integer(load_default=None, validate=validate.Range(0, 365, error=_l("Between 0 and 365 days.")))
 
 
@@ -115,9 +121,25 @@ class LabTestInSchema(BaseSchema):
             raise ValidationError(str(_l("The report cannot come before the sample was taken.")), "reported_on")
 
 
+class AmendedValue(fields.Raw):
+    """The new value in its field's own JSON type (a number for quantity, an ISO date, text); the text form an
+    HTML form sends is read the same way."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValidationError(str(_l("A number, a date or a text.")))
+        if isinstance(value, str):
+            validate.Length(max=5000)(value)
+        return value
+
+
 class AmendmentInSchema(BaseSchema):
     field = fields.String(required=True, validate=validate.OneOf(AMENDABLE))
-    value = fields.String(load_default=None, validate=validate.Length(max=5000))
+    value = AmendedValue(
+        load_default=None,
+        allow_none=True,
+        metadata={"oneOf": [{"type": "number"}, {"type": "string", "maxLength": 5000}], "nullable": True},
+    )
     reason = fields.String(required=True, validate=validate.Length(min=5, max=2000))
 
     @post_load
@@ -132,6 +154,9 @@ class AmendmentInSchema(BaseSchema):
             data["typed"] = field.deserialize(raw)
             for validator in field.validators:
                 validator(data["typed"])
+            problem = out_of_range(data["typed"])
+            if problem:
+                raise ValidationError(problem)
         except ValidationError as exc:
             raise ValidationError(exc.messages, "value") from exc
         return data
@@ -143,23 +168,23 @@ class AmendmentInSchema(BaseSchema):
 class BatchInputSchema(Schema):
     batch_id = fields.Integer(attribute="input_batch_id")
     lot_code = fields.Function(lambda i: i.input_batch.lot_code)
-    quantity = fields.Decimal(as_string=True)
+    quantity = fields.Float()
 
 
 class BatchSchema(Schema):
     id = fields.Integer()
     product_id = fields.Integer()
-    site_id = fields.Integer()
+    site_id = fields.Integer(allow_none=True)
     lot_code = fields.String()
-    quantity = fields.Decimal(as_string=True)
+    quantity = fields.Float()
     unit = fields.String()
-    planted_on = fields.Date()
-    harvested_on = fields.Date()
-    produced_on = fields.Date()
-    expires_on = fields.Date()
-    note = fields.String()
+    planted_on = fields.Date(allow_none=True)
+    harvested_on = fields.Date(allow_none=True)
+    produced_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True)
     status = fields.Enum(BatchStatus, by_value=True)
-    published_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
     inputs = fields.List(fields.Nested(BatchInputSchema))
 
 
@@ -167,8 +192,8 @@ class EventSchema(Schema):
     id = fields.Integer()
     type = fields.Enum(EventType, by_value=True)
     occurred_at = fields.DateTime()
-    site_id = fields.Integer()
-    note = fields.String()
+    site_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
 
 
 class ChemicalSchema(Schema):
@@ -176,25 +201,25 @@ class ChemicalSchema(Schema):
     applied_on = fields.Date()
     trade_name = fields.String()
     active_ingredient = fields.String()
-    registration_no = fields.String()
+    registration_no = fields.String(allow_none=True)
     purpose = fields.Enum(ChemicalPurpose, by_value=True)
-    dose = fields.Decimal(as_string=True)
-    dose_unit = fields.String()
-    area_treated = fields.Decimal(as_string=True)
-    phi_days = fields.Integer()
+    dose = fields.Float(allow_none=True)
+    dose_unit = fields.String(allow_none=True)
+    area_treated = fields.Float(allow_none=True)
+    phi_days = fields.Integer(allow_none=True)
 
 
 class LabTestSchema(Schema):
     id = fields.Integer()
     laboratory = fields.String()
-    certificate_no = fields.String()
+    certificate_no = fields.String(allow_none=True)
     sampled_on = fields.Date()
-    reported_on = fields.Date()
+    reported_on = fields.Date(allow_none=True)
     analyte = fields.String()
     result = fields.Enum(LabResult, by_value=True)
-    value = fields.String()
-    unit = fields.String()
-    limit_value = fields.String(data_key="limit")
+    value = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    limit_value = fields.String(data_key="limit", allow_none=True)
     has_document = fields.Function(lambda test: test.document_path is not None)
 
 
@@ -207,8 +232,8 @@ class LabTestDocumentSchema(BaseSchema):
 class AmendmentSchema(Schema):
     id = fields.Integer()
     field = fields.String()
-    old_value = fields.String()
-    new_value = fields.String()
+    old_value = fields.String(allow_none=True)
+    new_value = fields.String(allow_none=True)
     reason = fields.String()
     created_at = fields.DateTime()
 

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from traceability import db
 from traceability.accounts.models import Role
+from traceability.apidoc import binary
 from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.codes import downloads, services
@@ -48,6 +49,7 @@ def issue_codes(data, batch_id: int):
 @blp.route("/codes/<code>/qr.png")
 @roles(Role.PRODUCER)
 @blp.arguments(QRQuerySchema, location="query")
+@binary(blp, "The QR image (PNG).", "image/png")
 def qr_png(query, code: str):
     """The QR image of one of your codes as PNG (`?size=` in pixels, 64–2048)."""
     return downloads.qr_response(services.get_code(db.session, code, current_user), "png", query["size"])
@@ -56,6 +58,7 @@ def qr_png(query, code: str):
 @blp.route("/codes/<code>/qr.svg")
 @roles(Role.PRODUCER)
 @blp.arguments(QRQuerySchema, location="query")
+@binary(blp, "The QR image (SVG).", "image/svg+xml")
 def qr_svg(query, code: str):
     """The QR image of one of your codes as SVG (`?size=` in pixels, 64–2048)."""
     return downloads.qr_response(services.get_code(db.session, code, current_user), "svg", query["size"])
@@ -80,6 +83,7 @@ def revoke(data):
 @roles(Role.PRODUCER)
 @owner_first(Batch, "batch_id")
 @blp.arguments(LabelQuerySchema, location="query")
+@binary(blp, "The label sheet (PDF).", "application/pdf")
 def labels(query, batch_id: int):
     """A4 label sheet: `?codes=lot|serial`, `?per_page=10|24|40`, and for serial codes optionally the run
     `?from_code=&to_code=`. A sheet holds at most `LABEL_SHEET_MAX_CODES` unit codes (4,000 by default): a

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from traceability import db
 from traceability.accounts.models import Role
+from traceability.apidoc import binary
 from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.errors import NotFound
@@ -64,7 +65,7 @@ def add_photos(files, inspection_id: int):
 
 @blp.route("/inspections/<int:inspection_id>/photos/<photo>", methods=["GET"])
 @roles(Role.INSPECTOR, Role.ADMIN)
-@blp.response(200, content_type="image/jpeg", description="The photo (JPEG).")
+@binary(blp, "The photo (JPEG).", "image/jpeg")
 def get_photo(inspection_id: int, photo: str):
     """One photo of an inspection, by the name listed in its `photos`."""
     inspection = get_visible(db.session, Inspection, inspection_id, current_user)

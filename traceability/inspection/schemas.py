@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from traceability.batches.models import BatchStatus
 from traceability.inspection.models import InspectionAction, InspectionResult
 from traceability.public.models import ReportKind, ReportStatus
-from traceability.schemas import BaseSchema
+from traceability.schemas import BaseSchema, decimal_field
 
 MAX_PERIOD_DAYS = 5 * 366
 
@@ -32,12 +32,8 @@ class InspectionInSchema(BaseSchema):
     findings = fields.String(load_default=None, validate=validate.Length(max=5000))
     action = fields.Enum(InspectionAction, by_value=True, load_default=InspectionAction.NONE)
     reason = fields.String(load_default=None, validate=validate.Length(max=500))
-    latitude = fields.Decimal(
-        load_default=None, places=6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90."))
-    )
-    longitude = fields.Decimal(
-        load_default=None, places=6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180."))
-    )
+    latitude = decimal_field(9, 6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")))
+    longitude = decimal_field(9, 6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")))
     samples = fields.List(fields.Nested(SampleInSchema), load_default=list, validate=validate.Length(max=20))
     # when it happened, for a record sent after the fact (no signal in the field); now if not given
     inspected_at = fields.AwareDateTime(load_default=None, default_timezone=dt.UTC)
@@ -102,22 +98,22 @@ class PeriodSchema(BaseSchema):
 
 class SampleSchema(Schema):
     sample_code = fields.String()
-    laboratory = fields.String()
-    note = fields.String()
+    laboratory = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
 
 
 class InspectionSchema(Schema):
     id = fields.Integer()
     inspector_id = fields.Integer()
-    batch_id = fields.Integer()
-    site_id = fields.Integer()
-    organization_id = fields.Integer()
+    batch_id = fields.Integer(allow_none=True)
+    site_id = fields.Integer(allow_none=True)
+    organization_id = fields.Integer(allow_none=True)
     inspected_at = fields.DateTime()
     result = fields.Enum(InspectionResult, by_value=True)
-    findings = fields.String()
+    findings = fields.String(allow_none=True)
     action = fields.Enum(InspectionAction, by_value=True)
-    latitude = fields.Decimal(as_string=True)
-    longitude = fields.Decimal(as_string=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
     samples = fields.List(fields.Nested(SampleSchema))
     photos = fields.List(fields.String())  # stored file names: GET /api/v1/inspections/{id}/photos/{name}
 
@@ -125,8 +121,8 @@ class InspectionSchema(Schema):
 class ContactOrgSchema(Schema):
     id = fields.Integer()
     name = fields.String()
-    phone = fields.String()
-    email = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
 
 
 class AffectedBatchSchema(Schema):
@@ -148,8 +144,8 @@ class BatchStatusSchema(Schema):
     id = fields.Integer()
     lot_code = fields.String()
     status = fields.Enum(BatchStatus, by_value=True)
-    status_reason = fields.String()
-    status_changed_at = fields.DateTime()
+    status_reason = fields.String(allow_none=True)
+    status_changed_at = fields.DateTime(allow_none=True)
     affected = fields.List(fields.Nested(AffectedBatchSchema))
 
 
@@ -158,12 +154,12 @@ class ReportSchema(Schema):
     receipt = fields.String()
     kind = fields.Enum(ReportKind, by_value=True)
     message = fields.String()
-    contact = fields.String()
-    batch_id = fields.Integer()
+    contact = fields.String(allow_none=True)
+    batch_id = fields.Integer(allow_none=True)
     code = fields.String(attribute="code.value")
     status = fields.Enum(ReportStatus, by_value=True)
-    reply = fields.String()
-    handled_by_id = fields.Integer()
+    reply = fields.String(allow_none=True)
+    handled_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from traceability import db
 from traceability.accounts.models import Role
+from traceability.apidoc import XLSX, binary
 from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.errors import Invalid
@@ -26,7 +27,7 @@ READERS = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 
 @blp.route("/batches/<int:batch_id>/epcis")
 @roles(*READERS)
-@blp.doc(responses={200: {"description": "EPCIS 2.0 JSON-LD document (application/ld+json)"}})
+@binary(blp, "EPCIS 2.0 JSON-LD document", "application/ld+json")
 def epcis(batch_id: int):
     """The batch's events as an EPCIS 2.0 JSON-LD document; eventIDs are CBV 2.0 event hashes."""
     document = batch_epcis(db.session, current_user, batch_id, current_app.config["PUBLIC_BASE_URL"])
@@ -39,7 +40,7 @@ def epcis(batch_id: int):
 @roles(*READERS)
 @owner_first(Batch, "batch_id", check=get_visible)
 @blp.arguments(TraceQuerySchema, location="query", as_kwargs=True)
-@blp.doc(responses={200: {"description": "The trace rows as JSON, CSV or XLSX"}})
+@binary(blp, "The trace rows as JSON, CSV or XLSX", "application/json", "text/csv", XLSX)
 def trace(batch_id: int, **args):
     """One row per critical tracking event of the batch's tree, with its key data elements."""
     return trace_response(batch_id, args)
@@ -48,7 +49,7 @@ def trace(batch_id: int, **args):
 @blp.route("/batches/export")
 @roles(*READERS)
 @blp.arguments(ExportQuerySchema, location="query", as_kwargs=True)
-@blp.doc(responses={200: {"description": "The organisation's batches as CSV or XLSX"}})
+@binary(blp, "The organisation's batches as CSV or XLSX", "text/csv", XLSX)
 def export_batches(**args):
     """Every batch of the caller's organisation (inspectors and admins: `organization_id`) as CSV or XLSX."""
     return export_response(args["organization_id"], args["format"])
@@ -56,7 +57,7 @@ def export_batches(**args):
 
 @blp.route("/batches/import/template.csv")
 @roles(*READERS)
-@blp.doc(responses={200: {"description": "The CSV import template"}})
+@binary(blp, "The CSV import template", "text/csv")
 def import_template_csv():
     """The heading and an example row of the batch import file."""
     return import_template()

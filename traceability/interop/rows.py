@@ -21,7 +21,7 @@ from traceability.batches import compliance
 from traceability.batches.models import ChemicalPurpose
 from traceability.batches.schemas import BatchInSchema, ChemicalInSchema
 from traceability.interop.formats import LocalDate, LocalDecimal, parse_date, parse_decimal
-from traceability.schemas import localised
+from traceability.schemas import clean_text, localised, out_of_range
 
 PURPOSE_ALIASES = {
     "thuốc trừ sâu": "insecticide",
@@ -119,7 +119,7 @@ class RowReader:
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
         for i, name, rule, seen in self.cells:
-            text = cells[i].strip()
+            text = clean_text(cells[i]).strip()  # control characters left out, as in the forms and the API
             if not text:
                 if rule.required:
                     errors[name] = localised([self.required_message])
@@ -147,6 +147,9 @@ def _judge(rule: Column, text: str) -> tuple[Any, list[str] | None]:
             value = rule.field.deserialize(text)
         for validator in rule.validators:
             validator(value)
+        problem = out_of_range(value)  # the bounds every schema keeps (dates 1900–2999, integer columns)
+        if problem:
+            raise ValidationError(problem)
     except ValidationError as exc:
         return None, localised(exc.messages if isinstance(exc.messages, list) else [exc.messages])
     return value, None

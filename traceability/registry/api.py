@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from traceability import db, storage
 from traceability.accounts.models import Role
+from traceability.apidoc import binary
 from traceability.auth import roles
 from traceability.registry import services
 from traceability.registry.models import Certification, Product, Site
@@ -125,7 +126,7 @@ def put_product_image(files, product_id: int):
 
 @blp.route("/products/<int:product_id>/image", methods=["GET"])
 @roles(*READERS)
-@blp.response(200, content_type="image/jpeg", description="The image, JPEG or PNG; 404 if there is none.")
+@binary(blp, "The image, JPEG or PNG; 404 if there is none.", "image/jpeg", "image/png")
 def get_product_image(product_id: int):
     """The product's image."""
     product = get_visible(db.session, Product, product_id, current_user)
@@ -170,7 +171,7 @@ def put_certification_document(files, certification_id: int):
 
 @blp.route("/certifications/<int:certification_id>/document", methods=["GET"])
 @roles(*READERS)
-@blp.response(200, content_type="application/pdf", description="The document, PDF, JPEG or PNG; 404 if none.")
+@binary(blp, "The document, PDF, JPEG or PNG; 404 if none.", "application/pdf", "image/jpeg", "image/png")
 def get_certification_document(certification_id: int):
     """The certificate's document."""
     cert = get_visible(db.session, Certification, certification_id, current_user)

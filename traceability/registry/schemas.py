@@ -11,7 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from traceability.registry.models import SiteKind
-from traceability.schemas import BaseSchema, text_field
+from traceability.schemas import BaseSchema, decimal_field, text_field
 
 
 class GtinField(fields.String):
@@ -41,15 +41,9 @@ class SiteInSchema(BaseSchema):
     province = text_field(100, required=True, min_len=2)
     commune = text_field(100, required=True, min_len=2)
     address = text_field(300)
-    latitude = fields.Decimal(
-        load_default=None, places=6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90."))
-    )
-    longitude = fields.Decimal(
-        load_default=None, places=6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180."))
-    )
-    area_ha = fields.Decimal(
-        load_default=None, places=4, validate=validate.Range(0, 100_000, error=_l("Between 0 and 100,000 ha."))
-    )
+    latitude = decimal_field(9, 6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")))
+    longitude = decimal_field(9, 6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")))
+    area_ha = decimal_field(12, 4, validate=validate.Range(0, 100_000, error=_l("Between 0 and 100,000 ha.")))
 
     @validates_schema
     def _both_coordinates(self, data: dict, **_kwargs: Any) -> None:
@@ -67,13 +61,13 @@ class SiteSchema(Schema):
     id = fields.Integer()
     kind = fields.Enum(SiteKind, by_value=True)
     name = fields.String()
-    area_code = fields.String()
+    area_code = fields.String(allow_none=True)
     province = fields.String()
     commune = fields.String()
-    address = fields.String()
-    latitude = fields.Float()
-    longitude = fields.Float()
-    area_ha = fields.Float()
+    address = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    area_ha = fields.Float(allow_none=True)
 
 
 class ProductInSchema(BaseSchema):
@@ -98,12 +92,12 @@ class ProductSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     category = fields.String()
-    gtin = fields.String()
-    brand = fields.String()
+    gtin = fields.String(allow_none=True)
+    brand = fields.String(allow_none=True)
     unit = fields.String()
-    shelf_life_days = fields.Integer()
-    description = fields.String()
-    standards = fields.String()
+    shelf_life_days = fields.Integer(allow_none=True)
+    description = fields.String(allow_none=True)
+    standards = fields.String(allow_none=True)
     has_image = fields.Function(lambda p: bool(p.image_path))
 
 
@@ -133,8 +127,8 @@ class CertificationSchema(Schema):
     number = fields.String()
     issuer = fields.String()
     valid_from = fields.Date()
-    valid_to = fields.Date()
-    site_id = fields.Integer()
+    valid_to = fields.Date(allow_none=True)
+    site_id = fields.Integer(allow_none=True)
     has_document = fields.Function(lambda c: bool(c.document_path))
 
 
