@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import importlib
 
     from traceability import models  # noqa: F401  (the whole schema, for relationships)
+    from traceability.audit import services as audit
     from traceability.auth import init_auth
     from traceability.errors import register_error_handlers
     from traceability.i18n import init_i18n
@@ -69,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _end_session(_exc: BaseException | None) -> None:
         db.session.remove()  # rolls back anything not committed
 
+    audit.init_app(app)  # every flushed change is recorded in the audit chain
     unit_of_work.init_app(app)  # each request commits once, after its view, or rolls back
     init_i18n(app)
     csrf.init_app(app)
@@ -78,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
     init_security(app)
 
+    importlib.import_module("traceability.public.report_views")  # more routes of the public blueprint
     for name in BLUEPRINTS:
         for module_name, attr, registrar in (("views", "bp", app), ("api", "blp", api)):
             blueprint = getattr(importlib.import_module(f"{name}.{module_name}"), attr)
@@ -103,7 +106,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"], limit, limiter.storage if limit else None
     )
     if app.config["PAGE_CACHE_SIZE"]:
-        app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"])
+        readers = db.reader_engine(engine) if not app.config.get("KEEP_SESSION_BINDING") else None
+        app.extensions["readers"] = readers
+        app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"], readers)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)

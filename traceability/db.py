@@ -146,24 +146,22 @@ class RawStatement:
         return cursor
 
 
-@contextmanager
-def driver_connection() -> Iterator[tuple[Any, str]]:
-    """The database driver's own connection in autocommit, for a single read too small to be worth a session.
+def reader_engine(engine: Engine) -> Engine:
+    """A small pool of driver connections in autocommit beside `engine`, for a single read too small to be
+    worth a session: without the ping on checkout and the rollback on return that the session's pool does (on
+    PostgreSQL two more round trips than the read itself). Made by the app factory, owned by its app."""
+    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=2)
 
-    It comes from a small pool of its own beside the session's engine, without the ping on checkout and the
-    rollback on return that the session's pool does: on PostgreSQL those are two more round trips than the
-    read itself. A connection whose statement fails is discarded, so the next read opens a new one. Where the
-    session is bound to one connection (a test's), that connection is used.
-    """
-    bound = session.session_factory.kw.get("bind")
-    if not isinstance(bound, Engine):
+
+@contextmanager
+def driver_connection(readers: Engine | None) -> Iterator[tuple[Any, str]]:
+    """The database driver's own connection from `readers` (`reader_engine`). A connection whose statement
+    fails is discarded, so the next read opens a new one. Without `readers` (the session is bound to one
+    connection, a test's), that connection is used."""
+    if readers is None:
+        bound = session.session_factory.kw.get("bind")
         yield bound.connection, bound.dialect.name
         return
-    readers = _readers.get(bound)
-    if readers is None:
-        readers = _readers.setdefault(
-            bound, create_engine(bound.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=2)
-        )
     connection = readers.raw_connection()
     try:
         yield connection, readers.dialect.name
@@ -172,9 +170,6 @@ def driver_connection() -> Iterator[tuple[Any, str]]:
         raise
     finally:
         connection.close()
-
-
-_readers: dict[Engine, Engine] = {}
 
 
 def bind(engine_or_connection: Any, **kwargs: Any) -> None:

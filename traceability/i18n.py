@@ -77,13 +77,6 @@ def localise_validation_messages() -> None:
     }
     for field_cls, overrides in messages.items():
         field_cls.default_error_messages = {**field_cls.default_error_messages, **overrides}
-    from marshmallow.schema import Schema
-
-    Schema._default_error_messages = {
-        **Schema._default_error_messages,
-        "unknown": _l("Unknown field."),
-        "type": _l("Invalid input type."),
-    }
     validate.Length.message_min = _l("Shorter than the minimum length of {min}.")
     validate.Length.message_max = _l("Longer than the maximum length of {max}.")
     validate.Length.message_all = _l("Length must be between {min} and {max}.")

@@ -79,6 +79,9 @@ class Number(fields.Decimal):
 class BaseSchema(Schema):
     """Base for every input schema, used alike by HTML forms (request.form) and the JSON API."""
 
+    # marshmallow's own hook for a schema's messages (rather than patching its private defaults)
+    error_messages = {"unknown": _l("Unknown field."), "type": _l("Invalid input type.")}
+
     def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
         error.messages = localised(error.messages)
 

@@ -1,7 +1,7 @@
 """background jobs, workspace notices, each user's language for notices and a confirmed e-mail address
 
 Revision ID: 2ab12e3a68ff
-Revises: 5b1e0c7a9d42
+Revises: 5c4d2e8a9b71
 Create Date: 2026-11-30 12:08:14.772265
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import traceability.db
 
 revision: str = '2ab12e3a68ff'
-down_revision: str | None = '5b1e0c7a9d42'
+down_revision: str | None = '5c4d2e8a9b71'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

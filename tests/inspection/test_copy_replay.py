@@ -15,10 +15,13 @@ COPIED = "Mã đã đăng ký — nhưng có thể đã bị sao chép"  # the c
 
 @pytest.fixture(autouse=True)
 def fresh_limits(app):
-    """Scan-recording counters share the rate limiter's memory for the whole run: none before or after."""
+    """Scan-recording counters live for the whole run (the limiter's storage, or the recorder's own memory):
+    none before or after."""
     limiter.reset()
+    app.extensions["scans"].reset_limits()
     yield
     limiter.reset()
+    app.extensions["scans"].reset_limits()
 
 
 @pytest.fixture

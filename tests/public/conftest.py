@@ -18,10 +18,13 @@ from traceability.extensions import limiter
 
 @pytest.fixture(autouse=True)
 def fresh_limits(app):
-    """Rate-limit counters live in memory for the whole run: start and end each test with none."""
+    """Rate-limit and scan-recording counters live in memory for the whole run: start and end each test with
+    none."""
     limiter.reset()
+    app.extensions["scans"].reset_limits()
     yield
     limiter.reset()
+    app.extensions["scans"].reset_limits()
 
 
 @pytest.fixture

@@ -135,3 +135,22 @@ def test_when_the_version_cannot_be_read_the_app_answers(client, published, monk
     monkeypatch.setattr(pagecache, "data_version", broken)
     response = client.get(f"/c/{code.value}", headers=PHONE)
     assert response.status_code == 200 and len(built) == 2
+
+
+def test_a_first_revalidation_is_kept_too(client, published, db_session, built):
+    """A client that only ever revalidates (a proxy, an app) gets its 304s from memory after one build."""
+    _batch, code = published()
+    etag = client.get(f"/c/{code.value}", headers={**PHONE, "Accept-Language": "en"}).headers["ETag"]
+    built.clear()
+    for _ in range(3):
+        again = client.get(f"/c/{code.value}", headers={**PHONE, "Accept-Language": "en", "If-None-Match": "x"})
+        assert again.status_code == 200 and again.data  # another validator: the page itself
+    answers = [client.get(f"/c/{code.value}", headers={**PHONE, "If-None-Match": "nothing"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200] and answers[0].data == answers[1].data
+    vi_etag = answers[0].headers["ETag"]
+    for _ in range(3):
+        again = client.get(f"/c/{code.value}", headers={**PHONE, "If-None-Match": vi_etag})
+        assert again.status_code == 304 and again.headers["ETag"] == vi_etag
+    assert etag != vi_etag
+    assert len(built) == 1  # English was kept by its first scan; Vietnamese built once, by a revalidation
+    assert _scans(db_session, code) == 1 + 3 + 2 + 3

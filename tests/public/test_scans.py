@@ -166,3 +166,44 @@ def test_scans_not_yet_written_are_counted(app, published, serial_code, db_sessi
     assert recorder.write(db_session) == 2
     assert recorder.waiting(unit.id) == [] and recorder._timer is None  # the timer is stopped with the list
     assert len(_scans(db_session, unit)) == 3
+
+
+def test_a_unit_codes_counter_is_kept_as_its_scans_are_written(app, published, serial_code, db_session):
+    """The page reads one counter row; it must agree with the scans themselves, however they were written."""
+    from traceability.public.models import ScanCount
+    from traceability.public.scans import ScanRecorder
+
+    batch, lot = published()
+    unit = serial_code(batch)
+    early = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+    db_session.add_all(Scan(code_id=unit.id, scanned_at=early, client_hash=f"phone-{n % 3}") for n in range(7))
+    db_session.flush()
+    with app.app_context():
+        writer = ScanRecorder("secret", delay=60)
+        for n in range(5):  # the scan writer's own path (raw driver insert), a repeat client within it
+            writer.add(db_session, unit.id, f"203.0.113.{n % 2}", PHONE, "serial")
+            writer.add(db_session, lot.id, "203.0.113.1", PHONE, "lot")
+        assert writer.write(db_session) == 10
+    counts = db_session.get(ScanCount, unit.id)
+    db_session.refresh(counts)
+    assert (counts.scan_count, counts.client_count) == (12, 5)  # 7 + 5 scans; 3 + 2 clients
+    assert counts.first_scanned_at == early
+    rows = db_session.execute(
+        select(func.count(), func.count(Scan.client_hash.distinct())).where(Scan.code_id == unit.id)
+    ).one()
+    assert tuple(rows) == (12, 5)
+    assert db_session.get(ScanCount, lot.id) is None  # lot codes show no counts: none kept
+
+
+def test_the_unit_page_shows_the_counter_not_a_count_of_rows(client, published, serial_code, db_session):
+    from traceability.public.models import ScanCount
+
+    batch, _lot = published()
+    unit = serial_code(batch)
+    client.get(f"/c/{unit.value}")
+    counts = db_session.get(ScanCount, unit.id)
+    counts.scan_count = 41  # as if 40 scans had been written before this table existed
+    db_session.commit()
+    assert (
+        client.get(f"/c/{unit.value}", headers={"Accept": "application/json"}).json["verification"]["scan_count"] == 42
+    )

@@ -140,7 +140,6 @@ def entry_hash(entry: dict[str, Any], key: bytes | None = None) -> str:
     return hmac.new(key if key is not None else audit_key(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
-@event.listens_for(Session, "before_flush")
 def _set_onupdate_values(session: Session, _flush_context: Any, _instances: Any) -> None:
     """Give a column with an `onupdate` default (updated_at) its value through the attribute, before the flush:
     a value the flush computes itself never shows in the attribute's history (and, for several rows updated in
@@ -155,7 +154,14 @@ def _set_onupdate_values(session: Session, _flush_context: Any, _instances: Any)
                 setattr(obj, attr.key, default.arg(None))
 
 
-@event.listens_for(Session, "after_flush")
+def init_app(_app: Any) -> None:
+    """Record every flushed change, of any session (scripts' too), once per process however many apps."""
+    if not event.contains(Session, "before_flush", _set_onupdate_values):
+        event.listen(Session, "before_flush", _set_onupdate_values)
+    if not event.contains(Session, "after_flush", _record_changes):
+        event.listen(Session, "after_flush", _record_changes)
+
+
 def _record_changes(session: Session, _flush_context: Any) -> None:
     rows = []
     for obj in session.new:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.accounts.models import User
@@ -50,3 +50,21 @@ class ConsumerReport(Base):
     code: Mapped[Code | None] = relationship()
     batch: Mapped[Batch | None] = relationship()
     handled_by: Mapped[User | None] = relationship()
+
+
+class ScanCount(Base):
+    """A unit code's scans, counted as they are written: the consumer page reads one row instead of counting.
+
+    Kept by the database itself (a trigger on `scans`, see the migration `scan_counts`), in the transaction
+    that inserts the scan, whoever inserts it. `client_count` is the number of distinct client hashes.
+    """
+
+    __tablename__ = "scan_counts"
+    __audit__ = False  # follows the scans, which are not audited either
+
+    code_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("codes.id", ondelete="CASCADE"), primary_key=True
+    )
+    scan_count: Mapped[int]
+    client_count: Mapped[int]
+    first_scanned_at: Mapped[dt.datetime]

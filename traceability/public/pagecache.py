@@ -40,6 +40,15 @@ OFFER = "traceability.page_cache.code_id"  # environ key: set by the view to the
 _VERSION = "traceability.page_cache.version"
 # the paths of pages the view may offer: a code's page, short or GS1 Digital Link (not its report form or image)
 _PAGE_PATH = re.compile(r"/c/[^/]+|/01/.+")
+_CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+
+
+def _read(body: Iterable[bytes]) -> bytes:
+    try:
+        return b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
 
 
 def offer(environ: dict[str, Any], code_id: int) -> None:
@@ -85,8 +94,9 @@ def request_key(environ: dict[str, Any]) -> tuple | None:
 class PageCache:
     """WSGI middleware in front of the app (see the module's docstring)."""
 
-    def __init__(self, wsgi_app: Callable, recorder: ScanRecorder, size: int):
+    def __init__(self, wsgi_app: Callable, recorder: ScanRecorder, size: int, readers: Any = None):
         self.wsgi_app = wsgi_app
+        self.readers = readers  # the app's own reading pool (db.reader_engine), None when bound to a connection
         self.recorder = recorder
         self.entries: LRUCache = LRUCache(maxsize=size)
         self._lock = threading.Lock()
@@ -96,7 +106,7 @@ class PageCache:
         if key is None:
             return self.wsgi_app(environ, start_response)
         try:
-            with db.driver_connection() as (connection, dialect):
+            with db.driver_connection(self.readers) as (connection, dialect):
                 version = (data_version(connection, dialect), local_today())
             with self._lock:
                 entry = self.entries.get(key)
@@ -114,28 +124,36 @@ class PageCache:
         # the version is read before the app reads the data: a change in between makes the kept answer stale
         # at once, never the other way round
         environ[_VERSION] = version
+        # the app builds the whole answer even for a revalidation (a 304 has no body to keep); the 304 is then
+        # answered from what was kept, so a client revalidating a page gets one build, not one per request
+        conditional = {name: environ.pop(name) for name in _CONDITIONAL if name in environ}
         started: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             started.update(status=status, headers=headers)
-            return start_response(status, headers, exc_info)
+            if not conditional:
+                return start_response(status, headers, exc_info)
+            return lambda _data: None  # (answered below, with or without the body)
 
         body = self.wsgi_app(environ, capture)
+        environ.update(conditional)
         code_id = environ.get(OFFER)
         headers = started.get("headers", [])
         if code_id is None or started.get("status") != "200 OK" or any(k.lower() == "set-cookie" for k, _ in headers):
+            if conditional:  # not an answer to keep: pass it on as the app gave it
+                content = _read(body)
+                start_response(started["status"], headers)
+                return [content]
             return body
-        try:
-            content = b"".join(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
+        content = _read(body)
         names = {k.lower(): v for k, v in headers}
         last_modified = parse_date(names["last-modified"]) if "last-modified" in names else None
         etag = unquote_etag(names["etag"])[0] if "etag" in names else None
         entry = Entry(version, code_id, started["status"], list(headers), content, etag, last_modified)
         with self._lock:
             self.entries[key] = entry
+        if conditional:
+            return self._replay(entry, environ, start_response)
         return [content]
 
     @staticmethod

@@ -1,9 +1,9 @@
 """Scans: one row per resolution, and the counts that reveal a copied unit code.
 
-A scan row is only ever inserted (no counter row is updated), and rows are written in batches off the
-request's path, so concurrent scans of one code never wait for each other. The client address is kept only
-as an HMAC keyed with the app's secret and the current UTC date: the key changes every day, so a phone cannot
-be followed from one day to the next and no address is stored.
+Scan rows are written in batches off the request's path, so concurrent scans of one code never wait for each
+other; the database counts a unit code's scans and clients as they are inserted (`ScanCount`). The client
+address is kept only as an HMAC keyed with the app's secret and the current UTC date: the key changes every
+day, so a phone cannot be followed from one day to the next and no address is stored.
 """
 
 from __future__ import annotations
@@ -15,21 +15,24 @@ import hmac
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from cachetools import LRUCache
 from flask import current_app
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from psycopg2.extras import execute_values
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traceability import db
 from traceability.codes.copies import CopyThresholds
 from traceability.codes.models import CodeKind, Scan
 from traceability.db import utcnow
+from traceability.public.models import ScanCount
 
 # (pattern, family) in the order they must be tried: in-app browsers and Edge announce Chrome/Safari too
 _FAMILIES = [
@@ -72,6 +75,24 @@ class PendingScan(NamedTuple):
     scanned_at: dt.datetime
     client_hash: str
     user_agent_family: str | None
+
+
+class LocalWindow:
+    """The fixed-window count of `limits`, in this process, for when the limiter's storage is its memory one:
+    that storage starts a thread to expire keys on almost every hit, which cost a unit-code scan more than the
+    rest of its page. Bounded: the oldest clients are forgotten first (they may then record a few more)."""
+
+    def __init__(self, size: int = 100_000):
+        self.counts: LRUCache = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def hit(self, limit: RateLimitItem, *keys: str) -> bool:
+        window = int(time.time() // limit.get_expiry())
+        key = (*keys, window)
+        with self._lock:
+            count = self.counts.get(key, 0) + 1
+            self.counts[key] = count
+        return count <= limit.amount
 
 
 _INSERT = "INSERT INTO scans (code_id, scanned_at, client_hash, user_agent_family) VALUES "
@@ -119,7 +140,11 @@ class ScanRecorder:
         self._timer: threading.Timer | None = None
         self._exit_hook = False
         self._limit = parse(record_limit) if record_limit else None
-        self._window = FixedWindowRateLimiter(storage or MemoryStorage()) if self._limit else None
+        self._window: FixedWindowRateLimiter | LocalWindow | None = None
+        if self._limit and storage is not None and not isinstance(storage, MemoryStorage):
+            self._window = FixedWindowRateLimiter(storage)  # shared by every worker and server (Redis)
+        elif self._limit:
+            self._window = LocalWindow()
 
     def _within_limit(self, hashed: str, code_id: int) -> bool:
         if self._window is None:
@@ -132,7 +157,9 @@ class ScanRecorder:
 
     def reset_limits(self) -> None:
         """Forget every client's count (tests, and an operator after changing the limit)."""
-        if self._window is not None:
+        if isinstance(self._window, LocalWindow):
+            self._window.counts.clear()
+        elif self._window is not None:
             self._window.storage.reset()
 
     def add(
@@ -217,24 +244,26 @@ class Verification:
 
 
 def verify(session: Session, code_id: int, kind: str, waiting: list[PendingScan] = ()) -> Verification:
-    """Is the code genuine, and for a unit code: how often and by how many has it been scanned — the scans
-    written so far and those still `waiting` in this process (`ScanRecorder.waiting`)."""
+    """Is the code genuine, and for a unit code: how often and by how many has it been scanned — its counter
+    row (`scan_counts`, kept by the database as scans are written) and the scans still `waiting` in this
+    process (`ScanRecorder.waiting`)."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
-    hashes = {row.client_hash for row in waiting}
-    # the waiting scans' clients already among the written ones, counted in the same statement
-    known = func.count(case((Scan.client_hash.in_(hashes), Scan.client_hash)).distinct()) if hashes else literal(0)
-    count, first, clients, known_clients = session.execute(
-        select(func.count(), func.min(Scan.scanned_at), func.count(Scan.client_hash.distinct()), known).where(
-            Scan.code_id == code_id
+    counted = session.execute(
+        select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
+            ScanCount.code_id == code_id
         )
-    ).one()
-    if first is not None and first.tzinfo is None:  # an aggregate bypasses the column type on SQLite
-        first = first.replace(tzinfo=dt.UTC)
+    ).first()
+    count, first, clients = counted or (0, None, 0)
     if waiting:
+        hashes = {row.client_hash for row in waiting}
+        # the waiting scans' clients that already scanned it (an index probe each, not the code's history)
+        known = session.scalar(
+            select(func.count(Scan.client_hash.distinct())).where(Scan.code_id == code_id, Scan.client_hash.in_(hashes))
+        )
         count += len(waiting)
         first = min(t for t in (first, *(row.scanned_at for row in waiting)) if t is not None)
-        clients += len(hashes) - known_clients
+        clients += len(hashes) - known
     suspected = CopyThresholds.from_config(current_app.config).exceeded(clients)
     return Verification(
         genuine=True,

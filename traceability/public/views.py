@@ -58,21 +58,12 @@ from traceability.public.scans import recorder, verify
 
 bp = Blueprint("public", __name__)
 
-# Reading a page carries no rate limit (reports do): skip the limiter's per-request work for these reads.
-UNLIMITED_READS = frozenset(
-    {"public.home", "public.lookup", "public.code_page", "public.digital_link", "public.compressed_link"}
-)
 # what a resolver answers (GS1-Conformant resolver: SHALL support CORS): any web page may read these answers
 RESOLUTION = frozenset(
     {"public.code_page", "public.digital_link", "public.compressed_link", "public.gs1resolver", "public.lookup"}
 )
 METHODS = ["GET", "OPTIONS"]  # (HEAD comes with GET) OPTIONS is answered by the view, with the link set's link
 LINKSET_QUERIES = frozenset({"linkset", "all"})  # `all` is the older name (deprecated by GS1 in 2024)
-
-
-@limiter.request_filter
-def _unlimited_read() -> bool:
-    return request.method in ("GET", "HEAD", "OPTIONS") and request.endpoint in UNLIMITED_READS
 
 
 @bp.after_request
@@ -88,6 +79,7 @@ def _cors(response):
 
 
 @bp.route("/")
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def home():
     return render_template("public/home.html")
@@ -124,6 +116,7 @@ def _on_problem(problem: LookupProblem):
 
 
 @bp.route("/c/")
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def lookup():
     """The start page's form: redirect what was typed to its canonical page."""
@@ -134,6 +127,7 @@ def lookup():
 
 
 @bp.route("/c/<code>", methods=METHODS)
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def code_page(code: str):
     if request.method == "OPTIONS":
@@ -151,6 +145,7 @@ def code_page(code: str):
 @bp.route("/01/<gtin>/10/<lot>/21/<serial>", methods=METHODS)
 @bp.route("/01/<gtin>/21/<serial>", methods=METHODS)
 @bp.route("/01/<gtin>/<path:rest>", methods=METHODS)
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def digital_link(**_parts: str):
     # the raw path keeps an escaped '/' inside a lot or serial number that routing would have split
@@ -162,6 +157,7 @@ def digital_link(**_parts: str):
 
 
 @bp.route("/<compressed>", methods=METHODS)
+@limiter.exempt  # reading a page carries no rate limit (reports do)
 @public
 def compressed_link(compressed: str):
     """A compressed GS1 Digital Link URI: answered as its uncompressed form, which a Link header names."""
@@ -321,6 +317,3 @@ def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool, re
     # revalidate every time, so a suspension or recall shows at once even through a proxy
     response.headers["Cache-Control"] = ("private" if signed_in else "public") + ", no-cache"
     return response
-
-
-from traceability.public import report_views  # noqa: E402, F401  (routes of the same blueprint)
