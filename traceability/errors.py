@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
@@ -82,6 +83,15 @@ def _respond(status: int, message: str | None, errors: dict | None = None, heade
     return response, status, headers or {}
 
 
+# werkzeug's stock descriptions, as the API tells them (the "status" field stays the HTTP reason phrase)
+STOCK_MESSAGES = {
+    404: _l("Nothing was found at this address."),
+    405: _l("This method is not allowed here."),
+    401: _l("Please sign in."),
+    403: _l("You may not do this."),
+}
+
+
 RETRY = {"Retry-After": "60"}
 # SQLSTATE classes of an unreachable or restarting database (08: connection, 57P: operator intervention)
 _UNAVAILABLE = ("08", "57P", "53")
@@ -117,6 +127,8 @@ def register_error_handlers(app: Flask) -> None:
         # werkzeug's stock descriptions are English prose; pages show their own translated title instead
         if not message and not errors and (error.description != type(error).description or wants_json()):
             message = error.description
+        if message == type(error).description:  # the API's answer speaks the caller's language too
+            message = str(STOCK_MESSAGES.get(error.code or 500, message))
         headers = dict(error.get_headers() or [])
         headers.pop("Content-Type", None)
         headers.update(data.get("headers") or {})

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import render_template, request
-from marshmallow import Schema, ValidationError
+from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
+from marshmallow import Schema, ValidationError, fields
 
 from traceability import db
 from traceability.errors import Invalid
+from traceability.interop.formats import parse_date, parse_decimal
 from traceability.labels import label
 from traceability.schemas import form_data
 
@@ -39,7 +44,7 @@ def submit_form(
     """
     values = form_data(request.form)
     try:
-        result = save(schema.load(parse(values) if parse else values))
+        result = save(schema.load(as_typed(schema, parse(values) if parse else values)))
     except ValidationError as exc:
         db.session.rollback()
         return FormResult(values, exc.messages)
@@ -76,14 +81,62 @@ def spec(name: str, text: Any, type: str = "text", **extra: Any) -> dict[str, An
     return {"name": name, "label": text, "type": type, **extra}
 
 
-def choices(enum_cls: type) -> list[tuple[str, str]]:
-    return [(member.value, label(member)) for member in enum_cls]
+def choices(enum_cls: type) -> list[tuple[str, Any]]:
+    """Options of a select; the labels are translated when the page is drawn (the lists are made at import)."""
+    return [(member.value, LazyString(label, member)) for member in enum_cls]
 
 
 def as_values(obj: Any, names: list[str]) -> dict[str, Any]:
-    """Current values of an object for prefilling a form."""
+    """Current values of an object for prefilling a form (numbers as the page's language types them)."""
     values = {}
     for name in names:
         value = getattr(obj, name, None)
-        values[name] = getattr(value, "value", value)
+        values[name] = typed_number(value) if isinstance(value, Decimal | float) else getattr(value, "value", value)
     return values
+
+
+def typed_number(value: Decimal | float) -> str:
+    """A number as a person types it back into a form: "2,5" in Vietnamese, no grouping, no padded zeros."""
+    amount = Decimal(str(value)).normalize()
+    if amount == amount.to_integral_value():
+        amount = amount.quantize(Decimal(1))
+    return format_decimal(amount, locale=get_locale() or "vi", group_separator=False, decimal_quantization=False)
+
+
+# Form fields read as people type them; the JSON API keeps JSON numbers and ISO dates (its schemas are unchanged).
+_NUMBERS = (fields.Decimal, fields.Float)
+
+
+def as_typed(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
+    """Submitted text as the schema reads it: a decimal comma ("2,5", "21,4912", "1.234,5") becomes a decimal
+    point and a day written dd/mm/yyyy becomes ISO. Text that is neither is left for the schema to refuse.
+
+    A schema whose free-text `value` is typed by another field (an amendment) names it with `value_field`.
+    """
+    out = dict(values)
+    by_key = {field.data_key or name: field for name, field in schema.fields.items()}
+    for name, value in values.items():
+        field = by_key.get(name)
+        if field is None:
+            continue
+        if name == "value" and hasattr(schema, "value_field"):
+            field = schema.value_field(values) or field
+        out[name] = _typed(field, value)
+    return out
+
+
+def _typed(field: fields.Field, value: Any) -> Any:
+    if isinstance(field, fields.Nested) and isinstance(value, dict):
+        return as_typed(field.schema, value)
+    if isinstance(field, fields.List):
+        return [_typed(field.inner, v) for v in value] if isinstance(value, list) else value
+    if not isinstance(value, str) or not value.strip():
+        return value
+    try:
+        if isinstance(field, _NUMBERS):
+            return str(parse_decimal(value))
+        if isinstance(field, fields.Date):
+            return parse_date(value).isoformat()
+    except (ValueError, ArithmeticError):
+        pass
+    return value

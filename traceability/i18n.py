@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 
 from traceability.extensions import babel
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANG_COOKIE = "lang"
+# Days as a reader of the page's language writes them, never with a two-digit year ("short" would print
+# 5/10/26): Vietnamese dd/mm/yyyy, English "Oct 5, 2026". format_date/format_datetime with "short" or "medium"
+# (the template filters, the services' messages) use these.
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w.,-])\d+\.\d+(?![\w.,-])")  # "<0.01", "0.02 mg/kg"; not codes
+DAY = "dd/MM/yyyy"
+DATE_FORMATS = {
+    "vi": {"date.short": DAY, "date.medium": DAY, "datetime.short": f"{DAY} HH:mm", "datetime.medium": f"{DAY} HH:mm"},
+    "": {"date.short": "MMM d, yyyy", "datetime.short": "MMM d, yyyy, HH:mm", "datetime.medium": "MMM d, yyyy, HH:mm"},
+}
+
+
+class _FormatsByLocale(dict):
+    """Flask-Babel's date_formats, looked up for the page's language."""
+
+    def __getitem__(self, key: str):
+        locale = get_locale()
+        own = DATE_FORMATS.get(locale.language if locale else "vi", DATE_FORMATS[""])
+        return own[key] if key in own else super().__getitem__(key)
+
 
 
 def translation_directories() -> str:
@@ -43,9 +65,29 @@ def _remember_choice(response):
 def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories())
     babel.init_app(app, locale_selector=select_locale)
+    babel.date_formats = _FormatsByLocale(babel.date_formats)
     app.after_request(_remember_choice)
     app.jinja_env.filters["date"] = lambda d, fmt="short": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["number"] = number
+
+
+def number(value: object, places: int | None = None) -> str:
+    """A quantity, area, dose or coordinate as the page's language writes it, without padded zeros:
+    Decimal("180.500") → "180,5" in Vietnamese, "180.5" in English; 120000 → "120.000" / "120,000".
+    `places` rounds first (coordinates). Exports and the API keep plain numbers (interop.identifiers.plain_number).
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):  # a measured value kept as typed ("<0.01", "0.02 mg/kg"): each number in it
+        if re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
+            return number(Decimal(value.strip()), places)
+        return _NUMBER_IN_TEXT.sub(lambda m: number(Decimal(m.group()), places), value)
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    if places is not None:
+        amount = round(amount, places)
+    amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    return format_decimal(amount, locale=get_locale() or "vi", decimal_quantization=False)
 
 
 def localise_validation_messages() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -70,10 +72,70 @@ LABELS = {
     "warning": _l("Warning"),
     "suspend": _l("Suspend"),
     "recall": _l("Recall"),
+    # product categories (the product form suggests these; a category typed otherwise shows as typed)
+    "tea": _l("Tea"),
+    "fruit": _l("Fruit"),
+    "vegetable": _l("Vegetables"),
+    "rice": _l("Rice"),
+    "pork": _l("Pork"),
+    "meat": _l("Meat"),
+    "chicken": _l("Chicken"),
+    "eggs": _l("Eggs"),
+    "timber": _l("Timber"),
+    "cinnamon": _l("Cinnamon"),
+    "honey": _l("Honey"),
+}
+
+
+# Values two enums share but name differently: "processing" is a facility as a site kind, a step as an event
+BY_KIND = {
+    ("EventType", "processing"): _l("Processing"),
+    ("EventType", "packing"): _l("Packing"),
+    ("SubstanceStatus", "banned"): _l("Banned"),
+    ("SubstanceStatus", "removed"): _l("Removed from the list"),
+    ("SubstanceKind", "pesticide"): _l("Plant protection"),
+    ("SubstanceKind", "livestock"): _l("Livestock"),
+}
+
+# The batch facts an amendment may change, as the amendment form and the pages name them
+FACTS = {
+    "quantity": _l("Quantity"),
+    "unit": _l("Unit"),
+    "planted_on": _l("Planting or start date"),
+    "harvested_on": _l("Harvest date"),
+    "produced_on": _l("Production or packing date"),
+    "expires_on": _l("Expiry date"),
+    "note": _l("Note"),
+    "site_id": _l("Origin site"),
 }
 
 
 def label(value: object) -> str:
     """The translated display name of an enum member or value; the value itself if it has none."""
     key = getattr(value, "value", value)
-    return str(LABELS.get(key, key)) if key is not None else ""
+    if key is None:
+        return ""
+    qualified = BY_KIND.get((type(value).__name__, key))
+    return str(qualified or LABELS.get(key, key))
+
+
+def fact_label(name: str) -> str:
+    return str(FACTS.get(name, name))
+
+
+def fact_value(name: str, text: str | None) -> str:
+    """An amended value (kept as plain text: ISO dates, plain decimals) as the page's language writes it."""
+    from flask_babel import format_date
+
+    from traceability.i18n import number
+
+    if text is None or text == "":
+        return "—"
+    if name == "quantity":
+        return number(text)
+    if name.endswith("_on"):
+        try:
+            return format_date(dt.date.fromisoformat(text), "short")
+        except ValueError:
+            return text
+    return text

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from traceability.accounts.models import Role
-from traceability.labels import label
+from traceability.labels import fact_label, fact_value, label
 
 
 def init_templating(app: Flask) -> None:
@@ -31,3 +31,5 @@ def init_templating(app: Flask) -> None:
 
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["fact_label"] = fact_label
+    app.jinja_env.globals["fact_value"] = fact_value

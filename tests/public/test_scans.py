@@ -108,10 +108,10 @@ def test_a_unit_page_shows_its_own_first_scan_and_count_in_html(client, publishe
         for n in range(2)
     ]
     assert "đã được quét 2 lần" in pages[0] and "đã được quét 3 lần" in pages[1]
-    assert all("Lần quét đầu tiên: 08:30 2/11/26." in page for page in pages)
+    assert all("Lần quét đầu tiên: 02/11/2026 08:30." in page for page in pages)
     assert "w-suspected_copy" not in pages[0] and "w-suspected_copy" in pages[1]
     warning = pages[1].split('w-suspected_copy">', 1)[1].split("</li>", 1)[0]
-    assert "3 lần" in warning and "2 thg 11, 2026" in warning  # the count and first day in the copy warning
+    assert "3 lần" in warning and "02/11/2026" in warning  # the count and first day in the copy warning
     assert not any("1901" in page or "918273645546372" in page for page in pages)
 
 

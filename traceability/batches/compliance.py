@@ -195,6 +195,19 @@ def _interval(chem: Any, harvest: dt.date | None) -> list[Problem]:
     return [Problem("chemicals", "pre_harvest_interval", message)]
 
 
+# The shipped lists cite their sources in English ("Circular 10/2020/TT-BNNPTNT Annex II (kept by …)"); a refusal
+# names the documents only, their kind in the reader's language and their numbers as issued.
+_LEGAL_DOCUMENT = re.compile(r"\b(Circular|Decree|Decision|Law)\s+(\d+/[\w/Đđ.-]+)")
+
+
+def legal_reference(source: str | None) -> str:
+    if not source:
+        return ""
+    kinds = {"Circular": _("Circular"), "Decree": _("Decree"), "Decision": _("Decision"), "Law": _("Law")}
+    found = [f"{kinds[kind]} {number}" for kind, number in _LEGAL_DOCUMENT.findall(source)]
+    return "; ".join(dict.fromkeys(found)) if found else source
+
+
 def _banned(session: Session, chem: Any, listed: Listed | None) -> list[Problem]:
     problems = []
     for substance in matches_banned(session, chem.active_ingredient, listed):
@@ -210,7 +223,7 @@ def _banned(session: Session, chem: Any, listed: Listed | None) -> list[Problem]
             ingredient=chem.active_ingredient,
             substance=substance.name,
             status=status,
-            source=substance.legal_source or "",
+            source=legal_reference(substance.legal_source),
         )
         problems.append(Problem("chemicals", "banned_substance", message))
     return problems

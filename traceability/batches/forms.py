@@ -13,7 +13,7 @@ from traceability.accounts.models import User
 from traceability.batches.models import Batch, ChemicalPurpose, EventType, LabResult
 from traceability.batches.schemas import AMENDABLE
 from traceability.forms import as_values, choices, spec
-from traceability.labels import label
+from traceability.labels import FACTS, label
 from traceability.registry.models import Product, Site
 
 INPUT_ROWS = 3  # empty input rows on a new batch's form; an existing batch shows all of its inputs and one more
@@ -31,12 +31,8 @@ BATCH_NAMES = [
 ]
 
 
-# "processing" and "packing" are also site kinds, labelled as facilities; as steps they read as actions
-_STEP_LABELS = {EventType.PROCESSING: _l("Processing"), EventType.PACKING: _l("Packing")}
-
-
 def event_label(value: EventType) -> str:
-    return str(_STEP_LABELS.get(value) or label(value))
+    return label(value)  # "processing" and "packing" read as steps here, as facilities on sites
 
 
 def _own(model: type, user: User) -> list:
@@ -156,19 +152,10 @@ def record_fields(user: User, batch: Batch) -> dict[str, list[dict]]:
                 options=[(f, _FIELD_LABELS[f]) for f in AMENDABLE],
                 required=True,
             ),
-            spec("value", _l("New value"), hint=_l("Dates as YYYY-MM-DD; a site by its number")),
+            spec("value", _l("New value"), hint=_l("Dates as dd/mm/yyyy; a site by its number")),
             spec("reason", _l("Reason"), "textarea", required=True),
         ],
     }
 
 
-_FIELD_LABELS = {
-    "quantity": _l("Quantity"),
-    "unit": _l("Unit"),
-    "planted_on": _l("Planting or start date"),
-    "harvested_on": _l("Harvest date"),
-    "produced_on": _l("Production or packing date"),
-    "expires_on": _l("Expiry date"),
-    "note": _l("Note"),
-    "site_id": _l("Origin site"),
-}
+_FIELD_LABELS = FACTS

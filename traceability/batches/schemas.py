@@ -142,6 +142,10 @@ class AmendmentInSchema(BaseSchema):
     )
     reason = fields.String(required=True, validate=validate.Length(min=5, max=2000))
 
+    def value_field(self, data: dict) -> fields.Field | None:
+        """The batch field whose rule types `value` (forms read its decimal commas and dd/mm/yyyy days)."""
+        return BatchInSchema().fields.get(data.get("field") or "")
+
     @post_load
     def _typed(self, data: dict, **_kwargs: Any) -> dict:
         """Check the new value with the same rule as the batch field it replaces."""

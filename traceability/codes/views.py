@@ -6,8 +6,8 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
 
@@ -177,7 +177,3 @@ def grouped_code(value: str) -> str:
     return grouped(value)
 
 
-@bp.app_template_filter("number")
-def number(value: int) -> str:
-    """A whole number as the language writes it: 100.000 in Vietnamese, 100,000 in English."""
-    return format_decimal(value)

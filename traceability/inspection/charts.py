@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup
 
+from traceability.labels import label
+
 BAR_HEIGHT = 22
 GAP = 8
 WIDTH = 320  # the viewBox width; the SVG scales to its container
@@ -28,7 +30,7 @@ DEFAULT_COLOUR = "#4f7f66"
 
 
 def bar_chart(
-    rows: Sequence[tuple[object, int]], title: str, label: Callable[[object], str] = str, empty: str = ""
+    rows: Sequence[tuple[object, int]], title: str, label: Callable[[object], str] = label, empty: str = ""
 ) -> Markup:
     """Horizontal bars, one per (key, count), with the count written next to each bar."""
     if not rows:

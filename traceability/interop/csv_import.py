@@ -54,6 +54,29 @@ ALIASES = {
     "hạn sử dụng": "expires_on",
     "ghi chú": "note",
 }
+# the headings of the template a Vietnamese page hands out (the import reads them back through ALIASES)
+VIETNAMESE_HEADINGS = {
+    "lot_code": "Mã lô",
+    "product": "Sản phẩm",
+    "site": "Vùng trồng",
+    "quantity": "Số lượng",
+    "unit": "Đơn vị",
+    "planted_on": "Ngày trồng",
+    "harvested_on": "Ngày thu hoạch",
+    "produced_on": "Ngày sản xuất",
+    "expires_on": "Hạn sử dụng",
+    "note": "Ghi chú",
+    "chemical_applied_on": "Ngày sử dụng thuốc",
+    "chemical_trade_name": "Tên thương mại",
+    "chemical_active_ingredient": "Hoạt chất",
+    "chemical_registration_no": "Số đăng ký",
+    "chemical_purpose": "Công dụng",
+    "chemical_dose": "Liều lượng",
+    "chemical_dose_unit": "Đơn vị liều lượng",
+    "chemical_area_treated": "Diện tích phun (ha)",
+    "chemical_phi_days": "Thời gian cách ly (ngày)",
+}
+ALIASES.update({heading.lower(): column for column, heading in VIETNAMESE_HEADINGS.items()})
 TEMPLATE_EXAMPLE = {
     "lot_code": "TC-2026-001",
     "product": "Chè xanh Tân Cương",
@@ -181,9 +204,14 @@ def parse(content: bytes, max_rows: int = MAX_ROWS) -> ParsedFile:
     return result
 
 
-def template_csv() -> bytes:
-    """The import template: the heading and one example row, UTF-8 with BOM."""
-    return to_csv(COLUMNS, [TEMPLATE_EXAMPLE])
+def template_csv(vietnamese: bool = False) -> bytes:
+    """The import template: the heading and one example row, UTF-8 with BOM; headed in Vietnamese for a
+    Vietnamese page (the API's template keeps the column names)."""
+    if not vietnamese:
+        return to_csv(COLUMNS, [TEMPLATE_EXAMPLE])
+    example = {VIETNAMESE_HEADINGS[c]: v for c, v in TEMPLATE_EXAMPLE.items()}
+    example[VIETNAMESE_HEADINGS["chemical_purpose"]] = "thuốc trừ sâu"
+    return to_csv([VIETNAMESE_HEADINGS[c] for c in COLUMNS], [example])
 
 
 COLUMN_HELP = {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 from traceability import db
@@ -40,4 +41,5 @@ def export_response(organization_id: int | None, fmt: str) -> Response:
 
 
 def import_template() -> Response:
-    return download(template_csv(), "csv", "batches-import-template.csv")
+    vietnamese = not request.path.startswith("/api/") and str(get_locale()) == "vi"
+    return download(template_csv(vietnamese), "csv", "batches-import-template.csv")

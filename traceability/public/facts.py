@@ -90,6 +90,11 @@ class Page:
         return "warn" if self.warnings else "ok"
 
 
+def clause(text: str | None) -> str:
+    """An inspector's reason as written, set inside a sentence: without its own final full stop."""
+    return (text or "").strip().rstrip(".").rstrip()
+
+
 def _day(value: dt.date | dt.datetime | None) -> str:
     return format_date(value, "medium") if value else ""
 
@@ -107,7 +112,7 @@ def batch_status(batch: Batch, flagged: list[Batch], today: dt.date) -> str:
 
 def _warnings(session: Session, batch: Batch, fresh: Freshness, verification: Verification) -> list[Warning]:
     found: list[Warning] = []
-    reason = batch.status_reason or _("no reason given")
+    reason = clause(batch.status_reason) or _("no reason given")
     if batch.status == BatchStatus.RECALLED:
         found.append(
             Warning(
@@ -141,7 +146,7 @@ def _warnings(session: Session, batch: Batch, fresh: Freshness, verification: Ve
     for upstream in flagged:
         code = lot_codes.get(upstream.id)
         name = f"{upstream.product.name} ({upstream.lot_code})"
-        why = upstream.status_reason or _("no reason given")
+        why = clause(upstream.status_reason) or _("no reason given")
         if upstream.status == BatchStatus.RECALLED:
             message = _(
                 "Made from %(input)s, which was recalled on %(day)s: %(reason)s. Do not use this product.",

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from markupsafe import escape
 
@@ -46,11 +46,19 @@ def stand_in_counts(suspected_copy: bool) -> Verification:
     )
 
 
+def scanned_times(count: int) -> str:
+    """The unit page's count sentence, singular or plural (put_counts swaps the whole sentence)."""
+    return ngettext(
+        "This unit code has been scanned %(num)d time.", "This unit code has been scanned %(num)d times.", count
+    )
+
+
 def put_counts(html: str, verification: Verification) -> str:
     """The page rendered with `stand_in_counts`, with this scan's counts instead (as `page.html` and the copy
     warning format them: the count as a plain number, the first scan with `|datetime` and as a day)."""
     first = verification.first_scanned_at
     for stand_in, real in (
+        (scanned_times(_STAND_IN_COUNT), scanned_times(verification.scan_count)),
         (str(_STAND_IN_COUNT), str(verification.scan_count)),
         (format_datetime(_STAND_IN_TIME, "short"), format_datetime(first, "short") if first else ""),
         (format_date(_STAND_IN_TIME, "medium"), format_date(first, "medium") if first else ""),

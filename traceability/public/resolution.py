@@ -89,6 +89,13 @@ def find_code(session: Session, typed: str) -> Probe:
     return _usable(probe(session, "value", value=value), grouped(value))
 
 
+def _why(exc: CodeURLError) -> str:
+    """The parser's English reason, told in the reader's language."""
+    if "check digit" in str(exc).lower():
+        return _("the GTIN's check digit (its last digit) is wrong.")
+    return _("the address is not in the form /01/GTIN/10/LOT or /01/GTIN/21/SERIAL.")
+
+
 @dataclass(frozen=True)
 class ProductLevel:
     """A product named by its GTIN alone, or by a GTIN with a lot or serial number this registry does not know.
@@ -119,9 +126,8 @@ def find_digital_link(session: Session, path: str) -> Probe | ProductLevel:
     try:
         link = parse_link_path(path)
     except CodeURLError as exc:
-        raise LookupProblem(
-            400, "malformed", _("This is not a valid GS1 Digital Link: %(why)s", why=str(exc))
-        ) from None
+        why = _why(exc)
+        raise LookupProblem(400, "malformed", _("This is not a valid GS1 Digital Link: %(why)s", why=why)) from None
     found = None
     if link.serial is not None:
         try:

@@ -42,6 +42,7 @@ from traceability.public.representations import (
     product_links,
     put_counts,
     resolver_description,
+    scanned_times,
     stand_in_counts,
 )
 from traceability.public.resolution import (
@@ -301,7 +302,12 @@ def _body(session, found: Probe, fresh, verification, representation: str) -> st
     if representation == "linkset":
         return current_app.json.dumps(linkset(page))
     return render_template(
-        "public/page.html", page=page, chemical_sentence=chemical_sentence, geo_uri=geo_uri, grouped=grouped
+        "public/page.html",
+        page=page,
+        chemical_sentence=chemical_sentence,
+        geo_uri=geo_uri,
+        grouped=grouped,
+        scanned_times=scanned_times,
     )
 
 
