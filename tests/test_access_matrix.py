@@ -21,6 +21,8 @@ from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 from traceability.batches.models import BatchStatus, LabResult, LabTest
 from traceability.codes.services import lot_code_for
 from traceability.inspection.models import Inspection, InspectionResult
+from traceability.jobs.models import Job, JobStatus
+from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport, ReportKind
 from traceability.reference.models import BannedSubstance, SubstanceStatus
 from traceability.registry.models import Certification
@@ -43,6 +45,8 @@ OWNED_PARAMS = {
     "amendment_id",
     "shipment_id",
     "supplier_id",
+    "job_id",  # a job and a notice are their user's own: anyone else gets 404
+    "notice_id",
 }
 
 
@@ -77,7 +81,9 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
     inspection = Inspection(
         inspector=users["inspector"], batch=batch, organization=owner_org, result=InspectionResult.COMPLIANT
     )
-    db_session.add_all([substance, inspection])
+    job = Job(kind="label_sheet", owner_id=users["owner"].id, params={}, status=JobStatus.FAILED, message="test")
+    notice = Notice(user_id=users["owner"].id, kind="batch_suspended", params={"lot": "L1", "reason": "test"})
+    db_session.add_all([substance, inspection, job, notice])
     # a shipment from the owner to a third organisation, and a supplier of the owner's
     buyer = make_org()
     shipment = Shipment(
@@ -111,6 +117,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "token": "not-a-valid-invitation",
             "report_id": report.id,
             "inspection_id": inspection.id,
+            "job_id": job.id,
+            "notice_id": notice.id,
             "photo": "missing.jpg",
             "session_id": 0,  # a sign-in or API token of nobody: the owner's account pages answer 404
             "token_id": 0,

@@ -284,6 +284,15 @@ def substances_load(path: Path | None, kind: str) -> str:
     return said
 
 
+@main.command("worker")
+@click.option("--threads", default=2, show_default=True, type=int, help="jobs run at the same time")
+def worker(threads: int) -> None:
+    """Run the background jobs (label sheets, e-mail, notices, daily checks) until stopped."""
+    from traceability.jobs.worker import run
+
+    run(threads)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -14,6 +14,8 @@ from traceability.batches.models import (
 from traceability.codes.models import Code, Scan
 from traceability.db import Base
 from traceability.inspection.models import Inspection, InspectionSample
+from traceability.jobs.models import Job
+from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport
 from traceability.reference.models import BannedSubstance
 from traceability.registry.models import Certification, Product, Site
@@ -36,7 +38,9 @@ __all__ = [
     "Event",
     "Inspection",
     "InspectionSample",
+    "Job",
     "LabTest",
+    "Notice",
     "Organization",
     "Product",
     "PublishAttempt",
