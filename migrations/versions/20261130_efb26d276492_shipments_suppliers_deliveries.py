@@ -1,7 +1,7 @@
 """Shipments between organisations, suppliers without an account and their deliveries
 
 Revision ID: efb26d276492
-Revises: 5c4d2e8a9b71
+Revises: 2ab12e3a68ff
 Create Date: 2026-11-30 12:15:21.943898
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import traceability.db
 
 revision: str = 'efb26d276492'
-down_revision: str | None = '5c4d2e8a9b71'
+down_revision: str | None = '2ab12e3a68ff'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
