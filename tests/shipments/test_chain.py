@@ -109,3 +109,15 @@ def test_the_trace_crosses_organisations_within_what_each_may_see(
     # inspectors see everything
     everything = lots(api_as(make_user(Role.INSPECTOR)), tea["dried"], "both")
     assert {"DRAFT-9", "MKT-1", "BOX-1"} <= everything
+
+
+def test_each_downstream_organisation_gets_a_notice_of_the_recall(tea, chain, make_user, api_as, db_session):
+    from sqlalchemy import select
+
+    from traceability.notices.models import Notice
+
+    inspector = api_as(make_user(Role.INSPECTOR))
+    inspector.post(f"/api/v1/batches/{tea['households'][0].id}/recall", json={"reason": "Dư lượng"})
+    told = db_session.scalars(select(Notice).where(Notice.user_id == chain.shop_user.id)).all()
+    assert [n.kind for n in told] == ["input_recalled"]
+    assert told[0].params["input"] == tea["households"][0].lot_code
