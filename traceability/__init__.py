@@ -24,6 +24,7 @@ BLUEPRINTS = [
     "traceability.reference",
     "traceability.jobs",
     "traceability.notices",
+    "traceability.shipments",
 ]
 
 

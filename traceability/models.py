@@ -19,6 +19,7 @@ from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport
 from traceability.reference.models import BannedSubstance
 from traceability.registry.models import Certification, Product, Site
+from traceability.shipments.models import Delivery, Shipment, Supplier
 
 __all__ = [
     "Amendment",
@@ -33,6 +34,7 @@ __all__ = [
     "ChemicalApplication",
     "Code",
     "ConsumerReport",
+    "Delivery",
     "Event",
     "Inspection",
     "InspectionSample",
@@ -43,6 +45,8 @@ __all__ = [
     "Product",
     "PublishAttempt",
     "Scan",
+    "Shipment",
     "Site",
+    "Supplier",
     "User",
 ]
