@@ -25,7 +25,11 @@ translations: $(STAMP)
 run: install
 	$(VENV)/bin/traceability db upgrade
 	$(VENV)/bin/traceability demo
-	$(VENV)/bin/traceability serve --host $(HOST) --port $(PORT)
+	@echo "Mail without MAIL_SERVER is written to $${OUTBOX_DIR:-$${INSTANCE_PATH:-$$(pwd)/instance}/outbox}"
+	@# the worker runs beside the server and stops with it (Ctrl-C, or the server exiting)
+	$(VENV)/bin/traceability worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	$(VENV)/bin/traceability serve --host $(HOST) --port $(PORT); status=$$?; exit $$status
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

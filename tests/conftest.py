@@ -145,6 +145,49 @@ def production_env(monkeypatch):
     return monkeypatch
 
 
+@pytest.fixture(scope="session")
+def smtp_sink():
+    """One SMTP server on loopback for the run (tests/mailsink.py)."""
+    from .mailsink import MailSink
+
+    sink = MailSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_sink, settings, app):
+    """The app sends mail to the loopback SMTP server; the queue starts empty. `mailbox.deliver()` runs what was
+    queued (as `traceability worker` would) and returns the messages that arrived."""
+    from traceability.jobs.queue import huey
+
+    huey.flush()
+    smtp_sink.clear()
+    settings["MAIL_SERVER"] = "127.0.0.1"
+    settings["MAIL_PORT"] = smtp_sink.port
+    settings["MAIL_TIMEOUT"] = 5
+
+    def deliver():
+        with app.app_context():
+            run_queued()
+        return list(smtp_sink.messages)
+
+    smtp_sink.deliver = deliver
+    yield smtp_sink
+    huey.flush()
+
+
+def run_queued() -> int:
+    """Run every task waiting in the queue, in this thread (tasks queued by tasks too). Returns how many ran."""
+    from traceability.jobs.queue import huey
+
+    ran = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        ran += 1
+    return ran
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,9 +21,12 @@ from traceability.auth import EXTENSION_PUBLIC_ENDPOINTS, PUBLIC, access_rule
 from traceability.batches.models import BatchStatus, LabResult, LabTest
 from traceability.codes.services import lot_code_for
 from traceability.inspection.models import Inspection, InspectionResult
+from traceability.jobs.models import Job, JobStatus
+from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport, ReportKind
 from traceability.reference.models import BannedSubstance, SubstanceStatus
 from traceability.registry.models import Certification
+from traceability.shipments.models import Shipment, Supplier
 
 from .conftest import PASSWORD
 
@@ -39,6 +43,10 @@ OWNED_PARAMS = {
     "chemical_id",
     "lab_test_id",
     "amendment_id",
+    "shipment_id",
+    "supplier_id",
+    "job_id",  # a job and a notice are their user's own: anyone else gets 404
+    "notice_id",
 }
 
 
@@ -73,7 +81,23 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
     inspection = Inspection(
         inspector=users["inspector"], batch=batch, organization=owner_org, result=InspectionResult.COMPLIANT
     )
-    db_session.add_all([substance, inspection])
+    job = Job(kind="label_sheet", owner_id=users["owner"].id, params={}, status=JobStatus.FAILED, message="test")
+    notice = Notice(user_id=users["owner"].id, kind="batch_suspended", params={"lot": "L1", "reason": "test"})
+    db_session.add_all([substance, inspection, job, notice])
+    # a shipment from the owner to a third organisation, and a supplier of the owner's
+    buyer = make_org()
+    shipment = Shipment(
+        organization=owner_org,
+        batch=batch,
+        to_tax_code=buyer.tax_code,
+        to_organization=buyer,
+        quantity=Decimal(1),
+        unit="kg",
+        shipped_on=dt.date(2026, 10, 2),
+        reference_doc="PX-1",
+    )
+    supplier = Supplier(organization=owner_org, name="Hộ Nguyễn Văn A", phone="0912345678", area_code="VN-TN-1")
+    db_session.add_all([shipment, supplier])
     db_session.commit()  # also gives the certification and lab test their ids
     return World(
         params={
@@ -93,12 +117,16 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "token": "not-a-valid-invitation",
             "report_id": report.id,
             "inspection_id": inspection.id,
+            "job_id": job.id,
+            "notice_id": notice.id,
             "photo": "missing.jpg",
             "session_id": 0,  # a sign-in or API token of nobody: the owner's account pages answer 404
             "token_id": 0,
             "rest": f"22/TRA200G/10/{batch.lot_code}",  # GS1 Digital Link qualifiers after the GTIN
             "compressed": "ARBBJ67dUg",  # a compressed GS1 Digital Link of the GTIN above
             "receipt": code.value,  # receipts share the code alphabet; an unknown one answers 404
+            "shipment_id": shipment.id,
+            "supplier_id": supplier.id,
             "users": users,
         }
     )

@@ -22,6 +22,9 @@ BLUEPRINTS = [
     "traceability.inspection",
     "traceability.interop",
     "traceability.reference",
+    "traceability.jobs",
+    "traceability.notices",
+    "traceability.shipments",
 ]
 
 

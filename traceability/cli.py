@@ -345,6 +345,15 @@ def restore(source: Path) -> None:
     click.echo("If this code is newer than the backup, run `traceability db upgrade` next.")
 
 
+@main.command("worker")
+@click.option("--threads", default=2, show_default=True, type=int, help="jobs run at the same time")
+def worker(threads: int) -> None:
+    """Run the background jobs (label sheets, e-mail, notices, daily checks) until stopped."""
+    from traceability.jobs.worker import run
+
+    run(threads)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

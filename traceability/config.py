@@ -137,6 +137,23 @@ def load_config() -> dict:
         "CODE_ISSUE_MAX_PER_BATCH": int(os.environ.get("CODE_ISSUE_MAX_PER_BATCH", "200000")),
         "CODE_ISSUE_MAX_PER_DAY": int(os.environ.get("CODE_ISSUE_MAX_PER_DAY", "200000")),
         "LABEL_SHEET_MAX_CODES": int(os.environ.get("LABEL_SHEET_MAX_CODES", "4000")),
+        # Background jobs (traceability/jobs): a job whose worker has not reported for this long is run again
+        "JOB_STALE_SECONDS": int(os.environ.get("JOB_STALE_SECONDS", "120")),
+        "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "3")),
+        "JOB_RESULT_DIR": os.environ.get("JOB_RESULT_DIR") or str(instance / "jobs"),
+        # Mail (Flask-Mailman's names); without MAIL_SERVER mail is written to OUTBOX_DIR instead
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "no-reply@localhost",
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "30")),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR") or str(instance / "outbox"),
+        # a password-reset link works once, for this many minutes; a sign-up confirmation link for days
+        "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "60")),
+        "EMAIL_CONFIRM_DAYS": int(os.environ.get("EMAIL_CONFIRM_DAYS", "7")),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 300,

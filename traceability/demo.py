@@ -21,6 +21,7 @@ from traceability.codes.demo import load as load_codes
 from traceability.inspection.demo import load as load_inspections
 from traceability.reference.services import load_substances
 from traceability.registry.models import Certification, Product, Site, SiteKind
+from traceability.shipments.demo import load as load_shipments
 
 DEMO_PASSWORD = "demo-2026-thainguyen"  # noqa: S105  (printed for the demo on purpose)
 DEMO_LOGINS = [
@@ -28,6 +29,8 @@ DEMO_LOGINS = [
     ("inspector", "thanhtra@example.org", DEMO_PASSWORD),
     ("producer", "htx.tancuong@example.org", DEMO_PASSWORD),
     ("producer", "trangtrai.phubinh@example.org", DEMO_PASSWORD),
+    ("producer", "cuahang.phoco@example.org", DEMO_PASSWORD),
+    ("producer", "gietmo.ucky@example.org", DEMO_PASSWORD),
 ]
 
 
@@ -206,7 +209,7 @@ def load_accounts_and_registry(session: Session, ctx: DemoContext) -> None:
 
 
 # batches before codes and inspections, which build on the published demo batches
-DEMO_STEPS = [load_accounts_and_registry, load_batches, load_codes, load_inspections]
+DEMO_STEPS = [load_accounts_and_registry, load_batches, load_shipments, load_codes, load_inspections]
 
 
 def load_demo(session: Session) -> DemoContext:

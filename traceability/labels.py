@@ -31,6 +31,10 @@ LABELS = {
     "suspended": _l("Suspended"),
     "recalled": _l("Recalled"),
     "expired": _l("Expired"),
+    # shipments
+    "sent": _l("Sent"),
+    "accepted": _l("Accepted"),
+    "refused": _l("Refused"),
     # events
     "planting": _l("Planting"),
     "fertilizing": _l("Fertilising"),

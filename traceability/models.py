@@ -14,9 +14,12 @@ from traceability.batches.models import (
 from traceability.codes.models import Code, Scan
 from traceability.db import Base
 from traceability.inspection.models import Inspection, InspectionSample
+from traceability.jobs.models import Job
+from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport
 from traceability.reference.models import BannedSubstance
 from traceability.registry.models import Certification, Product, Site
+from traceability.shipments.models import Delivery, Shipment, Supplier
 
 __all__ = [
     "Amendment",
@@ -31,14 +34,19 @@ __all__ = [
     "ChemicalApplication",
     "Code",
     "ConsumerReport",
+    "Delivery",
     "Event",
     "Inspection",
     "InspectionSample",
+    "Job",
     "LabTest",
+    "Notice",
     "Organization",
     "Product",
     "PublishAttempt",
     "Scan",
+    "Shipment",
     "Site",
+    "Supplier",
     "User",
 ]

@@ -53,7 +53,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
+def live_server(smtp_sink) -> Iterator[LiveServer]:
     db_url = scratch_database_url("_live")
     engine = db.make_engine(db_url)
     migrate.upgrade(engine)
@@ -66,6 +66,8 @@ def live_server() -> Iterator[LiveServer]:
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SECRET_KEY": "live-tests-only",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "MAIL_SERVER": "127.0.0.1",  # the loopback SMTP server tests read (tests/mailsink.py)
+        "MAIL_PORT": str(smtp_sink.port),
     }
     subprocess.run([sys.executable, "-m", "traceability.cli", "demo"], env=env, check=True, capture_output=True)
     log = open(Path(_RUN_DIR) / "live-server.log", "wb")  # noqa: SIM115  (open while the server runs)
@@ -85,6 +87,10 @@ def live_server() -> Iterator[LiveServer]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    # the worker beside the server, as `make run` starts it: it sends the mail
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "traceability.cli", "worker", "--threads", "1"], env=env, stdout=log, stderr=log
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -98,7 +104,9 @@ def live_server() -> Iterator[LiveServer]:
             time.sleep(0.2)
     yield LiveServer(url=url, db_url=db_url, engine=engine)
     server.terminate()
-    server.wait(timeout=10)
+    worker.terminate()
+    server.wait(timeout=30)  # its workers write their last scans first, which takes a while on a loaded machine
+    worker.wait(timeout=20)
     log.close()
     engine.dispose()
 

@@ -77,6 +77,9 @@ class User(UserMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # the language of the user's mail and notices: the one they signed up in, or chose on the account page
+    locale: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
+    email_confirmed_at: Mapped[dt.datetime | None]
 
     organization: Mapped[Organization | None] = relationship(back_populates="users", foreign_keys=[organization_id])
 

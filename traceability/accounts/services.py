@@ -89,11 +89,16 @@ def set_organization_status(
     """Admins verify an organisation, or suspend or reject it (which needs a reason)."""
     if status != OrgStatus.VERIFIED and not reason:
         raise invalid("reason", _("Give a reason; the organisation will see it."))
+    changed = org.status != status
     org.status = status
     org.status_reason = reason
     org.status_changed_at = utcnow()
     org.status_changed_by_id = actor.id if actor else None
     session.flush()
+    if changed:
+        from traceability.notices.services import notify
+
+        notify(session, org, "org_status", org=org.name, status=status.value, reason=reason)
     return org
 
 

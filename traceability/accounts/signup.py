@@ -1,8 +1,9 @@
 """Sign-up of a business and invitations of colleagues. Plain functions: they flush, never commit.
 
 Neither says whether an e-mail address or a tax code is already registered: a sign-up or an invitation that
-names one creates nothing, answers exactly as one that succeeds, and is logged so the owner can be told
-(by mail, once the registry sends mail). Malformed fields are still named clearly.
+names one creates nothing, answers exactly as one that succeeds, is logged, and the owner of the address (or
+the users of the organisation with that tax code) are told by mail. Malformed fields are still named clearly.
+A new account is sent a link to confirm its address, in the language the sign-up page was in.
 
 An invitation is a signed link (no table needed) naming the organisation, the colleague's name and e-mail
 address; the account is made when the colleague chooses a password. It expires after a week, and once the
@@ -15,23 +16,37 @@ import logging
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from traceability.accounts import services
 from traceability.accounts.models import Organization, Role, User
+from traceability.accounts.password import send_confirmation
 from traceability.errors import Forbidden, NotFound
+from traceability.notices.services import mail_user, path_for
 
 log = logging.getLogger(__name__)
 
 INVITE_MAX_AGE = 7 * 24 * 3600
 
 
-def _already_registered(what: str, **ids: Any) -> None:
-    # the owner is to be told by mail (not built yet); until then the log keeps the attempt, without the
-    # address itself
+def _already_registered(session: Session, what: str, users: list[User | None], **ids: Any) -> None:
+    # the log keeps the attempt without the address itself; the owners are told by mail
     log.warning("%s names an e-mail address or tax code already registered (%s); nothing created", what, ids)
+    link = path_for("accounts.forgot_password")
+    told = set()
+    for user in users:
+        if user is not None and user.is_active and user.id not in told:
+            told.add(user.id)
+            mail_user(session, user, "already_registered", link)
+
+
+def _welcome(session: Session, user: User) -> None:
+    user.locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    session.flush()
+    send_confirmation(session, user)
 
 
 def register(session: Session, data: dict[str, Any]) -> tuple[Organization, User] | None:
@@ -41,10 +56,12 @@ def register(session: Session, data: dict[str, Any]) -> tuple[Organization, User
     user = services.find_user(session, data["user"]["email"])
     if org is not None or user is not None:
         services.hash_password(data["user"]["password"])  # the work a real sign-up does, so timing tells nothing
-        _already_registered("sign-up", organization_id=org and org.id, user_id=user and user.id)
+        owners = [user, *(org.users if org is not None else [])]
+        _already_registered(session, "sign-up", owners, organization_id=org and org.id, user_id=user and user.id)
         return None
     org = services.create_organization(session, data["organization"])
     user = services.create_user(session, role=Role.PRODUCER, organization=org, **data["user"])
+    _welcome(session, user)
     return org, user
 
 
@@ -83,10 +100,13 @@ def accept_invitation(session: Session, token: str, password: str) -> User | Non
     """Make the colleague's account with the password they chose. None when the address is already registered
     elsewhere: nothing is created, and callers answer the same way."""
     org, email, full_name = invitation(session, token)
-    if services.find_user(session, email) is not None:
+    existing = services.find_user(session, email)
+    if existing is not None:
         services.hash_password(password)
-        _already_registered("invitation", organization_id=org.id)
+        _already_registered(session, "invitation", [existing], organization_id=org.id)
         return None
-    return services.create_user(
+    user = services.create_user(
         session, email=email, password=password, full_name=full_name, role=Role.PRODUCER, organization=org
     )
+    _welcome(session, user)
+    return user

@@ -146,4 +146,4 @@ def organization(org_id: int):
 
 
 # the sign-up and account-administration pages add their routes to this blueprint
-from traceability.accounts import admin_views, signup_views  # noqa: E402, F401
+from traceability.accounts import admin_views, password_views, signup_views  # noqa: E402, F401

@@ -23,6 +23,7 @@ from traceability.batches.models import Batch, BatchInput, BatchStatus
 from traceability.labels import label
 from traceability.reference.models import BannedSubstance, SubstanceKind, SubstanceOrigin
 from traceability.registry.models import Certification
+from traceability.shipments.balance import pending_shipped
 
 # Vietnamese names the reference list does not carry (matched without accents too)
 VIETNAMESE_NAMES = {
@@ -289,6 +290,8 @@ def input_problems(session: Session, batch: Batch) -> list[Problem]:
             .group_by(BatchInput.input_batch_id)
         ).all()
     )
+    for batch_id, sent in pending_shipped(session, ids).items():  # on its way to a buyer: reserved
+        drawn[batch_id] = (drawn.get(batch_id) or 0) + sent
     # an input is one of this batch's descendants exactly when this batch is among that input's ancestors
     made_from_this = genealogy.descendants(session, batch.id) if batch.id is not None else {}
     problems = []

@@ -22,6 +22,7 @@ from traceability.errors import Conflict, Forbidden, NotFound, invalid
 from traceability.inspection.models import Inspection, InspectionAction, InspectionResult, InspectionSample
 from traceability.inspection.photos import MAX_PHOTOS
 from traceability.labels import label
+from traceability.notices.services import notify
 from traceability.public.models import ConsumerReport, ReportStatus
 from traceability.registry.models import Site
 
@@ -95,7 +96,13 @@ def _change_status(session: Session, inspector: User, batch: Batch, action: str,
     batch.status_reason = reason
     batch.status_changed_at = utcnow()
     session.flush()
+    kind = {"suspend": "batch_suspended", "resume": "batch_resumed", "recall": "batch_recalled"}[action]
+    notify(session, batch.organization, kind, link=_batch_path(batch), lot=batch.lot_code, reason=reason)
     return batch
+
+
+def _batch_path(batch: Batch) -> str:
+    return f"/app/batches/{batch.id}"  # the producer's page of the batch (a literal: no app needed here)
 
 
 def _refusal(action: str, status: BatchStatus) -> str:
@@ -124,8 +131,20 @@ def recall_batch(session: Session, inspector: User, batch: Batch, reason: str | 
     ancestors, so every one of them, however far downstream, shows it from this commit on. Returns those
     batches, nearest first, with their organisations and whom to contact there.
     """
-    _change_status(session, inspector, batch, "recall", reason)
-    return affected_by(session, batch)
+    batch = _change_status(session, inspector, batch, "recall", reason)
+    affected = affected_by(session, batch)
+    for made in affected:  # every organisation whose batch was made from it, however far downstream
+        notify(
+            session,
+            made.organization,
+            "input_recalled",
+            link=_batch_path(made.batch),
+            lot=made.batch.lot_code,
+            input=batch.lot_code,
+            input_org=batch.organization.name,
+            reason=batch.status_reason,
+        )
+    return affected
 
 
 def affected_by(session: Session, batch: Batch) -> list[AffectedBatch]:
@@ -202,6 +221,15 @@ def record_inspection(session: Session, inspector: User, data: dict[str, Any]) -
     session.add(inspection)
     session.flush()
 
+    what = batch.lot_code if batch is not None else site.name if site is not None else org.name
+    notify(
+        session,
+        org,
+        "inspection_recorded",
+        link=_batch_path(batch) if batch is not None else None,
+        what=what,
+        result=InspectionResult(result).value,
+    )
     reason = data.get("reason") or data.get("findings")
     affected: list[AffectedBatch] = []
     if action == InspectionAction.SUSPEND:

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
 from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
@@ -25,6 +26,7 @@ from traceability.batches.models import Batch, BatchInput, Event, EventType
 from traceability.codes.models import Code, CodeKind
 from traceability.db import utcnow
 from traceability.interop import identifiers as ids
+from traceability.shipments.services import shipments_by_event
 from traceability.tenancy import get_visible
 
 
@@ -77,12 +79,14 @@ class EpcisExport:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self._codes: dict[int, str] = {}  # lot code by batch id, read by document()
+        self._shipments: dict[int, Any] = {}  # shipment by its shipping or receiving event id
 
     def document(self, batch: Batch) -> dict[str, Any]:
         # the lot codes of the batch and of its inputs in one query, not one per lot
         lots = [batch.id, *(edge.input_batch_id for edge in batch.inputs)]
         found = select(Code.batch_id, Code.value).where(Code.batch_id.in_(lots), Code.kind == CodeKind.LOT)
         self._codes = {batch_id: value for batch_id, value in self.session.execute(found)}
+        self._shipments = shipments_by_event(self.session, [event.id for event in batch.events])
         events = [self.event(batch, event) for event in batch.events]
         if batch.inputs and not any(e.type == EventType.PROCESSING for e in batch.events):
             # made from other batches without a recorded processing step: the transformation still happened
@@ -137,6 +141,8 @@ class EpcisExport:
             if event.partner:
                 body["sourceList"] = [self._partner(event.partner, "source")]
             body["destinationList"] = self._own_parties(batch, site, "destination")
+        if event.id in self._shipments:  # between organisations of the registry: both parties and the document
+            body.update(self._shipment(batch, event, self._shipments[event.id]))
         if event.type == EventType.HARVESTING:
             body["ilmd"] = self._ilmd(batch)
         if event.note:
@@ -172,6 +178,32 @@ class EpcisExport:
         if site is not None:
             parties.append({"type": "location", kind: ids.site_uri(site, self.base_url)})
         return parties
+
+    def _shipment(self, batch: Batch, event: Event, shipment: Any) -> dict[str, Any]:
+        """Source and destination of a shipment between organisations, each as owning and possessing party and
+        location, and its delivery note or invoice as the business transaction."""
+
+        def parties(tax_code: str, site: Any, kind: str) -> list[dict[str, str]]:
+            party = f"{self.base_url}/id/organizations/{quote(tax_code, safe='')}"
+            found = [{"type": "owning_party", kind: party}, {"type": "possessing_party", kind: party}]
+            if site is not None:
+                found.append({"type": "location", kind: ids.site_uri(site, self.base_url)})
+            return found
+
+        sender = shipment.organization.tax_code
+        shipped = event.type == EventType.SHIPPING
+        return {
+            "quantityList": [self.quantity(batch, shipment.quantity if shipped else shipment.received_quantity)],
+            "sourceList": parties(sender, shipment.from_site, "source"),
+            "destinationList": parties(shipment.to_tax_code, event.site or shipment.to_site, "destination"),
+            "bizTransactionList": [
+                {
+                    "type": "desadv",
+                    "bizTransaction": f"{self.base_url}/id/documents/{quote(sender, safe='')}/"
+                    f"{quote(shipment.reference_doc, safe='')}",
+                }
+            ],
+        }
 
     def _partner(self, partner: str, kind: str) -> dict[str, str]:
         return {"type": "owning_party", kind: ids.partner_uri(partner, self.base_url)}

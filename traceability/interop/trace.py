@@ -24,6 +24,7 @@ from traceability.batches.models import Batch, BatchInput, Event, EventType
 from traceability.errors import invalid
 from traceability.interop import identifiers as ids
 from traceability.registry.models import Product, Site
+from traceability.shipments.services import visible_to_producer
 from traceability.tenancy import get_visible
 
 DIRECTIONS = ("back", "forward", "both")
@@ -70,14 +71,14 @@ def tree_depths(session: Session, batch_id: int, direction: str) -> dict[int, in
 def batch_trace(
     session: Session, user: User, batch_id: int, direction: str = "both", sort: str | None = None
 ) -> list[dict[str, Any]]:
-    """The trace of a batch the user may see. A producer's trace shows only its own organisation's lots;
-    an input bought from another organisation still appears, by its lot code, as the previous source."""
+    """The trace of a batch the user may see. A producer's trace shows its own organisation's lots, its
+    suppliers' published lots upstream, and one step forward: its buyers' published lots made from its own."""
     if direction not in DIRECTIONS:
         raise invalid("direction", _("Choose one of: %(choices)s.", choices=", ".join(DIRECTIONS)))
     get_visible(session, Batch, batch_id, user)
     depths = tree_depths(session, batch_id, direction)
-    only_org = user.organization_id if user.role == Role.PRODUCER else None
-    rows = list(trace_rows(session, depths, only_org))
+    only = visible_to_producer(session, user.organization_id, depths) if user.role == Role.PRODUCER else None
+    rows = list(trace_rows(session, depths, only))
     return sort_rows(rows, sort)
 
 
@@ -99,7 +100,7 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
         yield values[start : start + _CHUNK]
 
 
-def trace_rows(session: Session, depths: dict[int, int], only_org: int | None = None) -> Iterator[dict[str, Any]]:
+def trace_rows(session: Session, depths: dict[int, int], only: set[int] | None = None) -> Iterator[dict[str, Any]]:
     batch_ids = sorted(depths)
     batches = {row.id: row for row in _fetch(session, _batch_query(), Batch.id, batch_ids)}
     inputs = _inputs(session, batch_ids, batches)
@@ -108,7 +109,7 @@ def trace_rows(session: Session, depths: dict[int, int], only_org: int | None = 
         events[event.batch_id].append(event)
     for batch_id in batch_ids:
         batch = batches[batch_id]
-        if only_org is not None and batch.organization_id != only_org:
+        if only is not None and batch_id not in only:
             continue
         yield from _rows_of(batch, depths[batch_id], events[batch_id], inputs[batch_id])
 
@@ -198,7 +199,8 @@ def _rows_of(batch: Any, depth: int, events: list[Any], edges: list[Any]) -> Ite
         "batch_id": batch.id,
     }
     origin = "processing" if edges else "harvesting"
-    if not any(e.type in (EventType.HARVESTING, EventType.PROCESSING) for e in events):
+    received = edges and any(e.type == EventType.RECEIVING for e in events)  # a lot bought and passed on
+    if not received and not any(e.type in (EventType.HARVESTING, EventType.PROCESSING) for e in events):
         day = batch.produced_on or batch.harvested_on
         yield {
             **base,

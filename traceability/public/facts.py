@@ -20,6 +20,7 @@ from traceability.public.freshness import Freshness
 from traceability.public.resolution import code_path
 from traceability.public.scans import Verification
 from traceability.registry.models import Certification, Product, Site
+from traceability.shipments.chain import chain_of
 
 LATEST_INSPECTIONS = 3
 
@@ -69,6 +70,7 @@ class Page:
     chemicals: list[ChemicalLine] = field(default_factory=list)
     certifications: list[CertificationLine] = field(default_factory=list)
     inspections: list[Inspection] = field(default_factory=list)
+    chain: list[dict] = field(default_factory=list)  # the actors from origin to this lot (shipments.chain)
 
     @property
     def events(self):
@@ -263,6 +265,7 @@ def build_page(session: Session, code: Code, fresh: Freshness, verification: Ver
         chemicals=[_chemical_line(c, batch.harvested_on) for c in batch.chemicals],
         certifications=[CertificationLine(c, c.is_valid_on(fresh.today)) for c in certifications],
         inspections=list(inspections),
+        chain=chain_of(session, batch),
     )
 
 

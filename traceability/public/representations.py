@@ -107,6 +107,7 @@ def page_json(page: Page) -> dict[str, Any]:
             {"batch": line.batch, "quantity": line.quantity, "url": _base() + line.path if line.path else None}
             for line in page.inputs
         ],
+        "chain": page.chain,
         "events": page.events,
         "chemicals": [{**vars(line), "summary": chemical_sentence(line)} for line in page.chemicals],
         "lab_tests": page.lab_tests,

@@ -79,6 +79,15 @@ class InputOut(Schema):
     url = fields.String()
 
 
+class ChainActorOut(Schema):
+    name = fields.String()
+    verified = fields.Boolean()
+    role = fields.String()
+    place = fields.String()
+    date = fields.Date(allow_none=True)
+    declared_by = fields.String(allow_none=True)
+
+
 class EventOut(Schema):
     type = fields.String(attribute="type.value")
     occurred_at = fields.DateTime()
@@ -152,6 +161,7 @@ class PageOut(Schema):
     origin = fields.Nested(OriginOut, allow_none=True)
     batch = fields.Nested(BatchOut)
     inputs = fields.List(fields.Nested(InputOut))
+    chain = fields.List(fields.Nested(ChainActorOut))
     events = fields.List(fields.Nested(EventOut))
     chemicals = fields.List(fields.Nested(ChemicalOut))
     lab_tests = fields.List(fields.Nested(LabTestSchema(exclude=("id",))))

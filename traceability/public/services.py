@@ -12,6 +12,7 @@ from traceability.codes.identifiers import CheckCharacterError, CodeFormatError,
 from traceability.codes.models import Code
 from traceability.codes.services import add_with_new_code
 from traceability.errors import NotFound, ServiceError
+from traceability.notices.services import notify
 from traceability.public.models import ConsumerReport
 
 
@@ -31,7 +32,7 @@ def create_report(
     message = data["message"]
     if code is None and typed_code:
         message = _("Code scanned: %(code)s", code=typed_code) + "\n" + message
-    return add_with_new_code(
+    report = add_with_new_code(
         session,
         lambda receipt: ConsumerReport(
             receipt=receipt,
@@ -44,6 +45,18 @@ def create_report(
             client_hash=client,
         ),
     )
+    if code is not None:  # the producer hears of it (a report on an unknown code goes to the inspectors only)
+        batch = code.batch
+        notify(
+            session,
+            batch.organization,
+            "consumer_report",
+            link=f"/app/batches/{batch.id}",
+            lot=batch.lot_code,
+            receipt=grouped(report.receipt),
+            message=data["message"][:1000],
+        )
+    return report
 
 
 def find_report(session: Session, typed: str) -> ConsumerReport:

@@ -1,0 +1,60 @@
+"""The job queue (huey) and the rule that nothing is queued before the work that asked for it is committed.
+
+Storage: Redis when REDIS_URL is set, otherwise a SQLite file beside the database (instance/jobs.db), so the
+default set-up needs no server. The web processes only put messages in; `traceability worker` runs them.
+
+Queueing after commit: `after_commit(session, fn, *args)` keeps the call in `session.info` and runs it once the
+session's transaction commits (an e-mail about a recall that was rolled back is never sent, a job row the
+worker would look for exists by the time it looks). A rollback forgets the calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from huey import RedisHuey, SqliteHuey
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from traceability import db
+from traceability.config import instance_path
+
+log = logging.getLogger(__name__)
+
+_PENDING = "jobs.after_commit"
+
+
+def _make_huey():
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return RedisHuey("traceability", url=redis_url)
+    path = Path(os.environ.get("JOBS_DB") or instance_path() / "jobs.db")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("traceability", filename=str(path), timeout=15)
+
+
+huey = _make_huey()
+
+
+def after_commit(session: Session, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call `fn(*args, **kwargs)` once this session's transaction has committed; never if it rolls back."""
+    session.info.setdefault(_PENDING, []).append((fn, args, kwargs))
+
+
+@event.listens_for(db.session, "after_commit")
+def _run_pending(session: Session) -> None:
+    for fn, args, kwargs in session.info.pop(_PENDING, []):
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # the commit stands; the sweeper re-queues a job whose message was lost
+            log.exception("could not queue %s after commit", getattr(fn, "__name__", fn))
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)  # rolled back (a commit has run them already)
