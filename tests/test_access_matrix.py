@@ -214,3 +214,11 @@ def _judge(declared, visitor: str, rule, is_api: bool, response) -> str | None:
     if visitor == "other_producer" and OWNED_PARAMS & set(rule.arguments):
         return None if status == 404 else "another organisation's row must answer 404"
     return "allowed visitor refused" if status in (401, 403) else None
+
+
+def test_operations_routes_are_declared_public(app):
+    # /healthz, /readyz and /metrics take no sign-in (load balancers and Prometheus have none); /metrics itself
+    # answers only loopback or the METRICS_TOKEN (tests/ops/test_metrics.py)
+    rules = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()}
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert access_rule(app.view_functions[rules[path]], "GET") == frozenset({PUBLIC}), path

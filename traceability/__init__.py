@@ -92,6 +92,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.audit.views import bp as audit_bp
 
     app.register_blueprint(audit_bp)  # one public JSON page, no API blueprint
+    from traceability.ops import views as ops
+
+    ops.init_app(app)  # /healthz, /readyz, /metrics; request ids
     register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
     from traceability import storage
 
@@ -110,6 +113,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         readers = db.reader_engine(engine) if not app.config.get("KEEP_SESSION_BINDING") else None
         app.extensions["readers"] = readers
         app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"], readers)
+    ops.wrap_wsgi(app)  # one log line and the metrics of every request, the page cache's answers too
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)

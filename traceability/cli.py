@@ -284,6 +284,67 @@ def substances_load(path: Path | None, kind: str) -> str:
     return said
 
 
+@main.command("backup")
+@click.option(
+    "--to",
+    "destination",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the archive to write (FILE.sha256 is written beside it)",
+)
+@with_appcontext
+@unit_of_work.command
+def backup(destination: Path) -> str:
+    """Write a consistent copy of the database and the uploaded files to one file, with its checksum."""
+    from traceability.ops import backup as ops_backup
+
+    try:
+        report = ops_backup.backup(_engine(), Path(current_app.config["UPLOAD_DIR"]), destination)
+    except ops_backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return (
+        f"Backup written: {report.path} ({report.bytes} bytes, {report.database} database, {report.files} files)\n"
+        f"SHA-256 {report.sha256} in {ops_backup.checksum_path(report.path)}"
+    )
+
+
+@main.command("restore")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="an archive written by `traceability backup` (its FILE.sha256 beside it)",
+)
+@with_appcontext
+def restore(source: Path) -> None:
+    """Load a backup into an empty database and upload folder, then verify the audit chain."""
+    from traceability.ops import backup as ops_backup
+
+    anchor_file = current_app.config["AUDIT_ANCHOR_FILE"]
+    try:
+        report = ops_backup.restore(
+            _engine(),
+            Path(current_app.config["UPLOAD_DIR"]),
+            source,
+            ops_backup.referenced_files,
+            lambda session: ops_backup.verify_restored_audit(session, anchor_file),
+        )
+    except ops_backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Restored the {report.database} database (revision {', '.join(report.revision) or 'none'}) "
+        f"and {report.files} uploaded files."
+    )
+    if report.missing_files:
+        click.echo(f"Files the rows refer to but the backup lacked: {', '.join(report.missing_files)}", err=True)
+    for line in report.audit_lines:
+        click.echo(line, err=not report.audit_ok)
+    if not report.audit_ok:
+        sys.exit(1)
+    click.echo("If this code is newer than the backup, run `traceability db upgrade` next.")
+
+
 @main.command("worker")
 @click.option("--threads", default=2, show_default=True, type=int, help="jobs run at the same time")
 def worker(threads: int) -> None:
@@ -304,18 +365,22 @@ def worker(threads: int) -> None:
 )
 def serve(host: str, port: int, workers: int) -> None:
     """Run the production server (gunicorn)."""
+    from traceability.ops.metrics import prepare_multiprocess_dir
+
+    # every worker writes its metrics there; a scrape of any worker adds them all up
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = prepare_multiprocess_dir()
     args = [
         sys.executable,
         "-m",
         "gunicorn",
         "--no-control-socket",
+        "--config",
+        "python:traceability.ops.gunicorn_conf",
         "--workers",
         str(workers),
         "--bind",
         f"{host}:{port}",
-        "--access-logfile",
-        "-",
-        "traceability.wsgi:app",
+        "traceability.wsgi:app",  # the app logs each request itself, with its id (no gunicorn access log)
     ]
     os.execv(sys.executable, args)  # noqa: S606  (replaces this process with gunicorn)
 

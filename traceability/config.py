@@ -94,6 +94,9 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "12")) * 1024 * 1024,
         "REDIS_URL": redis_url,
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # Operations: /metrics for other hosts than this one; request log lines as text or JSON
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
         # Sessions and cookies
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -32,6 +32,7 @@ from traceability import db
 from traceability.codes.copies import CopyThresholds
 from traceability.codes.models import CodeKind, Scan
 from traceability.db import utcnow
+from traceability.ops import metrics
 from traceability.public.models import ScanCount
 
 # (pattern, family) in the order they must be tried: in-app browsers and Edge announce Chrome/Safari too
@@ -174,6 +175,7 @@ class ScanRecorder:
         row = PendingScan(code_id, now, hashed, user_agent_family(user_agent))
         with self._lock:
             self._pending.append(row)
+            metrics.SCANS_WAITING.set(len(self._pending))
             if self.delay and self._timer is None:
                 self._schedule()
         if not self.delay:
@@ -188,6 +190,7 @@ class ScanRecorder:
         """
         with self._lock:
             rows, self._pending = self._pending, []
+            metrics.SCANS_WAITING.set(0)
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -201,7 +204,9 @@ class ScanRecorder:
             session.rollback()
             with self._lock:  # keep them for the next try, within reason
                 self._pending[:0] = rows[: max(0, MAX_WAITING - len(self._pending))]
+                metrics.SCANS_WAITING.set(len(self._pending))
             raise
+        metrics.SCANS_RECORDED.inc(len(rows))
         return len(rows)
 
     def _schedule(self) -> None:

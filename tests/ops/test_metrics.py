@@ -1,0 +1,99 @@
+"""/metrics read with the client library's own parser, and who may read it."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from traceability.batches.models import BatchStatus
+from traceability.codes.services import lot_code_for
+from traceability.ops import metrics
+
+
+def scrape(client, **kwargs) -> dict[tuple[str, tuple], float]:
+    response = client.get("/metrics", buffered=True, **kwargs)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=")
+    samples = {}
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def value(samples, name: str, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_requests_are_counted_by_route_and_status_with_latency(client):
+    before = scrape(client)
+    for _ in range(3):
+        assert client.get("/healthz", buffered=True).status_code == 200
+    assert client.get("/no/such/page", buffered=True).status_code == 404
+    after = scrape(client)
+
+    count = "traceability_http_requests_total"
+    assert (
+        value(after, count, method="GET", route="/healthz", status="200")
+        - value(before, count, method="GET", route="/healthz", status="200")
+        == 3
+    )
+    assert (
+        value(after, count, method="GET", route="(no route)", status="404")
+        - value(before, count, method="GET", route="(no route)", status="404")
+        == 1
+    )
+    latency = "traceability_http_request_duration_seconds"
+    observed = value(after, f"{latency}_count", method="GET", route="/healthz") - value(
+        before, f"{latency}_count", method="GET", route="/healthz"
+    )
+    assert observed == 3
+    assert value(after, f"{latency}_bucket", method="GET", route="/healthz", le="+Inf") >= 3
+    assert value(after, f"{latency}_sum", method="GET", route="/healthz") > 0
+
+
+def test_scans_recorded_and_waiting(client, make_batch, db_session):
+    batch = make_batch(status=BatchStatus.PUBLISHED)
+    code = lot_code_for(db_session, batch)
+    before = scrape(client)
+    assert client.get(f"/c/{code.value}", buffered=True).status_code == 200
+    after = scrape(client)
+    assert value(after, "traceability_scans_recorded_total") - value(before, "traceability_scans_recorded_total") == 1
+    assert value(after, "traceability_scans_waiting") == 0  # the tests write each scan at once
+
+
+def test_mail_counters_are_there_for_the_mail_sender(client):
+    before = scrape(client)
+    metrics.MAIL_SENT.inc()
+    metrics.MAIL_FAILED.inc(2)
+    after = scrape(client)
+    assert value(after, "traceability_mail_sent_total") - value(before, "traceability_mail_sent_total") == 1
+    assert value(after, "traceability_mail_failed_total") - value(before, "traceability_mail_failed_total") == 2
+
+
+def test_job_counts_come_from_the_queue_at_each_scrape(app, client, monkeypatch):
+    from tests.ops.test_health import FakeQueue
+
+    assert not any(name == "traceability_jobs" for name, _ in scrape(client))
+    monkeypatch.setitem(app.extensions, "jobs", FakeQueue(reachable=True))
+    samples = scrape(client)
+    assert value(samples, "traceability_jobs", state="queued") == 4
+    assert value(samples, "traceability_jobs", state="running") == 1
+    assert value(samples, "traceability_jobs", state="failed") == 2
+
+
+def test_metrics_are_not_public(client, settings):
+    elsewhere = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get("/metrics", environ_base=elsewhere).status_code == 404
+    # a request relayed by a proxy on this host is not a local scrape
+    relayed = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert relayed.status_code == 404
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+    settings["METRICS_TOKEN"] = "s3cret-scrape-token"
+    assert client.get("/metrics", environ_base=elsewhere, headers={"Authorization": "Bearer wrong"}).status_code == 404
+    scrape(client, environ_base=elsewhere, headers={"Authorization": "Bearer s3cret-scrape-token"})
+
+
+def test_metrics_are_not_linked_from_the_start_page(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "/metrics" not in page and "/readyz" not in page

@@ -1,0 +1,148 @@
+"""Prometheus metrics (the official client library), served at /metrics to loopback or a bearer token.
+
+Under gunicorn each worker is its own process: `traceability serve` sets PROMETHEUS_MULTIPROC_DIR before the
+workers start, every process then writes its values to files there, and a scrape adds them up (the client
+library's multiprocess mode). Without it (`flask run`, tests) the values are the process's own.
+
+Other parts of the app update the metrics defined here: the scan recorder (scans), the mail sender
+(`MAIL_SENT` / `MAIL_FAILED`). Job counts are read from the job queue when scraped (see `jobs_counts`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import os
+
+from flask import Flask, Response, current_app, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger(__name__)
+
+HTTP_REQUESTS = Counter(
+    "traceability_http_requests", "HTTP requests answered, by route and status", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "traceability_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+SCANS_RECORDED = Counter("traceability_scans_recorded", "Scans written to the database")
+# each process keeps its own waiting scans: the scrape adds up the living processes' values
+SCANS_WAITING = Gauge(
+    "traceability_scans_waiting", "Scans kept in memory, not yet written", multiprocess_mode="livesum"
+)
+MAIL_SENT = Counter("traceability_mail_sent", "E-mails handed to the mail server (or the outbox folder)")
+MAIL_FAILED = Counter("traceability_mail_failed", "E-mails that could not be sent")
+
+JOB_STATES = ("queued", "running", "failed")
+
+
+def jobs_counts(app: Flask) -> dict[str, int] | None:
+    """The job queue's counts, or None when the app runs without one.
+
+    The queue, when installed, is `app.extensions["jobs"]`; it answers `counts()` with a mapping of
+    `queued`, `running` and `failed` to numbers (and raises when the queue cannot be reached).
+    """
+    jobs = app.extensions.get("jobs")
+    if jobs is None or not hasattr(jobs, "counts"):
+        return None
+    return jobs.counts()
+
+
+class JobsCollector:
+    """Asks the job queue for its counts at each scrape: they live in the queue, shared by every process."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def collect(self):
+        try:
+            counts = jobs_counts(self.app)
+        except Exception:  # an unreachable queue shows as a missing series; /readyz says why
+            log.warning("job queue unreachable for metrics", exc_info=True)
+            return
+        if counts is None:
+            return
+        family = GaugeMetricFamily("traceability_jobs", "Background jobs by state", labels=["state"])
+        for state in JOB_STATES:
+            family.add_metric([state], float(counts.get(state, 0)))
+        yield family
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def scrape_registry(app: Flask) -> CollectorRegistry:
+    registry = app.extensions.get("metrics_registry")
+    if registry is None:
+        if multiprocess_dir():
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            registry = CollectorRegistry()
+            registry.register(_Forward(REGISTRY))
+        registry.register(JobsCollector(app))
+        app.extensions["metrics_registry"] = registry
+    return registry
+
+
+class _Forward:
+    """The process's own metrics (single-process mode), beside the job counts."""
+
+    def __init__(self, source: CollectorRegistry):
+        self.source = source
+
+    def collect(self):
+        return self.source.collect()
+
+
+def _from_loopback() -> bool:
+    # a request relayed by a proxy on this host arrives from loopback too: it is not a local scrape
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False
+    try:
+        return ipaddress.ip_address(request.environ.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def _token_matches() -> bool:
+    token = current_app.config.get("METRICS_TOKEN")
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def metrics_response() -> Response:
+    if not (_from_loopback() or _token_matches()):
+        # 404 rather than 403: the address is not advertised to the public
+        return Response("Not found\n", status=404, mimetype="text/plain")
+    body = generate_latest(scrape_registry(current_app._get_current_object()))
+    return Response(body, status=200, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+
+
+def prepare_multiprocess_dir() -> str:
+    """PROMETHEUS_MULTIPROC_DIR (default instance/prometheus), emptied: files of an earlier run would be added
+    to this run's counts."""
+    from pathlib import Path
+
+    from traceability.config import instance_path
+
+    folder = Path(multiprocess_dir() or instance_path() / "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    return str(folder)
