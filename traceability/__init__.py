@@ -95,6 +95,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.ops import views as ops
 
     ops.init_app(app)  # /healthz, /readyz, /metrics; request ids
+    from traceability.jobs.queue import QueueStatus
+
+    app.extensions["jobs"] = QueueStatus(engine)  # what /readyz and /metrics ask of the job queue
     register_error_handlers(app)  # after flask-smorest, whose handler would answer pages in JSON
     from traceability import storage
 

@@ -34,7 +34,6 @@ class _FormatsByLocale(dict):
         return own[key] if key in own else super().__getitem__(key)
 
 
-
 def translation_directories() -> str:
     # Each domain keeps its own catalog next to its code; Flask-Babel merges them.
     dirs = [PACKAGE_DIR / "translations", *sorted(PACKAGE_DIR.glob("*/translations"))]

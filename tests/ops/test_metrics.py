@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from traceability.batches.models import BatchStatus
 from traceability.codes.services import lot_code_for
-from traceability.ops import metrics
+from traceability.notices import mailer
 
 
 def scrape(client, **kwargs) -> dict[tuple[str, tuple], float]:
@@ -61,19 +64,30 @@ def test_scans_recorded_and_waiting(client, make_batch, db_session):
     assert value(after, "traceability_scans_waiting") == 0  # the tests write each scan at once
 
 
-def test_mail_counters_are_there_for_the_mail_sender(client):
+def test_mail_sent_and_failed_are_counted(app, client, settings, tmp_path):
     before = scrape(client)
-    metrics.MAIL_SENT.inc()
-    metrics.MAIL_FAILED.inc(2)
+    settings.update(MAIL_SERVER=None, OUTBOX_DIR=str(tmp_path / "outbox"))
+    with app.app_context():
+        mailer.send("htx@example.org", "Thử", "Nội dung")  # into the outbox folder
+    settings.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)  # nothing listens there
+    with app.app_context(), pytest.raises(OSError):
+        mailer.send("htx@example.org", "Thử", "Nội dung")
     after = scrape(client)
     assert value(after, "traceability_mail_sent_total") - value(before, "traceability_mail_sent_total") == 1
-    assert value(after, "traceability_mail_failed_total") - value(before, "traceability_mail_failed_total") == 2
+    assert value(after, "traceability_mail_failed_total") - value(before, "traceability_mail_failed_total") == 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_job_counts_come_from_the_queue_at_each_scrape(app, client, monkeypatch):
     from tests.ops.test_health import FakeQueue
 
-    assert not any(name == "traceability_jobs" for name, _ in scrape(client))
+    states = {dict(labels).get("state") for name, labels in scrape(client) if name == "traceability_jobs"}
+    assert states == {"queued", "running", "failed"}  # the app's own queue, read from the job rows
     monkeypatch.setitem(app.extensions, "jobs", FakeQueue(reachable=True))
     samples = scrape(client)
     assert value(samples, "traceability_jobs", state="queued") == 4

@@ -175,5 +175,3 @@ def _qr_image(code: str, image_format: str):
 def grouped_code(value: str) -> str:
     """`7KQ2M9XH4TABC` → `7KQ2-M9XH-4TAB-C`, as codes are printed."""
     return grouped(value)
-
-

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from huey import RedisHuey, SqliteHuey
-from sqlalchemy import event
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
 from traceability import db
@@ -58,3 +59,24 @@ def _run_pending(session: Session) -> None:
 def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)  # rolled back (a commit has run them already)
+
+
+class QueueStatus:
+    """What operators ask of the queue (`/readyz`, `/metrics`): can its storage be reached, how many jobs wait,
+    run or failed. Counts come from the job rows, which every web process and worker share."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def ping(self) -> None:
+        huey.pending_count()  # reads the queue's storage (the SQLite file or Redis); raises when it cannot
+
+    def counts(self) -> dict[str, int]:
+        from traceability.jobs.models import Job, JobStatus
+
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(Job.status, func.count()).where(Job.status != JobStatus.DONE).group_by(Job.status)
+            ).all()
+        found = {str(status): number for status, number in rows}
+        return {state: found.get(state, 0) for state in ("queued", "running", "failed")}

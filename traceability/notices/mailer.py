@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_mailman import EmailMessage, Mail
 
+from traceability.ops.metrics import MAIL_FAILED, MAIL_SENT
+
 mail = Mail()
 
 
@@ -38,4 +40,9 @@ def send(to: str, subject: str, body: str) -> None:
         path.mkdir(parents=True, exist_ok=True)
         connection = mail.get_connection(backend="file", file_path=str(path))
     message = EmailMessage(subject, body, config["MAIL_DEFAULT_SENDER"], [to], connection=connection)
-    message.send()
+    try:
+        message.send()
+    except Exception:
+        MAIL_FAILED.inc()
+        raise
+    MAIL_SENT.inc()
