@@ -156,6 +156,7 @@ def test_json_has_exactly_the_documented_facts(client, published, with_records):
     assert facts["events"][0]["type"] == "harvesting"
     chemical = facts["chemicals"][0]
     assert (chemical["phi_days"], chemical["days_before_harvest"], chemical["phi_respected"]) == (7, 11, True)
+    assert chemical["dose"] == 0.3 and isinstance(facts["batch"]["quantity"], int | float)  # numbers, not strings
 
 
 def test_link_set_by_query_and_by_accept(client, published):

@@ -60,7 +60,7 @@ class OriginOut(SiteSchema):
 
 class BatchOut(Schema):
     lot_code = fields.String()
-    quantity = fields.Decimal(as_string=True)
+    quantity = fields.Float()
     unit = fields.String()
     planted_on = fields.Date()
     harvested_on = fields.Date()
@@ -75,7 +75,7 @@ class BatchOut(Schema):
 class InputOut(Schema):
     product = fields.String(attribute="batch.product.name")
     lot_code = fields.String(attribute="batch.lot_code")
-    quantity = fields.Decimal(as_string=True)
+    quantity = fields.Float()
     url = fields.String()
 
 
@@ -102,7 +102,7 @@ class ChemicalOut(Schema):
     active_ingredient = fields.String(attribute="application.active_ingredient")
     registration_no = fields.String(attribute="application.registration_no")
     purpose = fields.String(attribute="application.purpose.value")
-    dose = fields.Decimal(as_string=True, attribute="application.dose")
+    dose = fields.Float(attribute="application.dose")
     dose_unit = fields.String(attribute="application.dose_unit")
     phi_days = fields.Integer(attribute="application.phi_days")
     days_before_harvest = fields.Integer()
