@@ -118,6 +118,6 @@ def test_each_downstream_organisation_gets_a_notice_of_the_recall(tea, chain, ma
 
     inspector = api_as(make_user(Role.INSPECTOR))
     inspector.post(f"/api/v1/batches/{tea['households'][0].id}/recall", json={"reason": "Dư lượng"})
-    told = db_session.scalars(select(Notice).where(Notice.user_id == chain.shop_user.id)).all()
-    assert [n.kind for n in told] == ["input_recalled"]
-    assert told[0].params["input"] == tea["households"][0].lot_code
+    told = db_session.scalars(select(Notice).where(Notice.user_id == chain.shop_user.id).order_by(Notice.id)).all()
+    assert [n.kind for n in told] == ["shipment_sent", "input_recalled"]  # the shipment's arrival, then the recall
+    assert told[1].params["input"] == tea["households"][0].lot_code

@@ -36,6 +36,9 @@ KINDS = frozenset(
         "batch_recalled",
         "input_recalled",
         "certificate_expiring",
+        "shipment_sent",
+        "shipment_accepted",
+        "shipment_refused",
     }
 )
 

@@ -118,6 +118,33 @@ def render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
                 reason=p["reason"],
             ),
         )
+    if kind == "shipment_sent":
+        return (
+            _("Lot %(lot)s (%(quantity)s %(unit)s) from %(sender)s is waiting for you", **p),
+            _(
+                "%(sender)s shipped %(quantity)s %(unit)s of lot %(lot)s to your organisation (document %(doc)s). "
+                "Accept it when it arrives, or refuse it with a reason.",
+                **p,
+            ),
+        )
+    if kind == "shipment_accepted":
+        return (
+            _("%(buyer)s accepted lot %(lot)s", **p),
+            _(
+                "%(buyer)s accepted your shipment of lot %(lot)s: %(received)s %(unit)s received of the "
+                "%(quantity)s %(unit)s sent.",
+                **p,
+            ),
+        )
+    if kind == "shipment_refused":
+        return (
+            _("%(buyer)s refused lot %(lot)s", **p),
+            _(
+                "%(buyer)s refused your shipment of lot %(lot)s (%(quantity)s %(unit)s): that quantity is yours "
+                "again. Reason: %(reason)s",
+                **p,
+            ),
+        )
     if kind == "certificate_expiring":
         return (
             _("Certificate %(scheme)s %(number)s expires on %(valid_to_on)s", **p),

@@ -25,6 +25,7 @@ from traceability.batches.services import suggest_lot_code
 from traceability.codes.services import issue_lot_code
 from traceability.db import utcnow
 from traceability.errors import Conflict, Forbidden, NotFound, invalid
+from traceability.notices.services import notify
 from traceability.registry.models import Site
 from traceability.registry.services import own_product, own_site
 from traceability.shipments.balance import pending_shipped
@@ -52,6 +53,25 @@ def _locked(session: Session, model: type, row_id: int) -> Any:
 
 def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+def _shipment_path(shipment: Shipment) -> str:
+    return f"/app/shipments/{shipment.id}"  # the workspace page of the shipment (a literal: no app needed here)
+
+
+def _told(session: Session, target: Organization, kind: str, shipment: Shipment, **params: Any) -> None:
+    """Tell an organisation what became of a shipment, linking to its page."""
+    notify(
+        session,
+        target,
+        kind,
+        link=_shipment_path(shipment),
+        key=f"{kind}:{shipment.id}",
+        lot=shipment.batch.lot_code,
+        quantity=_number(shipment.quantity),
+        unit=shipment.unit,
+        **params,
+    )
 
 
 def _moment(day: dt.date) -> dt.datetime:
@@ -224,6 +244,8 @@ def ship_lot(session: Session, user: User, data: dict[str, Any]) -> Shipment:
     )
     session.add(shipping)
     session.flush()
+    if buyer is not None:  # a buyer not yet registered is invited instead
+        _told(session, buyer, "shipment_sent", shipment, sender=user.organization.name, doc=shipment.reference_doc)
     return shipment
 
 
@@ -329,6 +351,7 @@ def accept_shipment(session: Session, user: User, shipment: Shipment, data: dict
     shipment.decided_at = utcnow()
     shipment.decided_by_id = user.id
     session.flush()
+    _told(session, shipment.organization, "shipment_accepted", shipment, buyer=buyer.name, received=_number(quantity))
     return shipment
 
 
@@ -341,6 +364,7 @@ def refuse_shipment(session: Session, user: User, shipment: Shipment, reason: st
     shipment.decided_at = utcnow()
     shipment.decided_by_id = user.id
     session.flush()
+    _told(session, shipment.organization, "shipment_refused", shipment, buyer=user.organization.name, reason=reason)
     return shipment
 
 
