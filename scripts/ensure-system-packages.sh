@@ -8,6 +8,8 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 # the operations tests start a private PostgreSQL server (initdb, pg_ctl) and use pg_dump / pg_restore
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+# the login limit's test starts a private Redis server on loopback
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages for the tests: ${need[*]}"
 SUDO=""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -15,19 +17,41 @@ from traceability.config import PROJECT_ROOT, ConfigError, load_config
 
 from ..conftest import database_url
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 pytestmark = pytest.mark.no_db
 
 
-@pytest.fixture
-def redis_server():
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A private Redis server on a free loopback port (scripts/ensure-system-packages.sh installs it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
-        server.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} (this test fails instead in CI)")
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError(f"the private Redis server did not start on port {port}")
+        yield url
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(redis_url):
+    server = redis.Redis.from_url(redis_url)
     yield server
     server.close()
 
@@ -50,12 +74,12 @@ def _server(prefix: str, count: int, redis_url: str | None) -> list[int]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_two_app_servers_share_the_login_count_in_redis(engine, redis_server):
+def test_two_app_servers_share_the_login_count_in_redis(engine, redis_server, redis_url):
     prefix = f"test-login-{uuid.uuid4().hex}"
     try:
-        assert _server(prefix, 3, REDIS_URL) == [422, 422, 422]  # wrong password, three times: the limit
+        assert _server(prefix, 3, redis_url) == [422, 422, 422]  # wrong password, three times: the limit
         # the second server knows (counting in its own memory, it would answer 422 twice)
-        assert _server(prefix, 2, REDIS_URL) == [429, 429]
+        assert _server(prefix, 2, redis_url) == [429, 429]
         assert any(redis_server.scan_iter(f"*{prefix}*"))
     finally:
         for key in redis_server.scan_iter(f"*{prefix}*"):
@@ -66,5 +90,5 @@ def test_production_refuses_to_start_without_redis(production_env):
     production_env.delenv("REDIS_URL")
     with pytest.raises(ConfigError, match="REDIS_URL"):
         load_config()
-    production_env.setenv("REDIS_URL", REDIS_URL)
-    assert load_config()["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    production_env.setenv("REDIS_URL", "redis://redis.internal:6379/0")
+    assert load_config()["RATELIMIT_STORAGE_URI"] == "redis://redis.internal:6379/0"
