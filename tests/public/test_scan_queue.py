@@ -180,3 +180,22 @@ def test_without_redis_the_scan_waits_in_the_process(app, published, serial_code
     recorder.queue = None  # Redis is still down: the process's own list is written without it
     assert recorder.write(db_session) == 1
     assert _written(db_session, unit) == 1
+
+
+@pytest.mark.parametrize("queued", [False, True], ids=["in memory", "in redis"])
+def test_a_scan_written_while_the_page_is_built_counts_once(
+    app, published, serial_code, db_session, redis_url, queue_redis, queued
+):
+    """Another worker's timer may write the scan between `waiting` and the counter's read in `verify`."""
+    unit, _lot = _unit(published, serial_code)
+    recorder = ScanRecorder("s", delay=3600, redis_url=redis_url if queued else None)
+    writer = ScanRecorder("s", delay=3600, redis_url=redis_url) if queued else recorder
+    with app.app_context():
+        recorder.add(db_session, unit.id, "198.51.100.1", PHONE, "serial")
+        waiting = recorder.waiting(unit.id)
+        assert len(waiting) == 1
+        assert writer.write(db_session) == 1  # written now: the counter has it
+        assert scans.verify(db_session, unit.id, "serial", waiting).scan_count == 1
+        recorder.add(db_session, unit.id, "198.51.100.2", PHONE, "serial")
+        assert scans.verify(db_session, unit.id, "serial", recorder.waiting(unit.id)).scan_count == 2
+    recorder._pending.clear()  # its code is rolled back with the test: nothing to write at exit

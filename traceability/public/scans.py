@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -159,6 +160,7 @@ class ScanRecorder:
         self.delay = delay
         self.max_waiting = max_waiting
         self._pending: list[PendingScan] = []
+        self._generation = 0  # how often the list was taken to be written (see `waiting`)
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # one write of the queue at a time in this process
         self._timer: threading.Timer | None = None
@@ -236,6 +238,7 @@ class ScanRecorder:
         """
         with self._lock:
             rows, self._pending = self._pending, []
+            self._generation += 1
             metrics.SCANS_WAITING.set(0)
         if not rows:
             return 0
@@ -275,14 +278,20 @@ class ScanRecorder:
         self._timer.daemon = True
         self._timer.start()
 
-    def waiting(self, code_id: int) -> list[PendingScan]:
+    def waiting(self, code_id: int) -> Waiting:
         """The scans of a code this process recorded and that are not written yet (with Redis: those of its
         unit-code scans still in the queue)."""
         with self._lock:
-            rows = [row for row in self._pending if row.code_id == code_id]
-        if self.queue is not None:
-            rows += self.queue.waiting(code_id)
-        return rows
+            generation = self._generation
+            local = [row for row in self._pending if row.code_id == code_id]
+        queued = self.queue.waiting(code_id) if self.queue is not None else []
+
+        def settle() -> list[PendingScan]:
+            with self._lock:  # the list was taken to be written since: its scans are counted, or soon will be
+                kept = local if self._generation == generation else []
+            return kept + (self.queue.still_waiting(queued) if queued else [])
+
+        return Waiting([*local, *(row for _seq, row in queued)], settle)
 
     def _write_now(self) -> None:
         try:
@@ -378,9 +387,24 @@ class RedisScanQueue:
                 self._pushed.append((seq, row))
         return True
 
-    def waiting(self, code_id: int) -> list[PendingScan]:
+    def waiting(self, code_id: int) -> list[tuple[int, PendingScan]]:
+        """This process's scans of the code not yet taken by a writer, as of its last push: (seq, scan)."""
         with self._lock:
-            return [row for seq, row in self._pushed if seq > self._taken and row.code_id == code_id]
+            return [(seq, row) for seq, row in self._pushed if seq > self._taken and row.code_id == code_id]
+
+    def still_waiting(self, queued: list[tuple[int, PendingScan]]) -> list[PendingScan]:
+        """Those of `queued` no writer has taken yet (asked now: one round trip)."""
+        try:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.get(self.seq_key)
+            pipe.llen(self.key)
+            seq, length = pipe.execute()
+        except Exception:
+            log.warning("the scan queue (Redis) is unreachable; waiting scans counted as they were", exc_info=True)
+            return [row for _seq, row in queued]
+        with self._lock:
+            self._taken = max(self._taken, int(seq or 0) - length)
+            return [row for number, row in queued if number > self._taken]
 
     def length(self) -> int:
         return self.redis.llen(self.key)
@@ -447,6 +471,16 @@ def _decode(item: str) -> PendingScan:
     return PendingScan(code_id, dt.datetime.fromisoformat(scanned_at), hashed, family)
 
 
+class Waiting(list):
+    """A code's scans not yet written, as `ScanRecorder.waiting` found them. `verify` reads the code's counter
+    and then asks again (`settle`): a scan written in between is then in the counter and no longer here, so it
+    is not counted twice (one taken but not yet committed is counted in neither, for milliseconds)."""
+
+    def __init__(self, rows: list[PendingScan], settle: Callable[[], list[PendingScan]]):
+        super().__init__(rows)
+        self.settle = settle
+
+
 def recorder() -> ScanRecorder:
     return current_app.extensions["scans"]
 
@@ -473,6 +507,8 @@ def verify(session: Session, code_id: int, kind: str, waiting: list[PendingScan]
         )
     ).first()
     count, first, clients = counted or (0, None, 0)
+    if isinstance(waiting, Waiting):
+        waiting = waiting.settle()
     if waiting:
         hashes = {row.client_hash for row in waiting}
         # the waiting scans' clients that already scanned it (an index probe each, not the code's history)
