@@ -320,6 +320,12 @@ class ScanRecorder:
             db.session.remove()
 
 
+# one command per scan (a MULTI/EXEC pipeline cost the client half as much again): its number, the queue's length
+_PUSH = """
+local n = redis.call('INCR', KEYS[1])
+return {n, redis.call('RPUSH', KEYS[2], ARGV[1])}
+"""
+_TAKEN = "return (tonumber(redis.call('GET', KEYS[1])) or 0) - redis.call('LLEN', KEYS[2])"
 _MOVE = """
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 if #items > 0 then
@@ -335,7 +341,7 @@ class RedisScanQueue:
     """Scans queued in Redis, written to the database at least once and recorded exactly once.
 
     Keys: `queue` (a list of JSON scans, pushed to with RPUSH), `seq` (incremented with every push, in the same
-    MULTI), `writing` (a sorted set of batches being written, by when they were taken) and `writing:<token>`
+    script), `writing` (a sorted set of batches being written, by when they were taken) and `writing:<token>`
     (each such batch). A writer moves up to `BATCH` scans from the head of the queue into a batch of its own
     (one Lua script, so a scan is always in exactly one list), inserts them together with the batch's token
     into `scan_batches` in one transaction, then deletes the batch from Redis. A batch left behind longer than
@@ -359,6 +365,8 @@ class RedisScanQueue:
         self.seq_key = prefix + "seq"
         self.writing_key = prefix + "writing"
         self._batch_prefix = prefix + "writing:"
+        self._push = self.redis.register_script(_PUSH)
+        self._taken_now = self.redis.register_script(_TAKEN)
         self._move = self.redis.register_script(_MOVE)
         self._lock = threading.Lock()
         self._pushed: deque[tuple[int, PendingScan]] = deque(maxlen=max_waiting)  # unit-code scans, by seq
@@ -371,10 +379,7 @@ class RedisScanQueue:
         for `waiting` (a unit code's scan, whose count the page shows)."""
         payload = json.dumps([row.code_id, row.scanned_at.isoformat(), row.client_hash, row.user_agent_family])
         try:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.incr(self.seq_key)
-            pipe.rpush(self.key, payload)
-            seq, length = pipe.execute()
+            seq, length = self._push(keys=[self.seq_key, self.key], args=[payload])
         except Exception:
             log.warning("the scan queue (Redis) is unreachable; the scan waits in this process", exc_info=True)
             metrics.SCAN_QUEUE_FAILURES.inc()
@@ -395,15 +400,12 @@ class RedisScanQueue:
     def still_waiting(self, queued: list[tuple[int, PendingScan]]) -> list[PendingScan]:
         """Those of `queued` no writer has taken yet (asked now: one round trip)."""
         try:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.get(self.seq_key)
-            pipe.llen(self.key)
-            seq, length = pipe.execute()
+            taken = self._taken_now(keys=[self.seq_key, self.key])
         except Exception:
             log.warning("the scan queue (Redis) is unreachable; waiting scans counted as they were", exc_info=True)
             return [row for _seq, row in queued]
         with self._lock:
-            self._taken = max(self._taken, int(seq or 0) - length)
+            self._taken = max(self._taken, taken)
             return [row for number, row in queued if number > self._taken]
 
     def length(self) -> int:
