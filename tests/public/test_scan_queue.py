@@ -3,6 +3,8 @@ crashed writer cannot make lose or duplicate a scan."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 from prometheus_client import REGISTRY
@@ -199,3 +201,36 @@ def test_a_scan_written_while_the_page_is_built_counts_once(
         recorder.add(db_session, unit.id, "198.51.100.2", PHONE, "serial")
         assert scans.verify(db_session, unit.id, "serial", recorder.waiting(unit.id)).scan_count == 2
     recorder._pending.clear()  # its code is rolled back with the test: nothing to write at exit
+
+
+def test_one_timer_per_process_however_scans_and_writes_interleave(monkeypatch):
+    """A scan arriving while the timer writes must not start a second chain of timers."""
+    import threading
+
+    class NoSession:  # the writes below touch no database
+        def __call__(self):
+            return None
+
+        def remove(self):
+            pass
+
+    monkeypatch.setattr(scans.db, "session", NoSession())
+    recorder = ScanRecorder("s", delay=0.05)
+
+    def write(_session):  # as `write` does, then a scan arrives before the timer is done
+        with recorder._lock:
+            recorder._timer = None
+            recorder._pending.append(scans.PendingScan(1, None, "h", None))
+        recorder.start()
+        return 0
+
+    monkeypatch.setattr(recorder, "write", write)
+    recorder._pending.append(scans.PendingScan(1, None, "h", None))
+    recorder.start()
+    time.sleep(0.6)
+    mine = [t for t in threading.enumerate() if getattr(t, "function", None) == recorder._write_now and t.is_alive()]
+    recorder.delay = 0  # the chain ends: start() schedules nothing more
+    for timer in mine:
+        timer.cancel()
+    recorder._pending.clear()
+    assert len(mine) == 1

@@ -301,10 +301,11 @@ class ScanRecorder:
             metrics.SCAN_WRITE_FAILURES.inc()
         finally:
             db.session.remove()
-            with self._lock:
-                self._timer = None
-                if self._pid == os.getpid() and (self.queue is not None or self._pending):
-                    self._schedule()
+            with self._lock:  # unless a scan started another timer meanwhile: one chain of timers only
+                if self._timer is None or self._timer is threading.current_thread():
+                    self._timer = None
+                    if self._pid == os.getpid() and (self.queue is not None or self._pending):
+                        self._schedule()
 
     def _write_at_exit(self) -> None:
         """This process's own list; what is queued in Redis is safe there, for the other writers."""
