@@ -99,7 +99,7 @@ def start_server(
             start_new_session=True,  # a group of its own: `kill` reaches the workers too
         )
     server = LiveServer(url, db_url, engine, process, log_path, environment)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # workers import the app after forking: slow on a loaded machine
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310  (loopback only)
