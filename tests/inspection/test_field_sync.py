@@ -212,4 +212,3 @@ def test_only_inspectors_sync(api_as, inspector, make_user, make_batch, db_sessi
     assert decided.status_code == 403
     assert colleague.post("/api/v1/inspections", json=body, headers=EN).status_code == 409
     assert count_inspections() == 1
-

@@ -21,7 +21,6 @@ from traceability.inspection.schemas import (
     FieldPackQuerySchema,
     HeldActionSchema,
     InspectionInSchema,
-    InspectionOutcomeSchema,
     InspectionPhotosSchema,
     InspectionSchema,
     KeyedPhotoSchema,

@@ -171,9 +171,7 @@ def _batch(b: Batch, lot: str | None, serials: list[str] | None, unit_count: int
         "lot_code_value": lot,
         "unit_codes": serials,  # None when the batch has more than MAX_UNIT_CODES
         "unit_code_count": unit_count,
-        "events": [
-            {"when": _dt(e.occurred_at), "type_text": label(e.type), "note": e.note or ""} for e in b.events
-        ],
+        "events": [{"when": _dt(e.occurred_at), "type_text": label(e.type), "note": e.note or ""} for e in b.events],
         "chemicals": [
             {
                 "applied_on": _d(c.applied_on),
@@ -322,9 +320,7 @@ def changes_since(session: Session, batch: Batch, version: str) -> list[str]:
         if batch.status_reason:
             changes.append(_("Reason") + ": " + batch.status_reason)
     if since is not None:
-        for m in session.scalars(
-            select(Amendment).where(Amendment.batch_id == batch.id, Amendment.created_at > since)
-        ):
+        for m in session.scalars(select(Amendment).where(Amendment.batch_id == batch.id, Amendment.created_at > since)):
             changes.append(
                 _(
                     "Amendment of %(when)s: %(field)s → %(value)s.",
