@@ -92,10 +92,10 @@ def live_server(smtp_sink) -> Iterator[LiveServer]:
         [sys.executable, "-m", "traceability.cli", "worker", "--threads", "1"], env=env, stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # each worker imports the app first: tens of seconds on a loaded machine
     while True:
         try:
-            urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310  (loopback only)
+            urllib.request.urlopen(url + "/", timeout=15)  # noqa: S310  (loopback only)
             break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:

@@ -8,6 +8,7 @@ BarcodeDetector). The first send's answer is lost on purpose: the phone sends ag
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
@@ -107,17 +108,15 @@ def phone(browser, live_server, tmp_path) -> Iterator[Callable[..., Any]]:
             viewport={"width": 360, "height": 740},
             timezone_id="Asia/Ho_Chi_Minh",
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)  # a loaded machine: sign-in hashes a password, workers start
         context.route("**/*", _only_loopback)
         opened.append(context)
         return context
 
     yield _open
     for context in opened:
-        try:
+        with contextlib.suppress(Exception):  # closed by the test already
             context.close()
-        except Exception:  # noqa: BLE001  (already closed by the test)
-            pass
 
 
 def _page(context: Any) -> Any:
@@ -215,6 +214,7 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
     page.wait_for_selector("#outbox-status:has-text('Đang chờ gửi: 1')")
     assert "Đã yêu cầu tạm dừng" in page.locator("#outbox").inner_text()
     assert live_db.scalar(select(Inspection).where(Inspection.batch_id == batch.id)) is None
+    live_db.rollback()  # let go of SQLite's write lock before the browser writes
 
     # the signal is back; the first send reaches the server but its answer is lost
     sent: list[int] = []
@@ -285,6 +285,7 @@ def test_a_recall_requested_offline_on_a_batch_that_changed_waits_for_the_inspec
     assert "Lô hàng đã thay đổi" in text and "Kiểm tra chéo" in text
     live_db.expire_all()
     assert live_db.get(Batch, batch.id).status == BatchStatus.SUSPENDED  # held, not applied
+    live_db.rollback()  # let go of SQLite's write lock before the browser writes
     screenshot(page, "field-offline-conflict")
 
     page.click("#outbox .decide-apply")

@@ -53,7 +53,7 @@ def test_the_pack_of_a_commune_holds_its_batches_records_and_codes(
     serials = issue_serial_codes(db_session, tea, 3, make_user(Role.PRODUCER, grower))
     db_session.commit()
 
-    pack = pack_for(api_as(inspector), "la bằng")  # as typed, in any case
+    pack = pack_for(api_as(inspector), "la Bằng")  # as typed, in any case
     assert [b["lot_code"] for b in pack["batches"]] == ["LB-01"]
     record = pack["batches"][0]
     assert record["status"] == "published" and record["status_text"] == "Published"

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -64,7 +64,7 @@ def pack_batch_ids(session: Session, choice: PackChoice) -> list[int]:
     commune = func.coalesce(Site.commune, Organization.commune)
     conditions = []
     if choice.communes:
-        wanted = [c.strip().lower() for c in choice.communes if c.strip()]
+        wanted = _lowered(choice.communes)
         conditions.append(func.lower(commune).in_(wanted))
         conditions.append(func.lower(Organization.commune).in_(wanted))
     if choice.organization_ids:
@@ -87,6 +87,11 @@ def pack_batch_ids(session: Session, choice: PackChoice) -> list[int]:
             "commune", _("More than %(n)s batches: choose fewer communes.", n=number(MAX_PACK_BATCHES)), "query"
         )
     return ids
+
+
+def _lowered(communes: list[str]) -> list:
+    # lowered by the database on both sides: SQLite's lower() leaves Vietnamese capitals (Đ, Ứ…) as they are
+    return [func.lower(literal(c.strip())) for c in communes if c.strip()]
 
 
 def batch_version(batch: Batch) -> str:
@@ -258,7 +263,7 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
     orgs = {b.organization_id: b.organization for b in batches}
     sites = {b.site_id: b.site for b in batches if b.site is not None}
     if choice.communes:  # organisations and sites of the communes that have no batch yet come along too
-        wanted = [c.strip().lower() for c in choice.communes if c.strip()]
+        wanted = _lowered(choice.communes)
         for org in session.scalars(select(Organization).where(func.lower(Organization.commune).in_(wanted))):
             orgs.setdefault(org.id, org)
         for site in session.scalars(select(Site).where(func.lower(Site.commune).in_(wanted))):

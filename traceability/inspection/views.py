@@ -16,8 +16,7 @@ from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Conflict, Invalid
 from traceability.forms import choices, submit_form
 from traceability.inspection import alerts as queue
-from traceability.inspection import field, services
-from traceability.inspection import offline
+from traceability.inspection import field, offline, services
 from traceability.inspection.charts import bar_chart
 from traceability.inspection.export import yearly_workbook
 from traceability.inspection.figures import Period, dashboard, local_today, yearly_report
