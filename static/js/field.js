@@ -320,11 +320,21 @@
     return response.redirected || response.status === 401;
   }
 
+  function freshToken() {
+    // the page may come from the service worker's cache, made for an earlier sign-in: ask for the current token
+    return fetch(app.dataset.tokenUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (signedOut(response) || !response.ok) { var e = new Error(T.sign_in); e.signedOut = true; throw e; }
+        return response.json();
+      }).then(function (body) { app.dataset.csrf = body.csrf_token; });
+  }
+
   function call(url, options) {
     options.credentials = "same-origin";
     options.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": app.dataset.csrf }, options.headers || {});
     return fetch(url, options).then(function (response) {
-      if (signedOut(response)) { var e = new Error(T.sign_in); e.signedOut = true; throw e; }
+      // signed out, or a token the server no longer knows (400): nothing is refused, everything stays here
+      if (signedOut(response) || response.status === 400) { var e = new Error(T.sign_in); e.signedOut = true; throw e; }
       return response.json().catch(function () { return {}; }).then(function (body) {
         return { status: response.status, ok: response.ok, body: body };
       });
@@ -389,9 +399,9 @@
   }
 
   function decide(record, decision) {
-    call(app.dataset.sendUrl + "/" + record.server_id + "/held-action", {
+    freshToken().then(function () { return call(app.dataset.sendUrl + "/" + record.server_id + "/held-action", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ decision: decision })
-    }).then(function (answer) {
+    }); }).then(function (answer) {
       if (!answer.ok) {
         record.problem = problem(answer.body);
         record.conflict = (record.conflict || []).concat([fill(T.refused, { problem: record.problem })]);
@@ -413,7 +423,7 @@
         (r.state === "conflict" && r.photos.length); });
       if (!todo.length) return;
       $("outbox-status").textContent = T.sending;
-      var chain = Promise.resolve();
+      var chain = freshToken();
       todo.forEach(function (r) { chain = chain.then(function () { return sendOne(r); }); });
       return chain.then(function () { say(net, ""); });
     }).catch(function (error) {

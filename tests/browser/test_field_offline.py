@@ -220,11 +220,15 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
     sent: list[int] = []
 
     def _lose_first_answer(route: Any) -> None:
-        if route.request.method == "POST" and not sent:
-            sent.append(route.fetch().status)
-            route.abort()
-        else:
+        if route.request.method != "POST":
             route.continue_()
+            return
+        answer = route.fetch()
+        sent.append(answer.status)
+        if len(sent) == 1:
+            route.abort()  # the server has it; the phone hears nothing
+        else:
+            route.fulfill(response=answer)
 
     context.route("**/inspect/field/inspections", _lose_first_answer)
     context.set_offline(False)
@@ -234,8 +238,10 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
             break
         page.wait_for_timeout(500)
     assert sent == [201]  # the server recorded it; the phone never heard so
+    page.wait_for_selector("#outbox-status:has-text('Đang chờ gửi: 1')")  # so it keeps the record
     page.click("#send-now")  # the inspector (or the page's timer) sends again: the same key
     page.wait_for_selector("#outbox-status:has-text('Không có gì đang chờ gửi')")
+    assert sent == [201, 200]  # the repeat found the first: answered with it, nothing added
     assert page.evaluate("idbKeyval.keys()") == ["pack"]  # confirmed, so removed from the phone
 
     live_db.expire_all()

@@ -113,11 +113,29 @@ def _dt(value: dt.datetime | None) -> str:
     return format_datetime(value, "short") if value else ""
 
 
-def _d(value: dt.date | None) -> str:
-    return format_date(value, "short") if value else ""
+class _Writer:
+    """Labels and dates as the workspace writes them, each distinct value written once per pack (a pack repeats
+    the same few statuses and kinds thousands of times, and Flask-Babel looks up the language at every call)."""
+
+    def __init__(self) -> None:
+        self._labels: dict = {}
+        self._dates: dict = {}
+
+    def label(self, value: object) -> str:
+        if value not in self._labels:
+            self._labels[value] = label(value)
+        return self._labels[value]
+
+    def d(self, value: dt.date | None) -> str:
+        if value not in self._dates:
+            self._dates[value] = format_date(value, "short") if value else ""
+        return self._dates[value]
+
+    def dt(self, value: dt.datetime | None) -> str:
+        return _dt(value)
 
 
-def _org(org: Organization) -> dict[str, Any]:
+def _org(w: _Writer, org: Organization) -> dict[str, Any]:
     return {
         "id": org.id,
         "name": org.name,
@@ -127,59 +145,61 @@ def _org(org: Organization) -> dict[str, Any]:
         "phone": org.phone,
         "email": org.email,
         "status": org.status.value,
-        "status_text": label(org.status),
+        "status_text": w.label(org.status),
     }
 
 
-def _site(site: Site) -> dict[str, Any]:
+def _site(w: _Writer, site: Site) -> dict[str, Any]:
     return {
         "id": site.id,
         "organization_id": site.organization_id,
         "name": site.name,
-        "kind_text": label(site.kind),
+        "kind_text": w.label(site.kind),
         "commune": site.commune,
         "address": site.address,
         "area_code": site.area_code,
     }
 
 
-def _inspection(i: Inspection) -> dict[str, Any]:
+def _inspection(w: _Writer, i: Inspection) -> dict[str, Any]:
     return {
-        "when": _dt(i.inspected_at),
+        "when": w.dt(i.inspected_at),
         "inspector": i.inspector.full_name,
         "result": i.result.value,
-        "result_text": label(i.result),
-        "action_text": label(i.action) if i.action != InspectionAction.NONE else "",
+        "result_text": w.label(i.result),
+        "action_text": w.label(i.action) if i.action != InspectionAction.NONE else "",
         "findings": i.findings or "",
         "samples": [s.sample_code + (f" ({s.laboratory})" if s.laboratory else "") for s in i.samples],
     }
 
 
-def _batch(b: Batch, lot: str | None, serials: list[str] | None, unit_count: int, inspections: list) -> dict:
+def _batch(
+    w: _Writer, b: Batch, lot: str | None, serials: list[str] | None, unit_count: int, inspections: list
+) -> dict:
     return {
         "id": b.id,
         "version": batch_version(b),
         "lot_code": b.lot_code,
         "product": b.product.name,
-        "category_text": label(b.product.category),
+        "category_text": w.label(b.product.category),
         "status": b.status.value,
-        "status_text": label(b.status),
+        "status_text": w.label(b.status),
         "status_reason": b.status_reason or "",
-        "status_changed_at": _dt(b.status_changed_at),
+        "status_changed_at": w.dt(b.status_changed_at),
         "organization_id": b.organization_id,
         "site_id": b.site_id,
         "quantity_text": f"{number(b.quantity)} {b.unit}",
-        "harvested_on": _d(b.harvested_on),
-        "produced_on": _d(b.produced_on),
-        "expires_on": _d(b.expires_on),
-        "published_at": _dt(b.published_at),
+        "harvested_on": w.d(b.harvested_on),
+        "produced_on": w.d(b.produced_on),
+        "expires_on": w.d(b.expires_on),
+        "published_at": w.dt(b.published_at),
         "lot_code_value": lot,
         "unit_codes": serials,  # None when the batch has more than MAX_UNIT_CODES
         "unit_code_count": unit_count,
-        "events": [{"when": _dt(e.occurred_at), "type_text": label(e.type), "note": e.note or ""} for e in b.events],
+        "events": [{"when": w.dt(e.occurred_at), "type_text": w.label(e.type), "note": e.note or ""} for e in b.events],
         "chemicals": [
             {
-                "applied_on": _d(c.applied_on),
+                "applied_on": w.d(c.applied_on),
                 "trade_name": c.trade_name,
                 "active_ingredient": c.active_ingredient,
                 "phi_days": c.phi_days,
@@ -188,17 +208,17 @@ def _batch(b: Batch, lot: str | None, serials: list[str] | None, unit_count: int
         ],
         "lab_tests": [
             {
-                "sampled_on": _d(t.sampled_on),
+                "sampled_on": w.d(t.sampled_on),
                 "laboratory": t.laboratory,
                 "analyte": t.analyte,
                 "result": t.result.value,
-                "result_text": label(t.result),
+                "result_text": w.label(t.result),
             }
             for t in b.lab_tests
         ],
         "amendments": [
             {
-                "when": _dt(m.created_at),
+                "when": w.dt(m.created_at),
                 "field_text": fact_label(m.field),
                 "before": fact_value(m.field, m.old_value),
                 "after": fact_value(m.field, m.new_value),
@@ -213,6 +233,7 @@ def _batch(b: Batch, lot: str | None, serials: list[str] | None, unit_count: int
 def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = None) -> dict[str, Any]:
     """The field pack: everything the phone needs to find and read the chosen batches without signal."""
     ids = pack_batch_ids(session, choice)
+    w = _Writer()
     batches = list(
         session.scalars(
             select(Batch)
@@ -259,7 +280,7 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
         .options(selectinload(Inspection.inspector), selectinload(Inspection.samples))
         .order_by(Inspection.inspected_at.desc())
     ):
-        inspections.setdefault(i.batch_id, []).append(_inspection(i))
+        inspections.setdefault(i.batch_id, []).append(_inspection(w, i))
     orgs = {b.organization_id: b.organization for b in batches}
     sites = {b.site_id: b.site for b in batches if b.site is not None}
     if choice.communes:  # organisations and sites of the communes that have no batch yet come along too
@@ -274,10 +295,11 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
         "prepared_at": now.isoformat(),
         "prepared_at_text": _dt(now),
         "communes": sorted({c.strip() for c in choice.communes if c.strip()}),
-        "organizations": [_org(o) for o in sorted(orgs.values(), key=lambda o: o.name)],
-        "sites": [_site(s) for s in sorted(sites.values(), key=lambda s: s.name)],
+        "organizations": [_org(w, o) for o in sorted(orgs.values(), key=lambda o: o.name)],
+        "sites": [_site(w, s) for s in sorted(sites.values(), key=lambda s: s.name)],
         "batches": [
             _batch(
+                w,
                 b,
                 lots.get(b.id),
                 serials.get(b.id, []) if b.id in small else None,

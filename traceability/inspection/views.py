@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
 
 from traceability import db, storage
@@ -322,6 +323,13 @@ def field_work():
         strings=offline.field_strings(),
         result_options=choices(InspectionResult),
     )
+
+
+@bp.route("/field/token")
+@roles(Role.INSPECTOR)
+def field_token():
+    """A fresh CSRF token before sending: the page may come from the phone's cache, from an earlier sign-in."""
+    return jsonify({"csrf_token": generate_csrf()})
 
 
 @bp.route("/field/pack")
