@@ -25,7 +25,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -220,11 +221,20 @@ class PageCache:
         start_response(entry.status, list(entry.headers))
         return [entry.body]
 
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A connection of the reading pool (no session to begin, ping and roll back), or the test's session."""
+        if self.readers is None:
+            yield db.session
+            return
+        with self.readers.connect() as connection:
+            yield connection
+
     def _unit(self, entry: Entry, start_response: Callable) -> Iterable[bytes]:
         """A unit code's kept page with this scan's counts: its counter row, the scans waiting in this worker."""
         code_id = entry.offer.code_id
-        with self.app.app_context(), force_locale(entry.offer.locale):
-            verification = verify(db.session, code_id, CodeKind.SERIAL, self.recorder.waiting(code_id))
+        with self.app.app_context(), force_locale(entry.offer.locale), self._reading() as reader:
+            verification = verify(reader, code_id, CodeKind.SERIAL, self.recorder.waiting(code_id))
             body = fill(entry.offer.pieces[verification.suspected_copy], verification).encode()
         headers = [(k, v) for k, v in entry.headers if k.lower() != "content-length"]
         start_response(entry.status, [*headers, ("Content-Length", str(len(body)))])
