@@ -79,7 +79,7 @@ def served() -> Iterator[tuple[str, object]]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine takes long to start the workers
     while True:
         try:
             urllib.request.urlopen(base + "/", timeout=2)  # noqa: S310  (loopback only)
