@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -39,6 +40,7 @@ from werkzeug.http import is_resource_modified, parse_cookie, parse_date, remove
 from traceability import db
 from traceability.audit.services import data_version
 from traceability.codes.models import CodeKind
+from traceability.config import PROJECT_ROOT
 from traceability.extensions import cache
 from traceability.i18n import LANG_COOKIE
 from traceability.public.lookup import local_today
@@ -47,11 +49,25 @@ from traceability.public.scans import ScanRecorder, Verification, verify
 
 log = logging.getLogger(__name__)
 
-PAGE_VERSION = "2"  # bump when the page's layout or JSON shape changes without a new package version
-try:
-    LAYOUT = f"{PAGE_VERSION}/{version('traceability')}"
-except PackageNotFoundError:  # run from a checkout that was never installed
-    LAYOUT = PAGE_VERSION
+PAGE_VERSION = "2"  # bump when what a page shows changes in code no file below covers
+
+
+def _layout() -> str:
+    """What the pages look like in this release: the package's version, and a digest of the templates, the
+    translations and this folder's code, so a deploy that changes any of them never answers from old entries."""
+    try:
+        release = version("traceability")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        release = "?"
+    digest = hashlib.blake2b(digest_size=8)
+    package = Path(__file__).resolve().parent.parent
+    files = [*(PROJECT_ROOT / "templates").rglob("*.html"), *package.rglob("*.mo"), *Path(__file__).parent.glob("*.py")]
+    for path in sorted(files):
+        digest.update(path.read_bytes())
+    return f"{PAGE_VERSION}/{release}/{digest.hexdigest()}"
+
+
+LAYOUT = _layout()
 OFFER = "traceability.page_cache.offer"  # environ key: what the view says the answer is (see `offer`)
 _KEY = "traceability.page_cache.key"
 _PAGE_PATH = re.compile(r"/c/[^/]+|/01/.+")  # a code's page, short or GS1 Digital Link (not its report form)
