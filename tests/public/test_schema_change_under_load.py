@@ -93,7 +93,7 @@ def served() -> Iterator[tuple[str, object]]:
         yield base, engine
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=60)  # its workers write their last scans first: slow on a loaded machine
         log.close()
         engine.dispose()
 
