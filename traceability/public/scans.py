@@ -30,7 +30,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from psycopg2.extras import execute_values
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from traceability import db
@@ -498,17 +498,22 @@ class Verification:
     suspected_copy: bool = False
 
 
-def verify(session: Session, code_id: int, kind: str, waiting: list[PendingScan] = ()) -> Verification:
+# built once: a unit code's every scan reads it, and building the statement cost as much as running it
+_COUNTER = select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
+    ScanCount.code_id == bindparam("code_id")
+)
+
+
+def verify(
+    session: Session | Connection, code_id: int, kind: str, waiting: list[PendingScan] = ()
+) -> Verification:
     """Is the code genuine, and for a unit code: how often and by how many has it been scanned — its counter
     row (`scan_counts`, kept by the database as scans are written) and the scans still `waiting` in this
-    process (`ScanRecorder.waiting`)."""
+    process (`ScanRecorder.waiting`). Read with the request's session, or a connection of the app's reading
+    pool (the page cache's fast path)."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
-    counted = session.execute(
-        select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
-            ScanCount.code_id == code_id
-        )
-    ).first()
+    counted = session.execute(_COUNTER, {"code_id": code_id}).first()
     count, first, clients = counted or (0, None, 0)
     if isinstance(waiting, Waiting):
         waiting = waiting.settle()
