@@ -328,7 +328,12 @@ return {n, redis.call('RPUSH', KEYS[2], ARGV[1])}
 """
 _TAKEN = "return (tonumber(redis.call('GET', KEYS[1])) or 0) - redis.call('LLEN', KEYS[2])"
 _MOVE = """
-local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local queued = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local items = {}
+for _, item in ipairs(queued) do
+  if cjson.decode(item)[2] > ARGV[4] then break end
+  items[#items + 1] = item
+end
 if #items > 0 then
   redis.call('LTRIM', KEYS[1], #items, -1)
   redis.call('RPUSH', KEYS[3], unpack(items))
@@ -357,6 +362,9 @@ class RedisScanQueue:
     BATCH = 1000
     BATCHES_PER_WRITE = 20  # then the timer comes back, so a long queue does not hold the process at exit
     STALE_SECONDS = 60
+    # a scan is taken only once this old: the request that recorded it has counted it by then (`waiting`), so
+    # a writer of another process never takes it in between, when it would be counted nowhere
+    GRACE_SECONDS = 2.0
 
     def __init__(self, url: str, max_waiting: int = MAX_WAITING, prefix: str = PREFIX):
         import redis
@@ -421,7 +429,8 @@ class RedisScanQueue:
         for _ in range(self.BATCHES_PER_WRITE):
             token = uuid.uuid4().hex
             keys = [self.key, self.writing_key, self._batch_prefix + token]
-            items = self._move(keys=keys, args=[self.BATCH, time.time(), token])
+            cutoff = (utcnow() - dt.timedelta(seconds=self.GRACE_SECONDS)).isoformat()  # as the scans' times
+            items = self._move(keys=keys, args=[self.BATCH, time.time(), token, cutoff])
             if not items:
                 break
             written += self._write_batch(session, token, items)
