@@ -716,6 +716,37 @@ def visible_to_producer(session: Session, org_id: int, depths: dict[int, int]) -
     return seen
 
 
+def shipments_of_lot(session: Session, batch: Batch) -> dict[str, list[Any]]:
+    """For the inspectors' record of a lot: shipments of it to buyers (out), the shipment it was received from
+    (in), and the household's delivery it was recorded from."""
+    load = (selectinload(Shipment.organization), selectinload(Shipment.to_organization))
+    out = session.scalars(select(Shipment).where(Shipment.batch_id == batch.id).options(*load).order_by(Shipment.id))
+    received = session.scalars(
+        select(Shipment).where(Shipment.received_batch_id == batch.id).options(*load).order_by(Shipment.id)
+    )
+    deliveries = session.scalars(
+        select(Delivery).where(Delivery.batch_id == batch.id).options(selectinload(Delivery.supplier))
+    )
+    return {"out": list(out), "in": list(received), "deliveries": list(deliveries)}
+
+
+def shipments_of_organization(session: Session, org: Organization, limit: int = 200) -> list[Shipment]:
+    """An organisation's shipments, sent and addressed to it, newest first (the inspectors' record of it)."""
+    return list(
+        session.scalars(
+            select(Shipment)
+            .where(or_(Shipment.organization_id == org.id, Shipment.to_tax_code == org.tax_code))
+            .options(
+                selectinload(Shipment.organization),
+                selectinload(Shipment.to_organization),
+                selectinload(Shipment.batch).selectinload(Batch.product),
+            )
+            .order_by(Shipment.shipped_on.desc(), Shipment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def shipments_by_event(session: Session, event_ids: list[int]) -> dict[int, Shipment]:
     """{event id: shipment} for the shipping and receiving events among these (for the EPCIS export)."""
     if not event_ids:
