@@ -274,14 +274,27 @@ def invitation_path(shipment: Shipment) -> str:
 
 
 def _mail_invitation(session: Session, shipment: Shipment, language: str | None) -> None:
+    """Queue the invitation e-mail for after the commit; the worker writes it (no app needed here)."""
+    from traceability.jobs.queue import after_commit
+    from traceability.jobs.tasks import send_invitation
+
+    after_commit(session, send_invitation, shipment.id, language or "vi")
+
+
+def mail_invitation(session: Session, shipment_id: int, language: str) -> None:
     """E-mail the invitation to a buyer not yet registered, in the language the sender chose for it (Vietnamese
-    unless told otherwise: the buyer has no account whose language we could know)."""
+    unless told otherwise: the buyer has no account whose language we could know). Run by the worker; nothing is
+    sent for a shipment answered or cancelled meanwhile."""
     from flask import current_app
     from flask_babel import force_locale
 
     from traceability.notices import texts
-    from traceability.notices.services import mail
+    from traceability.notices.mailer import send
+    from traceability.notices.services import absolute
 
+    shipment = session.get(Shipment, shipment_id)
+    if shipment is None or shipment.status != ShipmentStatus.SENT or not shipment.invite_email:
+        return
     if language not in current_app.config["LANGUAGES"]:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     params = {
@@ -296,7 +309,7 @@ def _mail_invitation(session: Session, shipment: Shipment, language: str | None)
     }
     with force_locale(language):
         subject, body = texts.render("shipment_invitation", params)
-    mail(session, shipment.invite_email, subject, body, invitation_path(shipment))
+    send(shipment.invite_email, subject, f"{body}\n\n{absolute(invitation_path(shipment))}")
 
 
 def cancel_shipment(session: Session, user: User, shipment: Shipment) -> Shipment:
