@@ -109,8 +109,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # repeat scans of a lot code are answered before the request stack; the proxy's view of the client first
     # repeats of a scan by one client are counted up to a limit, in the rate limiter's (shared) storage
     limit = app.config.get("SCAN_RECORD_LIMIT") if limiter.enabled else None
+    # with REDIS_URL the scans wait in a Redis list until written, so a worker killed outright loses none
     recorder = app.extensions["scans"] = ScanRecorder(
-        app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"], limit, limiter.storage if limit else None
+        app.config["SECRET_KEY"],
+        app.config["SCAN_WRITE_SECONDS"],
+        limit,
+        limiter.storage if limit else None,
+        redis_url=app.config["REDIS_URL"],
+        max_waiting=app.config["SCAN_MAX_WAITING"],
     )
     if app.config["PAGE_CACHE_SIZE"]:
         readers = db.reader_engine(engine) if not app.config.get("KEEP_SESSION_BINDING") else None

@@ -130,6 +130,9 @@ def load_config() -> dict:
         # scans are written together, at most this many seconds late; answers to repeat scans of a lot code
         # are kept in each process's memory, this many at most (0: none)
         "SCAN_WRITE_SECONDS": float(os.environ.get("SCAN_WRITE_SECONDS", "1")),
+        # scans a process keeps while they wait (without Redis, or while Redis is unreachable): the scan that
+        # fills the list writes it in its own request
+        "SCAN_MAX_WAITING": int(os.environ.get("SCAN_MAX_WAITING", "10000")),
         "PAGE_CACHE_SIZE": int(os.environ.get("PAGE_CACHE_SIZE", "1000")),
         # Codes: how many unit codes may be issued (per request, per batch, per organisation and local day)
         # and printed on one label sheet (made within gunicorn's 30 s timeout; larger runs print in parts)

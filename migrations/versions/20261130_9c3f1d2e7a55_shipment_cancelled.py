@@ -1,7 +1,7 @@
 """shipments: a sender may cancel a shipment the buyer has not answered (status `cancelled`)
 
 Revision ID: 9c3f1d2e7a55
-Revises: efb26d276492
+Revises: c19a9189b9ae
 Create Date: 2026-11-30 14:20:00
 
 The status is a string guarded by a CHECK constraint: the constraint is made again with the new value.
