@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "9c3f1d2e7a55"
-down_revision: str | None = "efb26d276492"
+down_revision: str | None = "c19a9189b9ae"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
