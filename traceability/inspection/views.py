@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
 
 from traceability import db, storage
-from traceability.accounts.models import Role
+from traceability.accounts.models import Organization, Role
 from traceability.auth import public, roles
 from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Conflict, Invalid
@@ -36,6 +36,7 @@ from traceability.inspection.schemas import (
 from traceability.labels import label
 from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
 from traceability.schemas import form_data
+from traceability.shipments.services import shipments_of_lot, shipments_of_organization
 from traceability.tenancy import get_visible
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspect")
@@ -106,17 +107,40 @@ def _render_batch(batch, errors: dict | None = None, values: dict | None = None,
     pages = {k: request.args.get(k, 1, type=int) for k in ("codes_page", "reports_page")}
     record = batch_record(db.session, batch, **pages)
     affected = services.affected_by(db.session, batch) if batch.status == BatchStatus.RECALLED else []
+    reached = _organisations_reached(batch, affected)
     return render_template(
         "inspect/batch.html",
         record=record,
         batch=batch,
         affected=affected,
+        reached=reached,
+        shipments=shipments_of_lot(db.session, batch),
         errors=errors or {},
         values=values or {},
         result_options=choices(InspectionResult),
         action_options=choices(InspectionAction),
         can_act=current_user.role == Role.INSPECTOR,
     ), status
+
+
+def _organisations_reached(batch, affected) -> list[tuple]:
+    """The other organisations a recall reaches, with how many of their lots and their contacts (the first row
+    of each, which carries them)."""
+    found: dict[int, list] = {}
+    for row in affected:
+        if row.organization.id != batch.organization_id:
+            found.setdefault(row.organization.id, [row.organization, 0, row.contacts])[1] += 1
+    return sorted((tuple(v) for v in found.values()), key=lambda v: v[0].name)
+
+
+@bp.route("/organizations/<int:org_id>")
+@roles(Role.INSPECTOR, Role.ADMIN)
+def organization(org_id: int):
+    """An organisation's record: who it is, and its shipments sent and received (one step back, one forward)."""
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        abort(404)
+    return render_template("inspect/organization.html", org=org, shipments=shipments_of_organization(db.session, org))
 
 
 @bp.route("/batches/<int:batch_id>")

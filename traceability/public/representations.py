@@ -73,6 +73,7 @@ def page_json(page: Page) -> dict[str, Any]:
             for line in page.inputs
         ],
         "chain": page.chain,
+        "origins": page.origins,
         "events": page.events,
         "chemicals": [{**vars(line), "summary": chemical_sentence(line)} for line in page.chemicals],
         "lab_tests": page.lab_tests,
