@@ -154,7 +154,7 @@ def _gunicorn(target: str, path: str, env: dict, chdir: Path, log: Path) -> tupl
     args = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--worker-class", "sync"]
     args += ["--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), target]
     server = subprocess.Popen(args, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine takes long to start the workers
     while time.monotonic() < deadline and server.poll() is None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

@@ -99,10 +99,10 @@ def start_server(
             start_new_session=True,  # a group of its own: `kill` reaches the workers too
         )
     server = LiveServer(url, db_url, engine, process, log_path, environment)
-    deadline = time.monotonic() + 120  # workers import the app after forking: slow on a loaded machine
+    deadline = time.monotonic() + 120  # each worker imports the app first: tens of seconds on a loaded machine
     while True:
         try:
-            urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310  (loopback only)
+            urllib.request.urlopen(url + "/", timeout=15)  # noqa: S310  (loopback only)
             return server
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:

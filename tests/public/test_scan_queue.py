@@ -35,8 +35,10 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture
-def queue_redis(redis_url):
-    """The private Redis, emptied after each test (it is the test run's own server)."""
+def queue_redis(redis_url, monkeypatch):
+    """The private Redis, emptied after each test (it is the test run's own server). Its writers take scans
+    however young (the grace has a test of its own)."""
+    monkeypatch.setattr(RedisScanQueue, "GRACE_SECONDS", 0)
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     yield client
     client.flushdb()
@@ -128,7 +130,8 @@ def test_a_batch_left_by_a_writer_that_died_is_written_once(
             dead.add(db_session, unit.id, f"198.51.100.{n}", PHONE, "serial")
     # the writer took a batch and died before writing it
     queue = dead.queue
-    taken = queue._move(keys=[queue.key, queue.writing_key, queue._batch_prefix + "a" * 32], args=[1000, 0, "a" * 32])
+    keys = [queue.key, queue.writing_key, queue._batch_prefix + "a" * 32]
+    taken = queue._move(keys=keys, args=[1000, 0, "a" * 32, "9999"])  # (a cut-off after every scan)
     assert len(taken) == 3 and queue_redis.llen(queue.key) == 0
 
     other = ScanRecorder("s", delay=3600, redis_url=redis_url)
@@ -234,3 +237,19 @@ def test_one_timer_per_process_however_scans_and_writes_interleave(monkeypatch):
         timer.cancel()
     recorder._pending.clear()
     assert len(mine) == 1
+
+
+def test_a_writer_leaves_a_scan_younger_than_the_grace_to_the_request_counting_it(
+    app, published, serial_code, db_session, redis_url, queue_redis, monkeypatch
+):
+    unit, _lot = _unit(published, serial_code)
+    recorder = ScanRecorder("s", delay=3600, redis_url=redis_url)
+    monkeypatch.setattr(RedisScanQueue, "GRACE_SECONDS", 60)
+    with app.app_context():
+        recorder.add(db_session, unit.id, "198.51.100.1", PHONE, "serial")
+    other = ScanRecorder("s", delay=3600, redis_url=redis_url)  # another worker's writer, at any moment
+    assert other.write(db_session) == 0
+    assert len(recorder.waiting(unit.id).settle()) == 1  # still counted by the page being built
+    monkeypatch.setattr(RedisScanQueue, "GRACE_SECONDS", 0)
+    assert other.write(db_session) == 1
+    assert recorder.waiting(unit.id).settle() == []

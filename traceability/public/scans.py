@@ -30,7 +30,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from psycopg2.extras import execute_values
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from traceability import db
@@ -328,7 +328,12 @@ return {n, redis.call('RPUSH', KEYS[2], ARGV[1])}
 """
 _TAKEN = "return (tonumber(redis.call('GET', KEYS[1])) or 0) - redis.call('LLEN', KEYS[2])"
 _MOVE = """
-local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local queued = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local items = {}
+for _, item in ipairs(queued) do
+  if cjson.decode(item)[2] > ARGV[4] then break end
+  items[#items + 1] = item
+end
 if #items > 0 then
   redis.call('LTRIM', KEYS[1], #items, -1)
   redis.call('RPUSH', KEYS[3], unpack(items))
@@ -357,6 +362,9 @@ class RedisScanQueue:
     BATCH = 1000
     BATCHES_PER_WRITE = 20  # then the timer comes back, so a long queue does not hold the process at exit
     STALE_SECONDS = 60
+    # a scan is taken only once this old: the request that recorded it has counted it by then (`waiting`), so
+    # a writer of another process never takes it in between, when it would be counted nowhere
+    GRACE_SECONDS = 2.0
 
     def __init__(self, url: str, max_waiting: int = MAX_WAITING, prefix: str = PREFIX):
         import redis
@@ -421,7 +429,8 @@ class RedisScanQueue:
         for _ in range(self.BATCHES_PER_WRITE):
             token = uuid.uuid4().hex
             keys = [self.key, self.writing_key, self._batch_prefix + token]
-            items = self._move(keys=keys, args=[self.BATCH, time.time(), token])
+            cutoff = (utcnow() - dt.timedelta(seconds=self.GRACE_SECONDS)).isoformat()  # as the scans' times
+            items = self._move(keys=keys, args=[self.BATCH, time.time(), token, cutoff])
             if not items:
                 break
             written += self._write_batch(session, token, items)
@@ -498,17 +507,22 @@ class Verification:
     suspected_copy: bool = False
 
 
-def verify(session: Session, code_id: int, kind: str, waiting: list[PendingScan] = ()) -> Verification:
+# built once: a unit code's every scan reads it, and building the statement cost as much as running it
+_COUNTER = select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
+    ScanCount.code_id == bindparam("code_id")
+)
+
+
+def verify(
+    session: Session | Connection, code_id: int, kind: str, waiting: list[PendingScan] = ()
+) -> Verification:
     """Is the code genuine, and for a unit code: how often and by how many has it been scanned — its counter
     row (`scan_counts`, kept by the database as scans are written) and the scans still `waiting` in this
-    process (`ScanRecorder.waiting`)."""
+    process (`ScanRecorder.waiting`). Read with the request's session, or a connection of the app's reading
+    pool (the page cache's fast path)."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
-    counted = session.execute(
-        select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
-            ScanCount.code_id == code_id
-        )
-    ).first()
+    counted = session.execute(_COUNTER, {"code_id": code_id}).first()
     count, first, clients = counted or (0, None, 0)
     if isinstance(waiting, Waiting):
         waiting = waiting.settle()
