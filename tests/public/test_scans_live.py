@@ -61,7 +61,7 @@ def _written(engine, *code_ids: int) -> int:
         return conn.scalar(select(func.count()).select_from(Scan).where(Scan.code_id.in_(code_ids)))
 
 
-def _wait_written(engine, count: int, *code_ids: int, seconds: float = 30) -> int:
+def _wait_written(engine, count: int, *code_ids: int, seconds: float = 60) -> int:
     deadline = time.monotonic() + seconds
     while (written := _written(engine, *code_ids)) < count and time.monotonic() < deadline:
         time.sleep(0.1)
