@@ -60,7 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin is noise
 
-    engine = app.config.get("ENGINE") or db.make_engine(app.config["DATABASE_URL"])
+    engine = app.config.get("ENGINE") or db.make_engine(app.config["DATABASE_URL"], **db.engine_options(app.config))
     app.extensions["engine"] = engine
     if not app.config.get("KEEP_SESSION_BINDING"):
         db.bind(engine)
