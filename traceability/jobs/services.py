@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 KINDS: dict[str, str] = {
     "label_sheet": "traceability.codes.sheet_job:make_label_sheet",
     "batch_import": "traceability.interop.import_job:import_file",
+    "yearly_report": "traceability.inspection.report_job:make_yearly_report",
 }
 REPORT_EVERY = 0.5  # seconds between progress writes
 

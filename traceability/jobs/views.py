@@ -36,4 +36,5 @@ def download(job_id: int):
 
 @bp.app_template_global()
 def job_kind_label(kind: str) -> str:
-    return {"label_sheet": _("label sheet"), "batch_import": _("batch import")}.get(kind, kind)
+    kinds = {"label_sheet": _("label sheet"), "batch_import": _("batch import"), "yearly_report": _("yearly report")}
+    return kinds.get(kind, kind)
