@@ -143,4 +143,3 @@ def organization(org_id: int):
             flash(_("The organisation is now: %(status)s.", status=label(org.status)))
             return redirect(url_for("accounts.organization", org_id=org.id))
     return render_template("admin/organization.html", org=org, errors=form.errors), form.status
-

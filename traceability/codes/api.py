@@ -99,7 +99,11 @@ def labels(query, batch_id: int):
 @roles(Role.PRODUCER)
 @owner_first(Batch, "batch_id")
 @blp.arguments(LabelJobSchema)
-@blp.response(202, JobSchema, headers={"Location": {"description": "the job: `GET /api/v1/jobs/{id}`"}})
+@blp.response(
+    202,
+    JobSchema,
+    headers={"Location": {"description": "the job: `GET /api/v1/jobs/{id}`", "schema": {"type": "string"}}},
+)
 def label_sheet_job(data, batch_id: int):
     """A label sheet of the batch's unit codes, however many, made by the worker: `{per_page, from_code,
     to_code}` (all optional). Answers 202 with the job; ask `GET /api/v1/jobs/{id}` (the `Location`) until its
