@@ -38,6 +38,10 @@ MORE_VIEWS = [
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import importlib
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the metrics' files are opened as their module is imported
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
     from traceability import models  # noqa: F401  (the whole schema, for relationships)
     from traceability.audit import services as audit

@@ -30,6 +30,7 @@ from traceability.db import utcnow
 from traceability.errors import NotFound, ServiceError
 from traceability.jobs.models import Job, JobStatus
 from traceability.jobs.queue import after_commit
+from traceability.ops.metrics import JOBS_FINISHED
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ def run(session: Session, job_id: int, attempt: int) -> None:
             job.result_path, job.result_name, job.result_type = final, name, media_type
             job.finished_at, job.input_path = utcnow(), None  # its input file goes once this commits
             session.commit()
+            JOBS_FINISHED.labels(job.kind, "done").inc()
     except Superseded:
         session.rollback()
         part.unlink(missing_ok=True)
@@ -202,10 +204,12 @@ def _fail(session: Session, job_id: int, attempt: int, message: str) -> None:
         .values(status=JobStatus.FAILED, message=message[:500], finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount:
-        job = session.get(Job, job_id)
+    job = session.get(Job, job_id) if done.rowcount else None
+    if job is not None:
         job.input_path = None  # its input file goes once this commits
     session.commit()
+    if job is not None:
+        JOBS_FINISHED.labels(job.kind, "failed").inc()
 
 
 def recover(session: Session, stale_seconds: int, max_attempts: int, lost_seconds: int = 3600) -> list[Job]:
