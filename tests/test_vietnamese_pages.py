@@ -27,6 +27,7 @@ from traceability.demo import DEMO_PASSWORD, load_demo
 from traceability.labels import BY_KIND, LABELS
 from traceability.reference.models import BannedSubstance
 from traceability.registry.models import Certification, Product, Site
+from traceability.shipments.models import Shipment, Supplier
 
 ROOT = Path(traceability.__file__).resolve().parent.parent
 
@@ -155,6 +156,10 @@ def _params(session) -> dict:
     substance = session.scalars(select(BannedSubstance).order_by(BannedSubstance.id)).first()
     cert = session.scalars(select(Certification).where(Certification.organization_id == org_id)).first()
     lab_test = batch.lab_tests[0] if batch.lab_tests else None
+    # the cooperative's shipment to the shop, one of its suppliers, and an invitation still waiting
+    shipment = session.scalars(select(Shipment).where(Shipment.organization_id == org_id).order_by(Shipment.id)).first()
+    supplier = session.scalars(select(Supplier).where(Supplier.organization_id == org_id)).first()
+    invited = session.scalars(select(Shipment).where(Shipment.invite_token.is_not(None))).first()
     params = {
         "org_id": org_id,
         "user_id": tea.id,
@@ -171,6 +176,9 @@ def _params(session) -> dict:
         "kind": "event",
         "certification_id": cert.id if cert else None,
         "lab_test_id": lab_test.id if lab_test else None,
+        "shipment_id": shipment.id if shipment else None,
+        "supplier_id": supplier.id if supplier else None,
+        "token": invited.invite_token if invited else None,
     }
     return {k: v for k, v in params.items() if v is not None}
 
