@@ -26,7 +26,9 @@ run: install
 	$(VENV)/bin/traceability db upgrade
 	$(VENV)/bin/traceability demo
 	@echo "Mail without MAIL_SERVER is written to $${OUTBOX_DIR:-$${INSTANCE_PATH:-$$(pwd)/instance}/outbox}"
-	@# the worker runs beside the server and stops with it (Ctrl-C, or the server exiting)
+	@# the worker runs beside the server and stops with it (Ctrl-C, or the server exiting); both write their
+	@# metrics to one folder, which the server's /metrics adds up
+	export PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-$${INSTANCE_PATH:-$$(pwd)/instance}/prometheus}"; \
 	$(VENV)/bin/traceability worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(VENV)/bin/traceability serve --host $(HOST) --port $(PORT); status=$$?; exit $$status

@@ -345,10 +345,13 @@ def restore(source: Path) -> None:
     click.echo("If this code is newer than the backup, run `traceability db upgrade` next.")
 
 
-@main.command("worker")
+@main.command("worker", with_appcontext=False)  # it makes its app once its metrics folder is set
 @click.option("--threads", default=2, show_default=True, type=int, help="jobs run at the same time")
 def worker(threads: int) -> None:
     """Run the background jobs (label sheets, e-mail, notices, daily checks) until stopped."""
+    from traceability.ops.multiproc import use_multiprocess_dir
+
+    use_multiprocess_dir()  # its jobs and e-mails counted where the web server's /metrics reads them
     from traceability.jobs.worker import run
 
     run(threads)
@@ -365,7 +368,7 @@ def worker(threads: int) -> None:
 )
 def serve(host: str, port: int, workers: int) -> None:
     """Run the production server (gunicorn)."""
-    from traceability.ops.metrics import prepare_multiprocess_dir
+    from traceability.ops.multiproc import prepare_multiprocess_dir
 
     # every worker writes its metrics there; a scrape of any worker adds them all up
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = prepare_multiprocess_dir()

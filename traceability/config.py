@@ -84,7 +84,14 @@ def load_config() -> dict:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret_key,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'traceability.db'}",
+        # PostgreSQL: seconds to wait for the database host to answer (a request then fails with the 503 page),
+        # and for one statement and one lock wait (0: no limit)
+        "DB_CONNECT_TIMEOUT": float(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
+        "DB_STATEMENT_TIMEOUT": float(os.environ.get("DB_STATEMENT_TIMEOUT", "0")),
+        "DB_LOCK_TIMEOUT": float(os.environ.get("DB_LOCK_TIMEOUT", "0")),
         "PUBLIC_BASE_URL": _public_base_url(production),
+        # an import file of more rows than this is checked and written by the worker (a job), not in the request
+        "IMPORT_INLINE_ROWS": int(os.environ.get("IMPORT_INLINE_ROWS", "2000")),
         # Audit chain: the HMAC key (never in the database), the append-only file of anchored heads, and how
         # often (minutes, 0: never) a commit that wrote audit entries anchors the head by itself
         "AUDIT_KEY": audit_key(instance, production),

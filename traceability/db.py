@@ -79,7 +79,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, connect_timeout: float = 0, statement_timeout: float = 0, lock_timeout: float = 0, **kwargs: Any
+) -> Engine:
+    """An engine for `url`. On PostgreSQL, `connect_timeout` (seconds) bounds the wait for a host that does not
+    answer, so a request fails in seconds with the 503 page instead of hanging until the proxy gives up; the
+    statement and lock timeouts (seconds, 0: none) end a statement that runs or waits for a lock too long."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 15})
@@ -87,7 +92,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _fix_sqlite_transactions(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    connect_args = kwargs.setdefault("connect_args", {})
+    if connect_timeout:
+        connect_args.setdefault("connect_timeout", max(2, round(connect_timeout)))  # libpq: whole seconds, ≥ 2
+    options = [
+        f"-c {name}={int(seconds * 1000)}"
+        for name, seconds in (("statement_timeout", statement_timeout), ("lock_timeout", lock_timeout))
+        if seconds
+    ]
+    if options:
+        connect_args.setdefault("options", " ".join(options))
     return create_engine(url, **kwargs)
+
+
+def engine_options(config: Any) -> dict[str, float]:
+    """make_engine's timeouts from the app's settings."""
+    return {
+        "connect_timeout": config["DB_CONNECT_TIMEOUT"],
+        "statement_timeout": config["DB_STATEMENT_TIMEOUT"],
+        "lock_timeout": config["DB_LOCK_TIMEOUT"],
+    }
 
 
 def _fix_sqlite_transactions(engine: Engine) -> None:

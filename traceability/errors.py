@@ -93,8 +93,9 @@ STOCK_MESSAGES = {
 
 
 RETRY = {"Retry-After": "60"}
-# SQLSTATE classes of an unreachable or restarting database (08: connection, 57P: operator intervention)
-_UNAVAILABLE = ("08", "57P", "53")
+# SQLSTATE classes of an unreachable or restarting database (08: connection, 57P: operator intervention, 53:
+# resources), and a statement ended by DB_STATEMENT_TIMEOUT (57014) or DB_LOCK_TIMEOUT (55P03): try again soon
+_UNAVAILABLE = ("08", "57P", "53", "57014", "55P03")
 
 
 def _is_unavailable(error: DBAPIError) -> bool:
@@ -103,7 +104,8 @@ def _is_unavailable(error: DBAPIError) -> bool:
         return code.startswith(_UNAVAILABLE)
     # SQLite and drivers without codes: an operational error is a lock, a full disk or a missing file
     text = str(error.orig).lower()
-    return any(word in text for word in ("locked", "unable to open", "disk", "connection", "server closed"))
+    words = ("locked", "unable to open", "disk", "connection", "server closed", "timeout expired")
+    return any(word in text for word in words)
 
 
 def refuse_nul_characters() -> None:

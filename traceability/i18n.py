@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
-
-from traceability.extensions import babel
+from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from marshmallow import fields, validate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANG_COOKIE = "lang"
@@ -63,8 +66,9 @@ def _remember_choice(response):
 
 def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories())
-    babel.init_app(app, locale_selector=select_locale)
-    babel.date_formats = _FormatsByLocale(babel.date_formats)
+    # a Babel of this app's own: Flask-Babel keeps date_formats on the Babel object, so a shared one would let
+    # one app's formats leak into another's
+    Babel(app, date_formats=_FormatsByLocale(Babel.default_date_formats), locale_selector=select_locale)
     app.after_request(_remember_choice)
     app.jinja_env.filters["date"] = lambda d, fmt="short": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else ""
@@ -89,38 +93,77 @@ def number(value: object, places: int | None = None) -> str:
     return format_decimal(amount, locale=get_locale() or "vi", decimal_quantization=False)
 
 
-def localise_validation_messages() -> None:
-    """Have marshmallow's stock messages go through the catalogs, so a form error reads in Vietnamese.
+# marshmallow's stock messages, in the catalogs' words, by the field or validator class that defines them.
+# They are given to each field as it is bound to a schema (BaseSchema.on_bind_field, marshmallow's hook), never
+# written into marshmallow's classes: two apps in one process, or a library using marshmallow beside us, see
+# marshmallow unchanged. (Email, URL and Range keep plain strings, which BaseSchema.handle_error translates.)
+REQUIRED = _l("This field is required.")
+FIELD_MESSAGES: dict[type, dict[str, Any]] = {
+    fields.Field: {"required": REQUIRED, "null": REQUIRED, "validator_failed": _l("Invalid value.")},
+    fields.String: {"invalid": _l("Not a valid text.")},
+    fields.Integer: {"invalid": _l("Not a valid whole number.")},
+    fields.Decimal: {"invalid": _l("Not a valid number."), "special": _l("Not a valid number.")},
+    fields.Float: {"invalid": _l("Not a valid number.")},
+    fields.Boolean: {"invalid": _l("Not a valid yes/no value.")},
+    fields.Date: {"invalid": _l("Not a valid date (use YYYY-MM-DD)."), "format": _l("Not a valid date.")},
+    fields.DateTime: {"invalid": _l("Not a valid date and time."), "format": _l("Not a valid date and time.")},
+    fields.List: {"invalid": _l("Not a valid list.")},
+    fields.Nested: {"type": _l("Invalid input type.")},
+}
+CHOOSE_ONE = _l("Choose one of: {choices}.")
+LENGTH_MESSAGES = {
+    "message_min": _l("Shorter than the minimum length of {min}."),
+    "message_max": _l("Longer than the maximum length of {max}."),
+    "message_all": _l("Length must be between {min} and {max}."),
+    "message_equal": _l("Length must be {equal}."),
+}
+PATTERN = _l("Not in the expected format.")
 
-    Fields copy these when they are created, so this runs when traceability.schemas is first imported.
-    (validate.Range formats its messages when created, so give Range an explicit error= where it matters;
-    Email and URL insist on plain strings, so their stock messages are translated by BaseSchema.handle_error.)
-    """
-    from flask_babel import lazy_gettext as _l
-    from marshmallow import fields, validate
 
-    fields.Field.default_error_messages.update(
-        required=_l("This field is required."),
-        null=_l("This field is required."),
-        validator_failed=_l("Invalid value."),
-    )
-    messages = {
-        fields.String: {"invalid": _l("Not a valid text.")},
-        fields.Integer: {"invalid": _l("Not a valid whole number.")},
-        fields.Decimal: {"invalid": _l("Not a valid number."), "special": _l("Not a valid number.")},
-        fields.Float: {"invalid": _l("Not a valid number.")},
-        fields.Boolean: {"invalid": _l("Not a valid yes/no value.")},
-        fields.Date: {"invalid": _l("Not a valid date (use YYYY-MM-DD)."), "format": _l("Not a valid date.")},
-        fields.DateTime: {"invalid": _l("Not a valid date and time."), "format": _l("Not a valid date and time.")},
-        fields.Enum: {"unknown": _l("Choose one of: {choices}.")},
-        fields.List: {"invalid": _l("Not a valid list.")},
-        fields.Nested: {"type": _l("Invalid input type.")},
+def _stock(cls: type, attribute: str = "default_error_messages") -> dict[str, Any]:
+    """A field class's messages as marshmallow gathers them (its classes' own, most derived last)."""
+    messages: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        messages.update(getattr(klass, attribute, None) or {})
+    return messages
+
+
+def localise_field(field: fields.Field) -> None:
+    """Give this field (an instance, bound to one schema) our messages wherever it still has marshmallow's stock
+    ones: a message given to the field, or by a field class of ours, stays. Its validators are copied before
+    they are given ours, as the schema class's field shares them."""
+    stock, ours = _stock(type(field)), {}
+    for klass in reversed(type(field).__mro__):
+        ours.update(FIELD_MESSAGES.get(klass, {}))
+    if isinstance(field, fields.Enum):  # marshmallow formats only plain strings; this one needs its choices
+        ours["unknown"] = LazyString(_choose_one, field.choices_text)
+    field.error_messages = {
+        **field.error_messages,
+        **{key: text for key, text in ours.items() if key in stock and field.error_messages.get(key) == stock[key]},
     }
-    for field_cls, overrides in messages.items():
-        field_cls.default_error_messages = {**field_cls.default_error_messages, **overrides}
-    validate.Length.message_min = _l("Shorter than the minimum length of {min}.")
-    validate.Length.message_max = _l("Longer than the maximum length of {max}.")
-    validate.Length.message_all = _l("Length must be between {min} and {max}.")
-    validate.Length.message_equal = _l("Length must be {equal}.")
-    validate.OneOf.default_message = _l("Choose one of: {choices}.")
-    validate.Regexp.default_message = _l("Not in the expected format.")
+    field.validators = [_localised_validator(v) for v in field.validators]
+    inner = [getattr(field, name, None) for name in ("inner", "key_field", "value_field")]
+    for each in [*inner, *(getattr(field, "tuple_fields", None) or ())]:
+        if isinstance(each, fields.Field):
+            localise_field(each)
+
+
+def _choose_one(choices: str) -> str:
+    return str(CHOOSE_ONE).format(choices=choices)
+
+
+def _localised_validator(validator: Any) -> Any:
+    if isinstance(validator, validate.Length):
+        own = {
+            name: text
+            for name, text in LENGTH_MESSAGES.items()
+            if getattr(validator, name) == getattr(validate.Length, name)
+        }
+        if own:
+            validator = copy.copy(validator)
+            for name, text in own.items():
+                setattr(validator, name, text)  # on this copy; Length reads them when it fails
+    elif isinstance(validator, validate.OneOf | validate.Regexp) and validator.error == type(validator).default_message:
+        validator = copy.copy(validator)
+        validator.error = CHOOSE_ONE if isinstance(validator, validate.OneOf) else PATTERN
+    return validator

@@ -14,9 +14,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 from marshmallow import validate as _validate
 
-from traceability.i18n import localise_validation_messages
-
-localise_validation_messages()
+from traceability.i18n import localise_field
 
 # form fields that are not data
 _FORM_ONLY = {"csrf_token", "submit"}
@@ -81,6 +79,9 @@ class BaseSchema(Schema):
 
     # marshmallow's own hook for a schema's messages (rather than patching its private defaults)
     error_messages = {"unknown": _l("Unknown field."), "type": _l("Invalid input type.")}
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        localise_field(field_obj)  # marshmallow's hook: messages in the catalogs' words, on this schema's copy
 
     def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
         error.messages = localised(error.messages)

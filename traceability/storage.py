@@ -47,7 +47,8 @@ PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
 WEBP = "image/webp"
-EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", WEBP: "webp"}
+CSV = "text/csv"  # an import file kept for the worker (jobs), never served back
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", WEBP: "webp", CSV: "csv"}
 CONTENT_TYPES = {ext: kind for kind, ext in EXTENSIONS.items()}
 # Pillow's format names (its JPEG reader also opens MPO, the multi-picture JPEG some phone cameras write)
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")

@@ -92,27 +92,41 @@ def wrote(session: Session) -> bool:
     return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
 
 
-@event.listens_for(db.session, "after_flush")
 def _note_flush(session: Session, _context: Any) -> None:
     session.info[_WROTE] = True
 
 
-@event.listens_for(db.session, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[_WROTE] = True
 
 
-@event.listens_for(db.session, "after_commit")
 def _forget_kept(session: Session) -> None:
     session.info.pop(_KEPT, None)  # committed, with the rest or on their own
 
 
-@event.listens_for(db.session, "after_transaction_end")
 def _end_transaction(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return  # a savepoint
     session.info.pop(_WROTE, None)
+
+
+# What the unit of work needs to hear from the app's sessions (db.session's sessionmaker, not SQLAlchemy's
+# Session class: a session made elsewhere, a script's or a library's, is left alone).
+LISTENERS = (
+    ("after_flush", _note_flush),
+    ("do_orm_execute", _note_statement),
+    ("after_commit", _forget_kept),
+    ("after_transaction_end", _end_transaction),
+)
+
+
+def _listen() -> None:
+    """Attach the listeners to db.session's sessionmaker, once however many apps are made."""
+    factory = db.session.session_factory
+    for name, fn in LISTENERS:
+        if not event.contains(factory, name, fn):
+            event.listen(factory, name, fn)
 
 
 def init_app(app: Flask) -> None:
@@ -122,6 +136,7 @@ def init_app(app: Flask) -> None:
     through the same error handlers as one raised by the view, and every after_request hook sees the final
     answer. A streamed answer has been committed before its first byte is produced.
     """
+    _listen()
     dispatch_view = app.dispatch_request
 
     @functools.wraps(dispatch_view)

@@ -134,3 +134,26 @@ def test_a_job_whose_worker_keeps_dying_is_failed_not_retried_for_ever(app, prod
     assert dying.message == "Tiến trình chạy nền đã dừng 3 lần khi làm công việc này; hãy yêu cầu lại."
     assert waiting.status == JobStatus.QUEUED and waiting.attempt == 1
     assert huey.pending_count() == 1  # the re-queued one, after the commit
+
+
+def test_the_api_starts_a_label_sheet_job(app, producer, api_as, db_session, make_org, make_user):
+    user, batch = producer
+    api = api_as(user)
+    started = api.post(f"/api/v1/batches/{batch.id}/labels/jobs", json={"per_page": 24})
+    assert started.status_code == 202, started.json
+    job_id = started.json["id"]
+    assert started.headers["Location"] == f"http://localhost/api/v1/jobs/{job_id}"
+    assert started.json["status"] == "queued" and started.json["kind"] == "label_sheet"
+    db_session.commit()
+    with app.app_context():
+        assert run_queued() == 1
+    done = api.get(started.headers["Location"]).json
+    assert done["status"] == "done" and done["result_url"].endswith(f"/app/jobs/{job_id}/download")
+
+    refused = api.post(f"/api/v1/batches/{batch.id}/labels/jobs", json={"per_page": 7})
+    assert refused.status_code == 422 and "per_page" in refused.json["errors"]["json"]
+    unknown = api.post(f"/api/v1/batches/{batch.id}/labels/jobs", json={"from_code": "ZZZ", "to_code": "ZZZ"})
+    assert unknown.status_code == 422 and "from_code" in unknown.json["errors"]["json"]
+    stranger = api_as(make_user(Role.PRODUCER, make_org()))
+    assert stranger.post(f"/api/v1/batches/{batch.id}/labels/jobs", json={}).status_code == 404
+    assert db_session.scalar(select(Job).where(Job.owner_id != user.id)) is None  # nothing queued for them

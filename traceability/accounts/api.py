@@ -8,9 +8,12 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from traceability import db
-from traceability.accounts import services, sessions, signup
+from traceability.accounts import password, services, sessions, signup
 from traceability.accounts.models import OrgStatus, Role
+from traceability.accounts.password_views import RESEND_LIMIT, RESENT, address_asked
 from traceability.accounts.schemas import (
+    EmailSchema,
+    MessageSchema,
     NewTokenSchema,
     OrganizationSchema,
     SignupSchema,
@@ -76,6 +79,19 @@ def verify_organization(data, org_id: int):
     org = services.get_organization(db.session, org_id)
     services.decide_organization(db.session, org, current_user, data)
     return org
+
+
+@blp.route("/signup/confirmation", methods=["POST"])
+@public
+@limiter.limit(RESEND_LIMIT)
+@limiter.limit(RESEND_LIMIT, key_func=address_asked)
+@blp.arguments(EmailSchema)
+@blp.response(202, MessageSchema)
+def resend_confirmation(data):
+    """`{email}`: send the link that confirms a signed-up address again. The answer is the same whether or not
+    an account has this address, or has confirmed it already."""
+    password.resend_confirmation(db.session, data["email"])
+    return {"message": str(RESENT)}
 
 
 @blp.route("/signup", methods=["POST"])

@@ -78,6 +78,15 @@ def send_confirmation(session: Session, user: User) -> None:
     mail_user(session, user, "confirm_email", link, name=user.full_name, days=days)
 
 
+def resend_confirmation(session: Session, email: str) -> None:
+    """Mail a new confirmation link if an active account has this address and has not confirmed it; otherwise do
+    nothing (callers answer the same either way, so no one learns who is registered or confirmed)."""
+    user = services.find_user(session, email)
+    if user is None or not user.is_active or user.email_confirmed_at is not None:
+        return
+    send_confirmation(session, user)
+
+
 def confirm_email(session: Session, token: str) -> User:
     try:
         user_id, email = _serializer("confirm-email").loads(

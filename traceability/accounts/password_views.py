@@ -72,6 +72,46 @@ def reset_password(token: str):
     )
 
 
+RESEND_LIMIT = "5 per hour"  # by client, and by address: a confirmation mail cannot be used to flood a mailbox
+
+
+def address_asked() -> str:
+    """The rate limiter's key for an address (whatever its case), from a form or a JSON body."""
+    sent = request.form.get("email") or (request.get_json(silent=True) or {}).get("email") or ""
+    return "confirm-resend:" + str(sent).strip().lower()
+
+
+RESENT = _l(
+    "If an account has this e-mail address and has not confirmed it, we have sent it a new link. "
+    "Check your mail in a few minutes."
+)
+
+
+@bp.route("/confirm/resend", methods=["GET", "POST"])
+@public
+@limiter.limit(RESEND_LIMIT, methods=["POST"])
+@limiter.limit(RESEND_LIMIT, methods=["POST"], key_func=address_asked)
+def resend_confirmation():
+    def save(data):
+        password.resend_confirmation(db.session, data["email"])
+        flash(str(RESENT))  # the same answer whether or not the address is registered, or confirmed already
+        return redirect(url_for("accounts.login"))
+
+    fields_ = [spec("email", _l("E-mail"), "email", required=True)]
+    return handle_form(
+        ForgotSchema(),
+        save,
+        lambda v, e: render_form(
+            _("Send the confirmation e-mail again"),
+            fields_,
+            v,
+            e,
+            intro=_("Give the e-mail address you signed up with; we will send it a new link to confirm it."),
+            submit=_("Send the link"),
+        ),
+    )
+
+
 @bp.route("/confirm/<token>")
 @public
 def confirm_email(token: str):

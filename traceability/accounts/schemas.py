@@ -120,3 +120,11 @@ class StaffUserInSchema(UserInSchema):
     """An admin creates an inspector's or another admin's account."""
 
     role = fields.Enum(Role, by_value=True, required=True, validate=validate.OneOf([Role.INSPECTOR, Role.ADMIN]))
+
+
+class EmailSchema(BaseSchema):
+    email = fields.Email(required=True)
+
+
+class MessageSchema(Schema):
+    message = fields.String()

@@ -143,7 +143,3 @@ def organization(org_id: int):
             flash(_("The organisation is now: %(status)s.", status=label(org.status)))
             return redirect(url_for("accounts.organization", org_id=org.id))
     return render_template("admin/organization.html", org=org, errors=form.errors), form.status
-
-
-# the sign-up and account-administration pages add their routes to this blueprint
-from traceability.accounts import admin_views, password_views, signup_views  # noqa: E402, F401

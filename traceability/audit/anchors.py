@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -164,7 +164,6 @@ def anchor_if_due(bind: Engine | Connection, path: str | os.PathLike, minutes: f
             return _write(fd, current_head(conn, key), key)
 
 
-@event.listens_for(Session, "after_commit")
 def anchor_after_commit(session: Session) -> None:
     """A commit that wrote audit entries anchors the head when the newest anchor is older than
     AUDIT_ANCHOR_MINUTES (0: never). Read on a connection of its own: the session's transaction is over."""
@@ -180,6 +179,5 @@ def anchor_after_commit(session: Session) -> None:
         current_app.logger.error("audit anchor not written: %s", exc)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_appended(session: Session) -> None:
+def forget_appended(session: Session) -> None:
     session.info.pop("audit_appended", None)

@@ -160,6 +160,11 @@ def init_app(_app: Any) -> None:
         event.listen(Session, "before_flush", _set_onupdate_values)
     if not event.contains(Session, "after_flush", _record_changes):
         event.listen(Session, "after_flush", _record_changes)
+    from traceability.audit import anchors  # the commit hook that anchors the head now and then
+
+    for name, hook in (("after_commit", anchors.anchor_after_commit), ("after_rollback", anchors.forget_appended)):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
 
 
 def _record_changes(session: Session, _flush_context: Any) -> None:
@@ -309,6 +314,3 @@ def verify_chain(session: Session, key: bytes | None = None) -> Any:
 
     return verify(session, key=key, anchors=(), rows=False).chain
 
-
-# the commit hook that anchors the head now and then lives beside the anchors; importing it registers it
-from traceability.audit import anchors as _anchors  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -18,11 +18,13 @@ from traceability.codes.schemas import (
     CodeIssueSchema,
     CodeRevokeSchema,
     IssuedCodeSchema,
+    LabelJobSchema,
     LabelQuerySchema,
     QRQuerySchema,
     RevokeResultSchema,
 )
 from traceability.codes.urls import url_maker
+from traceability.jobs.api import JobSchema, job_json
 from traceability.tenancy import owner_first
 
 blp = Blueprint("codes_api", __name__, url_prefix="/api/v1", description="Codes, QR images and label sheets")
@@ -91,3 +93,23 @@ def labels(query, batch_id: int):
     batch = services.get_batch(db.session, batch_id, current_user)
     response = downloads.label_sheet_response(db.session, batch, query)
     return response
+
+
+@blp.route("/batches/<int:batch_id>/labels/jobs", methods=["POST"])
+@roles(Role.PRODUCER)
+@owner_first(Batch, "batch_id")
+@blp.arguments(LabelJobSchema)
+@blp.response(
+    202,
+    JobSchema,
+    headers={"Location": {"description": "the job: `GET /api/v1/jobs/{id}`", "schema": {"type": "string"}}},
+)
+def label_sheet_job(data, batch_id: int):
+    """A label sheet of the batch's unit codes, however many, made by the worker: `{per_page, from_code,
+    to_code}` (all optional). Answers 202 with the job; ask `GET /api/v1/jobs/{id}` (the `Location`) until its
+    `status` is `done`, then download `result_url`. 409 for a batch not published, 422 when there is no code."""
+    from traceability.codes.sheet_job import submit_label_sheet
+
+    batch = services.get_batch(db.session, batch_id, current_user)
+    job = submit_label_sheet(db.session, batch, current_user, data)
+    return job_json(job), 202, {"Location": url_for("jobs_api.get_job", job_id=job.id, _external=True)}

@@ -63,6 +63,14 @@ class QRQuerySchema(BaseSchema):
     )
 
 
+class LabelJobSchema(BaseSchema):
+    """A label sheet of unit codes made by the worker: the grid, and optionally a run of the batch's codes."""
+
+    per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.OneOf(sorted(GRIDS)))
+    from_code = fields.String(validate=validate.Length(max=40))
+    to_code = fields.String(validate=validate.Length(max=40))
+
+
 class LabelQuerySchema(BaseSchema):
     """Which codes a label sheet prints, and on which grid."""
 

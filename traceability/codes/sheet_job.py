@@ -18,6 +18,20 @@ from traceability.codes.urls import url_maker
 from traceability.errors import Conflict, Invalid
 
 
+def submit_label_sheet(session: Session, batch: Batch, user: Any, query: dict[str, Any]) -> Any:
+    """Hand a label sheet of the batch's unit codes (`per_page`, the run `from_code`–`to_code`) to the worker;
+    refused at once when it could not be made (a batch not published, no unit codes). Returns the job."""
+    from traceability.jobs.services import submit
+
+    if batch.status != BatchStatus.PUBLISHED:
+        raise Conflict(_("Labels can only be printed for a published batch."))
+    bounds = (query.get("from_code"), query.get("to_code"))
+    if services.count_serials(session, batch, *bounds) == 0:
+        raise Invalid({"codes": [_("There are no unit codes to print: issue some first.")]})
+    params = {"batch_id": batch.id, "per_page": query["per_page"], "from_code": bounds[0], "to_code": bounds[1]}
+    return submit(session, "label_sheet", user, params)
+
+
 def make_label_sheet(
     session: Session, job: Any, progress: Callable[[int, int], None], out: BinaryIO
 ) -> tuple[str, str]:

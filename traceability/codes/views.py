@@ -6,7 +6,6 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -131,22 +130,14 @@ def labels(batch_id: int):
 @roles(Role.PRODUCER)
 def labels_job(batch_id: int):
     """The whole run on one sheet, however long, made by the worker; the job's page shows progress, then the file."""
-    from traceability.batches.models import BatchStatus
-    from traceability.errors import Conflict
-    from traceability.jobs.services import submit
+    from traceability.codes.sheet_job import submit_label_sheet
 
     batch = services.get_batch(db.session, batch_id, current_user)
     try:
         query = LabelQuerySchema().load(form_data(request.form))
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
-    if batch.status != BatchStatus.PUBLISHED:
-        raise Conflict(_("Labels can only be printed for a published batch."))
-    bounds = (query.get("from_code"), query.get("to_code"))
-    if services.count_serials(db.session, batch, *bounds) == 0:
-        raise Invalid({"codes": [_("There are no unit codes to print: issue some first.")]})
-    params = {"batch_id": batch.id, "per_page": query["per_page"], "from_code": bounds[0], "to_code": bounds[1]}
-    job = submit(db.session, "label_sheet", current_user, params)
+    job = submit_label_sheet(db.session, batch, current_user, query)
     return redirect(url_for("jobs.job_page", job_id=job.id))
 
 

@@ -322,6 +322,20 @@ def yearly_xlsx():
     return body, 200, {"Content-Type": XLSX, "Content-Disposition": f'attachment; filename="{name}"'}
 
 
+@bp.route("/report/job", methods=["POST"])
+@roles(Role.INSPECTOR, Role.ADMIN)
+def yearly_job():
+    """The page's download: the workbook made by the worker (the job's page shows progress, then the file). The
+    period comes in the query string, as for the page."""
+    from traceability.inspection.report_job import submit_yearly_report
+
+    period, errors = _yearly_period()
+    if errors:
+        raise Invalid(errors)
+    job = submit_yearly_report(db.session, current_user, period)
+    return redirect(url_for("jobs.job_page", job_id=job.id))
+
+
 # ---- field work without signal: the installable workspace, the field pack, what the phone sends back
 # The phone's script talks to these pages' JSON routes (the session cookie and a CSRF header), not to /api/v1,
 # which takes bearer tokens only; both call the same services in inspection/field.py.

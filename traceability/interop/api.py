@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -16,8 +16,9 @@ from traceability.errors import Invalid
 from traceability.interop.csv_import import FileRejected
 from traceability.interop.downloads import export_response, import_template, trace_response
 from traceability.interop.epcis import batch_epcis, chain_epcis, shipment_epcis
-from traceability.interop.importing import errors_by_row, import_batches
+from traceability.interop.importing import errors_by_row, import_batches, runs_as_job, submit_import
 from traceability.interop.schemas import EpcisQuerySchema, ExportQuerySchema, TraceQuerySchema
+from traceability.jobs.api import job_json
 from traceability.tenancy import get_visible, owner_first
 
 blp = Blueprint("interop_api", __name__, url_prefix="/api/v1", description="EPCIS export, trace, spreadsheets")
@@ -86,14 +87,26 @@ def import_template_csv():
 @roles(Role.PRODUCER)
 @blp.doc(
     requestBody={"content": {"text/csv": {"schema": {"type": "string"}}}},
-    responses={201: {"description": "`{batches, chemicals, rows}` written"}, 422: {"description": "Every problem"}},
+    responses={
+        201: {"description": "`{batches, chemicals, rows}` written"},
+        202: {"description": "A long file: the job that imports it (`GET /api/v1/jobs/{id}`, the `Location`)"},
+        422: {"description": "Every problem"},
+    },
 )
 def import_csv():
     """Import batches and chemical applications from a CSV file (the body, or a multipart `file`). All rows are
-    checked first; any problem writes nothing and the answer names each row, column and problem."""
+    checked first; any problem writes nothing and the answer names each row, column and problem.
+
+    A file of more than `IMPORT_INLINE_ROWS` rows (2,000 by default) is imported by the worker: the answer is 202
+    with the job; once it ends, the job is `done` (its `message` says what was imported, `result_url` lists the
+    lots created) or `failed` with the same `errors` by row and column, nothing written."""
     upload = request.files.get("file")
     content = upload.read() if upload is not None else request.get_data(cache=False)
     try:
+        if runs_as_job(content):
+            job = submit_import(db.session, current_user, content)
+            location = url_for("jobs_api.get_job", job_id=job.id, _external=True)
+            return jsonify(job_json(job)), 202, {"Location": location}
         result = import_batches(db.session, current_user, content)
     except FileRejected as exc:
         raise Invalid({"file": [exc.message]}) from exc

@@ -9,11 +9,13 @@ request's transaction (`bulk.add_rows`) with one audit entry: a bad file leaves 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +27,15 @@ from traceability.batches.models import Batch, BatchStatus, ChemicalApplication
 from traceability.db import utcnow
 from traceability.errors import Forbidden
 from traceability.interop import bulk
-from traceability.interop.csv_import import BATCH_COLUMNS, CHEMICAL_COLUMNS, MAX_ROWS, ParsedFile, RowError, parse
+from traceability.interop.csv_import import (
+    BATCH_COLUMNS,
+    CHEMICAL_COLUMNS,
+    MAX_ROWS,
+    ParsedFile,
+    RowError,
+    check_file,
+    parse,
+)
 from traceability.registry.models import Product, Site
 
 DRAFT = BatchStatus.DRAFT
@@ -44,6 +54,8 @@ class ImportResult:
     batches: int = 0
     chemicals: int = 0
     rows: int = 0
+    batch_ids: list[int] = field(default_factory=list)
+    lot_codes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -150,17 +162,29 @@ def _new_batch(parsed: ParsedFile, line_no: int, row: dict[str, Any], products: 
     }
 
 
-def import_batches(session: Session, user: User, content: bytes, max_rows: int = MAX_ROWS) -> ImportResult:
+def import_batches(
+    session: Session,
+    user: User,
+    content: bytes,
+    max_rows: int = MAX_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
     """Read, check and, if every row is good, write the batches of an import file as drafts.
-    Raises `csv_import.FileRejected` when the file cannot be read at all."""
+    Raises `csv_import.FileRejected` when the file cannot be read at all. `progress(done, 3)` is told after the
+    reading and after the checking (a job's page shows it), never after writing has begun."""
     if user.role != Role.PRODUCER or user.organization_id is None:
         raise Forbidden(_("Only a producer imports batches, into its own organisation."))
     parsed = parse(content, max_rows)
+    if progress:
+        progress(1, 3)
     plan = check(session, user, parsed) if not parsed.is_too_many_errors else []
     result = ImportResult(errors=parsed.errors, rows=len(parsed.rows))
     if parsed.errors:
         return result
-    write(session, user, plan, result.rows)
+    if progress:
+        progress(2, 3)
+    result.batch_ids = write(session, user, plan, result.rows)
+    result.lot_codes = [item["typed"][0] for item in plan]
     result.batches = len(plan)
     result.chemicals = sum(len(b["chemicals"]) for b in plan)
     return result
@@ -203,3 +227,20 @@ def errors_by_row(errors: list[RowError]) -> dict[str, dict[str, list[str]]]:
     for error in errors:
         grouped.setdefault(str(error.row), {}).setdefault(error.column or "_row", []).append(error.message)
     return grouped
+
+
+def runs_as_job(content: bytes) -> bool:
+    """Is this file long enough to be imported by the worker rather than in the request (IMPORT_INLINE_ROWS)?
+    Counted in lines, before anything is read: a quoted cell may hold a line break, which only errs long."""
+    return content.count(b"\n") > current_app.config["IMPORT_INLINE_ROWS"] + 1  # the heading, a last line break
+
+
+def submit_import(session: Session, user: User, content: bytes) -> Any:
+    """Hand an import file to the worker (interop/import_job.py); returns the job. A file refused as a whole
+    (not UTF-8 text, no heading, too many rows) raises FileRejected at once, as in the request."""
+    from traceability.jobs.services import submit
+
+    if user.role != Role.PRODUCER or user.organization_id is None:
+        raise Forbidden(_("Only a producer imports batches, into its own organisation."))
+    check_file(content)
+    return submit(session, "batch_import", user, {"bytes": len(content)}, data=content)

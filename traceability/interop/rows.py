@@ -20,6 +20,7 @@ from marshmallow import ValidationError, fields, validate
 from traceability.batches import compliance
 from traceability.batches.models import ChemicalPurpose
 from traceability.batches.schemas import BatchInSchema, ChemicalInSchema
+from traceability.i18n import REQUIRED, localise_field
 from traceability.interop.formats import LocalDate, LocalDecimal, parse_date, parse_decimal
 from traceability.schemas import clean_text, localised, out_of_range
 
@@ -79,6 +80,7 @@ def _typed(parse: Callable[[str], Any], reader: fields.Field, rules: fields.Fiel
 def _columns() -> dict[str, Column]:
     batch, chem = BatchInSchema().fields, ChemicalInSchema().fields
     name = fields.String(validate=validate.Length(max=200))  # a product or site, looked up afterwards
+    localise_field(name)
     columns = {
         "lot_code": _text(batch["lot_code"], required=True),
         "product": _text(name, required=True),
@@ -109,7 +111,7 @@ class RowReader:
         self.width = len(header)
         given = {name for _i, name, _rule, _seen in self.cells}
         self.missing = [name for name, rule in self.rules.items() if rule.required and name not in given]
-        self.required_message = fields.Field().error_messages["required"]
+        self.required_message = REQUIRED
 
     def read(self, cells: list[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
         values = dict(self.absent)

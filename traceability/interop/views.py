@@ -15,7 +15,7 @@ from traceability.batches.models import Batch
 from traceability.errors import Invalid
 from traceability.interop.csv_import import COLUMN_HELP, FileRejected
 from traceability.interop.downloads import export_response, import_template, trace_response
-from traceability.interop.importing import import_batches
+from traceability.interop.importing import import_batches, runs_as_job, submit_import
 from traceability.interop.schemas import ExportQuerySchema, TraceQuerySchema
 from traceability.interop.trace import DIRECTIONS, batch_trace
 from traceability.schemas import form_data
@@ -92,8 +92,12 @@ def import_page():
     if upload is None or not upload.filename:
         file_error = _("Choose a CSV file to upload.")
     else:
+        content = upload.read()
         try:
-            result = import_batches(db.session, current_user, upload.read())
+            if runs_as_job(content):  # checked by the worker; the job's page shows progress, then the outcome
+                job = submit_import(db.session, current_user, content)
+                return redirect(url_for("jobs.job_page", job_id=job.id))
+            result = import_batches(db.session, current_user, content)
         except FileRejected as exc:
             file_error = exc.message
         else:

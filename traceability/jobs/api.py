@@ -21,13 +21,16 @@ class JobSchema(BaseSchema):
     kind = fields.String()
     status = fields.String()
     progress = fields.Integer(metadata={"description": "per cent"})
-    message = fields.String(allow_none=True, metadata={"description": "why it failed"})
+    message = fields.String(allow_none=True, metadata={"description": "why it failed, or what it did"})
     result_url = fields.String(allow_none=True, metadata={"description": "the file, once done"})
+    errors = fields.Dict(
+        metadata={"description": "a refused import's problems: `{row: {column: [messages]}}` (`_row`: the whole row)"}
+    )
 
 
 def job_json(job) -> dict:
     ready = services.result_file(job) is not None
-    return {
+    answer = {
         "id": job.id,
         "kind": job.kind,
         "status": job.status.value,
@@ -35,6 +38,14 @@ def job_json(job) -> dict:
         "message": job.message,
         "result_url": url_for("jobs.download", job_id=job.id, _external=True) if ready else None,
     }
+    found = services.problems(job)
+    if found:  # as the import answers them in the request: by row, then column
+        errors: dict[str, dict[str, list[str]]] = {}
+        for problem in found:
+            row = errors.setdefault(str(problem.get("row") or "file"), {})
+            row.setdefault(problem.get("column") or "_row", []).append(problem["message"])
+        answer["errors"] = errors
+    return answer
 
 
 @blp.route("/jobs/<int:job_id>")

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from traceability.db import Base, choice, utcnow
+from traceability.storage import STORED_FILE
 
 
 class JobStatus(enum.StrEnum):
@@ -37,6 +38,8 @@ class Job(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     attempt: Mapped[int] = mapped_column(default=1)
+    # the file the job reads (an import's CSV), under UPLOAD_DIR; removed with the row, or once the job ends
+    input_path: Mapped[str | None] = mapped_column(String(300), info=STORED_FILE)
     result_path: Mapped[str | None] = mapped_column(String(300))  # relative to JOB_RESULT_DIR
     result_name: Mapped[str | None] = mapped_column(String(200))  # the download's file name
     result_type: Mapped[str | None] = mapped_column(String(100))

@@ -46,7 +46,6 @@ def after_commit(session: Session, fn: Callable[..., Any], *args: Any, **kwargs:
     session.info.setdefault(_PENDING, []).append((fn, args, kwargs))
 
 
-@event.listens_for(db.session, "after_commit")
 def _run_pending(session: Session) -> None:
     for fn, args, kwargs in session.info.pop(_PENDING, []):
         try:
@@ -55,10 +54,18 @@ def _run_pending(session: Session) -> None:
             log.exception("could not queue %s after commit", getattr(fn, "__name__", fn))
 
 
-@event.listens_for(db.session, "after_transaction_end")
 def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)  # rolled back (a commit has run them already)
+
+
+def init_app(app: Any) -> None:
+    """Run the calls kept by `after_commit` when the app's sessions commit; attached to db.session's
+    sessionmaker once, however many apps are made, never to SQLAlchemy's Session class."""
+    for name, fn in (("after_commit", _run_pending), ("after_transaction_end", _forget_pending)):
+        if not event.contains(db.session.session_factory, name, fn):
+            event.listen(db.session.session_factory, name, fn)
+    app.extensions["jobs"] = QueueStatus(app.extensions["engine"])  # what /readyz and /metrics ask of the queue
 
 
 class QueueStatus:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import logging
 import os
 import time
@@ -23,18 +24,24 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from traceability import storage
 from traceability.accounts.models import User
 from traceability.db import utcnow
 from traceability.errors import NotFound, ServiceError
 from traceability.jobs.models import Job, JobStatus
 from traceability.jobs.queue import after_commit
+from traceability.ops.metrics import JOBS_FINISHED
 
 log = logging.getLogger(__name__)
 
-# kind → "module:function" making the job's file: fn(session, job, progress, out) -> (file name, media type).
-# `progress(done, total)` commits the session, so the function must hold no open cursor across calls.
+# kind → "module:function" making the job's file: fn(session, job, progress, out) -> (file name, media type), or
+# (file name, media type, what was done: a sentence for the job's page). `progress(done, total)` commits the
+# session, so the function must hold no open cursor across calls, and must write its rows only after its last
+# call: they are committed with the job's "done", or not at all.
 KINDS: dict[str, str] = {
     "label_sheet": "traceability.codes.sheet_job:make_label_sheet",
+    "batch_import": "traceability.interop.import_job:import_file",
+    "yearly_report": "traceability.inspection.report_job:make_yearly_report",
 }
 REPORT_EVERY = 0.5  # seconds between progress writes
 
@@ -43,11 +50,25 @@ class Superseded(Exception):
     """This attempt was handed to another worker (this one was thought dead): stop without writing."""
 
 
-def submit(session: Session, kind: str, owner: User, params: dict[str, Any]) -> Job:
-    """Record a job and queue it once the caller's unit of work commits."""
+class Refused(ServiceError):
+    """The job's input is wrong: nothing was written; `problems` (a list of JSON-able details, such as an import's
+    {row, column, message}) are kept for the job's page and the API."""
+
+    status = 422
+
+    def __init__(self, message: str, problems: list[dict[str, Any]]):
+        super().__init__(message)
+        self.problems = problems
+
+
+def submit(session: Session, kind: str, owner: User, params: dict[str, Any], data: bytes | None = None) -> Job:
+    """Record a job and queue it once the caller's unit of work commits. `data`, the file the job reads (an import's
+    CSV), is kept through storage until the job ends."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind}")
     job = Job(kind=kind, owner_id=owner.id, params=params, status=JobStatus.QUEUED, heartbeat_at=utcnow())
+    if data is not None:
+        job.input_path = storage.write(storage.Checked(data, storage.CSV), "jobs")
     session.add(job)
     session.flush()
     _queue(session, job)
@@ -81,7 +102,29 @@ def result_file(job: Job) -> Path | None:
     return path if path.is_file() else None
 
 
-def _function(kind: str) -> Callable[..., tuple[str, str]]:
+def input_file(job: Job) -> Path:
+    """The file the job reads (see `submit`)."""
+    path = storage.inside(job.input_path or "")
+    if path is None or not path.is_file():
+        raise ServiceError(_("The file to work on is no longer kept; send it again."))
+    return path
+
+
+def _problems_path(job_id: int) -> Path:
+    return result_dir() / f"{job_id}-problems.json"
+
+
+def problems(job: Job) -> list[dict[str, Any]]:
+    """What a refused job found wrong (an import's problems by row and column); [] for any other job."""
+    if job.status != JobStatus.FAILED:
+        return []
+    try:
+        return json.loads(_problems_path(job.id).read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+
+
+def _function(kind: str) -> Callable[..., tuple[str, ...]]:
     module, _sep, name = KINDS[kind].partition(":")
     return getattr(importlib.import_module(module), name)
 
@@ -110,23 +153,27 @@ def run(session: Session, job_id: int, attempt: int) -> None:
     try:
         with force_locale(getattr(owner, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
             with open(part, "wb") as out:
-                name, media_type = _function(job.kind)(session, job, progress, out)
+                name, media_type, *summary = _function(job.kind)(session, job, progress, out)
                 out.flush()
                 os.fsync(out.fileno())
             final = f"{job.id}{Path(name).suffix}"
-            _heartbeat(session, job_id, attempt, 99)  # still ours? (raises Superseded otherwise)
+            # still ours? (raises Superseded otherwise); committed below with what the job wrote, as one
+            _heartbeat(session, job_id, attempt, 99, commit=False)
             os.replace(part, result_dir() / final)
             job = session.get(Job, job_id)
-            job.status, job.progress, job.message = JobStatus.DONE, 100, None
+            job.status, job.progress, job.message = JobStatus.DONE, 100, (summary[0][:500] if summary else None)
             job.result_path, job.result_name, job.result_type = final, name, media_type
-            job.finished_at = utcnow()
+            job.finished_at, job.input_path = utcnow(), None  # its input file goes once this commits
             session.commit()
+            JOBS_FINISHED.labels(job.kind, "done").inc()
     except Superseded:
         session.rollback()
         part.unlink(missing_ok=True)
     except ServiceError as exc:
         session.rollback()
         part.unlink(missing_ok=True)
+        if isinstance(exc, Refused):
+            _problems_path(job_id).write_text(json.dumps(exc.problems, ensure_ascii=False), "utf-8")
         _fail(session, job_id, attempt, "; ".join(m for ms in (exc.errors or {}).values() for m in ms) or exc.message)
     except Exception:
         log.exception("job %s (%s) failed", job_id, attempt)
@@ -137,26 +184,32 @@ def run(session: Session, job_id: int, attempt: int) -> None:
         _fail(session, job_id, attempt, message)
 
 
-def _heartbeat(session: Session, job_id: int, attempt: int, percent: int) -> None:
+def _heartbeat(session: Session, job_id: int, attempt: int, percent: int, *, commit: bool = True) -> None:
     done = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.attempt == attempt, Job.status == JobStatus.RUNNING)
         .values(progress=percent, heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    if commit:
+        session.commit()
     if done.rowcount == 0:
         raise Superseded()
 
 
 def _fail(session: Session, job_id: int, attempt: int, message: str) -> None:
-    session.execute(
+    done = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.attempt == attempt)
         .values(status=JobStatus.FAILED, message=message[:500], finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    job = session.get(Job, job_id) if done.rowcount else None
+    if job is not None:
+        job.input_path = None  # its input file goes once this commits
     session.commit()
+    if job is not None:
+        JOBS_FINISHED.labels(job.kind, "failed").inc()
 
 
 def recover(session: Session, stale_seconds: int, max_attempts: int, lost_seconds: int = 3600) -> list[Job]:
@@ -181,7 +234,7 @@ def recover(session: Session, stale_seconds: int, max_attempts: int, lost_second
             owner = session.get(User, job.owner_id)
             with force_locale(getattr(owner, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
                 job.message = _("The worker stopped %(n)s times during this job; ask for it again.", n=job.attempt)
-            job.status, job.finished_at = JobStatus.FAILED, utcnow()
+            job.status, job.finished_at, job.input_path = JobStatus.FAILED, utcnow(), None
             continue
         log.warning("job %s: no report since %s, queued again (attempt %s)", job.id, job.heartbeat_at, job.attempt + 1)
         job.attempt += 1

@@ -20,7 +20,8 @@ SIGNED_IN = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 @roles(*SIGNED_IN)
 def job_page(job_id: int):
     job = services.get_job(db.session, job_id, current_user)
-    return render_template("jobs/job.html", job=job, ready=services.result_file(job) is not None)
+    ready = services.result_file(job) is not None
+    return render_template("jobs/job.html", job=job, ready=ready, problems=services.problems(job))
 
 
 @bp.route("/app/jobs/<int:job_id>/download")
@@ -35,4 +36,5 @@ def download(job_id: int):
 
 @bp.app_template_global()
 def job_kind_label(kind: str) -> str:
-    return {"label_sheet": _("label sheet")}.get(kind, kind)
+    kinds = {"label_sheet": _("label sheet"), "batch_import": _("batch import"), "yearly_report": _("yearly report")}
+    return kinds.get(kind, kind)

@@ -1,7 +1,8 @@
 """Prometheus metrics (the official client library), served at /metrics to loopback or a bearer token.
 
-Under gunicorn each worker is its own process: `traceability serve` sets PROMETHEUS_MULTIPROC_DIR before the
-workers start, every process then writes its values to files there, and a scrape adds them up (the client
+Under gunicorn each worker is its own process: `traceability serve` and `traceability worker` set
+PROMETHEUS_MULTIPROC_DIR (default instance/prometheus) before the app is made, every process then writes its
+values to files there, and a scrape of any web worker adds them up, the job worker's included (the client
 library's multiprocess mode). Without it (`flask run`, tests) the values are the process's own.
 
 Other parts of the app update the metrics defined here: the scan recorder (scans), the mail sender
@@ -53,6 +54,7 @@ SCAN_QUEUE_FAILURES = Counter(
 )
 MAIL_SENT = Counter("traceability_mail_sent", "E-mails handed to the mail server (or the outbox folder)")
 MAIL_FAILED = Counter("traceability_mail_failed", "E-mails that could not be sent")
+JOBS_FINISHED = Counter("traceability_jobs_finished", "Background jobs ended, by kind and outcome", ["kind", "state"])
 
 JOB_STATES = ("queued", "running", "failed")
 
@@ -90,7 +92,7 @@ class JobsCollector:
 
 
 def multiprocess_dir() -> str | None:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None  # set by ops/multiproc.py before this module loads
 
 
 def scrape_registry(app: Flask) -> CollectorRegistry:
@@ -139,17 +141,3 @@ def metrics_response() -> Response:
         return Response("Not found\n", status=404, mimetype="text/plain")
     body = generate_latest(scrape_registry(current_app._get_current_object()))
     return Response(body, status=200, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
-
-
-def prepare_multiprocess_dir() -> str:
-    """PROMETHEUS_MULTIPROC_DIR (default instance/prometheus), emptied: files of an earlier run would be added
-    to this run's counts."""
-    from pathlib import Path
-
-    from traceability.config import instance_path
-
-    folder = Path(multiprocess_dir() or instance_path() / "prometheus")
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):
-        stale.unlink()
-    return str(folder)
