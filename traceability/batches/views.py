@@ -18,6 +18,8 @@ from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import compliance, services
 from traceability.batches.forms import (
+    amendable_facts,
+    amendment_values,
     batch_fields,
     batch_values,
     event_label,
@@ -27,6 +29,7 @@ from traceability.batches.forms import (
 )
 from traceability.batches.models import Batch, BatchStatus, LabTest
 from traceability.batches.schemas import (
+    AMENDABLE,
     AmendmentInSchema,
     BatchFilterSchema,
     BatchInSchema,
@@ -73,22 +76,34 @@ def batches():
 
 
 def _batch_form(title: str, save, values: dict, batch: Batch | None = None):
-    return handle_form(
-        BatchInSchema(partial=batch is not None),
-        save,
-        lambda v, e: render_form(
+    def render(v, e):
+        fields = batch_fields(current_user, batch)
+        return render_form(
             title,
-            batch_fields(current_user, batch),
+            fields,
             v,
             e,
             back=url_for("batches.batch", batch_id=batch.id) if batch else url_for("batches.batches"),
             extra_template="app/_batch_inputs.html",
             input_options=_input_options(batch),
             input_rows=input_rows(batch),
-        ),
-        values,
-        parse=parse_batch_form,
-    )
+            prerequisites=_prerequisites(fields),
+            publish_legend=_("Needed to publish: the origin site, and the harvest date or the production date."),
+        )
+
+    return handle_form(BatchInSchema(partial=batch is not None), save, render, values, parse=parse_batch_form)
+
+
+def _prerequisites(fields: list[dict]) -> list[tuple[str, str]]:
+    """What to create before a batch can be recorded (a product) or published (its origin site)."""
+    options = {f["name"]: f.get("options") for f in fields}
+    missing = []
+    if not options["site_id"]:
+        missing.append((_("Register a site first: a batch is published with its origin site."), "registry.new_site"))
+    if not options["product_id"]:
+        text = _("Register a product first: every batch is a lot of one of your products.")
+        missing.append((text, "registry.new_product"))
+    return [(text, url_for(endpoint)) for text, endpoint in missing]
 
 
 def _input_options(batch: Batch | None) -> list[tuple[int, str]]:
@@ -137,6 +152,11 @@ def _batch_page(batch: Batch, form: str | None = None, values: dict | None = Non
     problems = compliance.check_batch(db.session, batch) if batch.status == BatchStatus.DRAFT else []
     code = lot_code_for(db.session, batch)
     status = 422 if errors else 200
+    # the amendment form takes the chosen fact's own input: chosen by ?amend=, or the fact of a refused try
+    amend = (values or {}).get("field") if form == "amendment" else request.args.get("amend")
+    amend = amend if amend in AMENDABLE and batch.status != BatchStatus.DRAFT else None
+    if amend and form != "amendment":
+        form, values = "amendment", amendment_values(batch, amend)
     return render_template(
         "app/batch.html",
         batch=batch,
@@ -145,7 +165,9 @@ def _batch_page(batch: Batch, form: str | None = None, values: dict | None = Non
         form=form,
         values=values or {},
         errors=errors or {},
-        record_fields=record_fields(current_user, batch),
+        record_fields=record_fields(current_user, batch, amend),
+        amend=amend,
+        amendable_facts=amendable_facts(),
         grouped=grouped,
         withdrawn_upstream=withdrawn_upstream(db.session, batch),
     ), status
