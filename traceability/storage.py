@@ -296,16 +296,17 @@ def _pending_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pending-upload")
 
 
-def keep_upload(file: Any, token: str | None, use: Use, field: str, folder: str) -> Pending | None:
-    """The file chosen now, checked and kept as pending; else the one a previous try of the form kept (`token`,
-    only if it is this folder's and not too old); else None. Bad content raises Invalid naming `field`."""
-    if file is not None and file.filename:
-        checked = check(file, use, field)
-        _sweep_pending(folder)
-        relative = write(checked, f"{PENDING_FOLDER}/{folder}", with_transaction=False)
-        name = Path(file.filename.replace("\\", "/")).name[:120]
-        token = _pending_serializer().dumps({"p": relative, "n": name, "t": checked.content_type})
-        return Pending(token, name, relative, checked.content_type)
+def keep_pending(checked: Checked, name: str, folder: str) -> Pending:
+    """Keep checked content aside for a form sent back for another field's mistake (outside any transaction)."""
+    _sweep_pending(folder)
+    relative = write(checked, f"{PENDING_FOLDER}/{folder}", with_transaction=False)
+    name = Path(name.replace("\\", "/")).name[:120]
+    token = _pending_serializer().dumps({"p": relative, "n": name, "t": checked.content_type})
+    return Pending(token, name, relative, checked.content_type)
+
+
+def find_pending(token: str | None, folder: str) -> Pending | None:
+    """The file a previous try of the form kept, if the token is genuine, this folder's and not too old."""
     if not token:
         return None
     try:

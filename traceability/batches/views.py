@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -221,14 +222,36 @@ def add_record(batch_id: int, kind: str):
     return redirect(url_for("batches.batch", batch_id=batch.id) + f"#{kind}s")
 
 
-@bp.route("/batches/<int:batch_id>/records/<kind>/delete", methods=["POST"])
+@bp.route("/batches/<int:batch_id>/records/<kind>/delete", methods=["GET", "POST"])
 @roles(Role.PRODUCER)
 def delete_record(batch_id: int, kind: str):
+    """GET asks for confirmation (a page: works without JavaScript); POST deletes."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
-    record_id = request.form.get("record_id", "")
-    services.delete_record(db.session, current_user, batch, kind, int(record_id) if record_id.isdigit() else 0)
+    record_id = request.values.get("record_id", "")
+    record_id = int(record_id) if record_id.isdigit() else 0
+    if request.method == "GET":
+        record = services.find_record(db.session, current_user, batch, kind, record_id)
+        return render_template(
+            "app/confirm.html",
+            title=_("Delete this record?"),
+            what=_record_summary(kind, record),
+            consequences=[_("Batch %(lot)s, a draft.", lot=batch.lot_code)],
+            action=url_for("batches.delete_record", batch_id=batch.id, kind=kind),
+            hidden={"record_id": record_id},
+            confirm=_("Delete"),
+            back=url_for("batches.batch", batch_id=batch.id),
+        )
+    services.delete_record(db.session, current_user, batch, kind, record_id)
     flash(_("Deleted."))
     return redirect(url_for("batches.batch", batch_id=batch.id))
+
+
+def _record_summary(kind: str, record: Any) -> str:
+    if kind == "chemical":
+        return f"{record.trade_name} ({record.active_ingredient}) · {format_date(record.applied_on)}"
+    if kind == "lab_test":
+        return f"{record.analyte} · {record.laboratory} · {format_date(record.sampled_on)}"
+    return f"{event_label(record.type)} · {format_datetime(record.occurred_at)}"
 
 
 @bp.route("/batches/<int:batch_id>/publish", methods=["POST"])
@@ -244,10 +267,24 @@ def publish(batch_id: int):
     return redirect(url_for("batches.batch", batch_id=batch.id))
 
 
-@bp.route("/batches/<int:batch_id>/delete", methods=["POST"])
+@bp.route("/batches/<int:batch_id>/delete", methods=["GET", "POST"])
 @roles(Role.PRODUCER)
 def delete(batch_id: int):
+    """GET asks for confirmation (a page: works without JavaScript); POST deletes the draft."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
+    if request.method == "GET" and batch.status != BatchStatus.DRAFT:
+        flash(_("A published batch is never deleted."), "warning")
+        return redirect(url_for("batches.batch", batch_id=batch.id))
+    if request.method == "GET":
+        return render_template(
+            "app/confirm.html",
+            title=_("Delete draft %(lot)s?", lot=batch.lot_code),
+            what=f"{batch.product.name} · {batch.lot_code}",
+            consequences=[_("Its events, chemical applications and lab tests are deleted with it.")],
+            action=url_for("batches.delete", batch_id=batch.id),
+            confirm=_("Delete draft"),
+            back=url_for("batches.batch", batch_id=batch.id),
+        )
     lot = batch.lot_code
     services.delete_batch(db.session, current_user, batch)
     flash(_("Draft %(lot)s deleted.", lot=lot))

@@ -74,7 +74,7 @@ class Page:
 
     @property
     def events(self):
-        return self.batch.events
+        return self.batch.diary_events  # a spraying shows once, under the chemicals
 
     @property
     def lab_tests(self):
