@@ -40,7 +40,7 @@ from traceability.batches.schemas import (
 )
 from traceability.codes.identifiers import grouped
 from traceability.codes.services import lot_code_for
-from traceability.forms import handle_form, render_form, submit_form
+from traceability.forms import handle_form, kept_upload, render_form, submit_form
 from traceability.registry.models import Product
 from traceability.schemas import form_data
 from traceability.shipments.services import withdrawn_upstream
@@ -149,7 +149,13 @@ def batch(batch_id: int):
     return _batch_page(get_visible(db.session, Batch, batch_id, current_user))
 
 
-def _batch_page(batch: Batch, form: str | None = None, values: dict | None = None, errors: dict | None = None):
+def _batch_page(
+    batch: Batch,
+    form: str | None = None,
+    values: dict | None = None,
+    errors: dict | None = None,
+    kept_files: dict | None = None,
+):
     problems = compliance.check_batch(db.session, batch) if batch.status == BatchStatus.DRAFT else []
     code = lot_code_for(db.session, batch)
     status = 422 if errors else 200
@@ -167,6 +173,7 @@ def _batch_page(batch: Batch, form: str | None = None, values: dict | None = Non
         values=values or {},
         errors=errors or {},
         record_fields=record_fields(current_user, batch, amend),
+        kept_files=kept_files or {},
         amend=amend,
         amendable_facts=amendable_facts(),
         grouped=grouped,
@@ -205,19 +212,19 @@ def add_record(batch_id: int, kind: str):
     if kind not in RECORD_FORMS:
         return redirect(url_for("batches.batch", batch_id=batch.id))
     schema_cls, adder = RECORD_FORMS[kind]
+    folder = str(batch.organization_id)
+    document = kept_upload("document", storage.DOCUMENT, folder) if kind == "lab_test" else None
 
     def save(data):
-        if kind != "lab_test":
+        if document is None:
             return adder(db.session, current_user, batch, data)
-        file = request.files.get("document")
-        document = None
-        if file and file.filename:
-            document = storage.store(file, storage.DOCUMENT, "document", str(batch.organization_id))
-        return adder(db.session, current_user, batch, data, document)
+        return adder(db.session, current_user, batch, data, document.claim(folder))
 
     form = submit_form(schema_cls(), save)
     if form.errors:
-        return _batch_page(batch, kind, form.values, form.errors)
+        if document is None:
+            return _batch_page(batch, kind, form.values, form.errors)
+        return _batch_page(batch, kind, form.values, {**document.errors, **form.errors}, document.kept)
     flash(_("Saved."))
     return redirect(url_for("batches.batch", batch_id=batch.id) + f"#{kind}s")
 
