@@ -32,5 +32,6 @@
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 500); });
     input.addEventListener("change", check);
     input.addEventListener("blur", check);
+    if (input.value.trim()) { check(); }  // a form shown again: say what the typed value would meet
   });
 })();

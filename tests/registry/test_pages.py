@@ -233,3 +233,24 @@ def test_a_kept_file_token_of_another_organisation_is_ignored(web, app, make_use
     assert web.post("/app/certifications", data={**fixed, "document_kept": token}).status_code == 302
     cert = db_session.scalar(select(Certification).where(Certification.number == "VG-X"))
     assert cert.document_path is None
+
+
+def test_a_product_image_is_kept_when_another_field_is_wrong(web, app, producer, db_session):
+    refused = web.post(
+        "/app/products/new",
+        data={"name": "", "category": "tea", "unit": "kg", "image": (io.BytesIO(png((40, 30))), "anh-che.png")},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "File kept: anh-che.png" in page
+    token = re.search(r'name="image_kept" value="([^"]+)"', page).group(1)
+    saved = web.post(
+        "/app/products/new",
+        data={"name": "Chè búp", "category": "tea", "unit": "kg", "image": (io.BytesIO(b""), ""), "image_kept": token},
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302
+    product = db_session.scalar(select(Product).where(Product.name == "Chè búp"))
+    assert product.image_path and (Path(app.config["UPLOAD_DIR"]) / product.image_path).is_file()
