@@ -170,6 +170,18 @@ def load_accounts_and_registry(session: Session, ctx: DemoContext) -> None:
             "valid_to": dt.date(2027, 2, 28),
         },
     )
+    # the dried tea claims VietGAP: the cooperative's group certificate covers its own areas and its members' plots
+    _get_or_add(
+        session,
+        Certification,
+        {"organization_id": tea.id, "scheme": "VietGAP", "number": "VietGAP-TT-24-08-19-0112"},
+        {
+            "site_id": None,
+            "issuer": "Trung tâm Chứng nhận Phù hợp (QUACERT)",
+            "valid_from": dt.date(2024, 9, 1),
+            "valid_to": dt.date(2026, 12, 31),
+        },
+    )
     ctx.products["fresh_leaf"] = _get_or_add(
         session,
         Product,

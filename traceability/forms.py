@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from marshmallow import Schema, ValidationError, fields
 
-from traceability import db
+from traceability import db, storage
 from traceability.errors import Invalid
 from traceability.interop.formats import parse_date, parse_decimal
 from traceability.labels import label
@@ -42,7 +42,8 @@ def submit_form(
     (a service call); the request commits at its end (traceability/unit_of_work.py). Bad input or a broken rule
     rolls back what the save did and returns the messages per field.
     """
-    values = form_data(request.form)
+    # a file kept from an earlier try travels as `<field>_kept`, read by `kept_upload`, not by the schema
+    values = {k: v for k, v in form_data(request.form).items() if not k.endswith(KEPT_SUFFIX)}
     try:
         result = save(schema.load(as_typed(schema, parse(values) if parse else values)))
     except ValidationError as exc:
@@ -71,6 +72,54 @@ def handle_form(
     if not form.errors:
         return form.result
     return render(form.values, form.errors), form.status
+
+
+KEPT_SUFFIX = "_kept"
+
+
+@dataclass
+class KeptUpload:
+    """A form's file field across tries: the file chosen now or kept from a try refused for another field."""
+
+    name: str
+    folder: str
+    chosen: storage.Checked | None = None  # checked, not yet written
+    filename: str = ""
+    pending: storage.Pending | None = None  # kept aside by an earlier try, or by this one's refusal
+    errors: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> dict[str, storage.Pending]:
+        """For a re-shown form: {field: pending}, shown as "File kept: name". A file chosen with this try is put
+        aside only now, when the form is sent back: a form that saves never writes a pending file."""
+        if self.chosen is not None and self.pending is None:
+            self.pending = storage.keep_pending(self.chosen, self.filename, self.folder)
+        return {self.name: self.pending} if self.pending else {}
+
+    def claim(self, folder: str) -> tuple[str, str] | None:
+        """The file stored for the row being saved (None when none was chosen); a bad file refuses the save."""
+        if self.errors:
+            raise Invalid(self.errors)
+        if self.chosen is not None:
+            return storage.write(self.chosen, folder), self.chosen.content_type
+        return self.pending.claim(folder) if self.pending else None
+
+
+def kept_upload(name: str, use: storage.Use, folder: str) -> KeptUpload:
+    """Read a form's file field (POST only), checked, so that a mistake in another field does not make the
+    producer choose the file again; or the file an earlier try kept (`<name>_kept`)."""
+    upload = KeptUpload(name, folder)
+    if request.method != "POST":
+        return upload
+    file = request.files.get(name)
+    if file is None or not file.filename:
+        upload.pending = storage.find_pending(request.form.get(name + KEPT_SUFFIX), folder)
+        return upload
+    try:
+        upload.chosen, upload.filename = storage.check(file, use, name), file.filename
+    except Invalid as exc:
+        upload.errors = exc.errors or {name: [exc.message]}
+    return upload
 
 
 def render_form(title: str, fields: list[dict], values: dict, errors: dict, **context: Any):

@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from typing import Any
 from flask import Flask, current_app, has_app_context, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, Session, SessionTransaction
@@ -225,11 +227,12 @@ def inside(relative: str) -> Path | None:
     return path if root in path.parents else None
 
 
-def write(checked: Checked, folder: str) -> str:
+def write(checked: Checked, folder: str, *, with_transaction: bool = True) -> str:
     """Store checked content under UPLOAD_DIR/folder with a random name; returns the path relative to UPLOAD_DIR.
 
     Written whole or not at all; a folder that cannot be written raises StorageUnavailable. Until the session's
-    transaction commits with a row referring to it, the file is removed again if the transaction ends otherwise.
+    transaction commits with a row referring to it, the file is removed again if the transaction ends otherwise
+    (unless `with_transaction` is False: a pending upload outlives the request that refused its form).
     """
     relative = f"{folder}/{secrets.token_hex(16)}.{checked.extension}"
     target = inside(relative)
@@ -250,7 +253,8 @@ def write(checked: Checked, folder: str) -> str:
     except OSError:
         log.exception("cannot store an upload under %s", target.parent)
         raise StorageUnavailable() from None
-    _note_written(target)
+    if with_transaction:
+        _note_written(target)
     return relative
 
 
@@ -258,6 +262,78 @@ def store(file: Any, use: Use, field: str, folder: str) -> tuple[str, str]:
     """Check and write one upload. Returns (path relative to UPLOAD_DIR, content type)."""
     checked = check(file, use, field)
     return write(checked, folder), checked.content_type
+
+
+# ---- pending uploads: a file chosen on a form that is sent back for another field's mistake
+
+PENDING_FOLDER = "pending"
+PENDING_MAX_AGE = 24 * 3600  # seconds a kept file waits for its form to be corrected
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An upload that passed its checks and waits, outside any row, for its form to be saved."""
+
+    token: str  # signed: names the file, so the form carries it back without the client choosing a path
+    name: str  # the client's file name, shown as "File kept: …"
+    path: str
+    content_type: str
+
+    def claim(self, folder: str) -> tuple[str, str]:
+        """A stored copy for a row to refer to (removed if the save fails); the kept file goes once it commits."""
+        source = inside(self.path)
+        try:
+            data = source.read_bytes() if source else None
+        except OSError:
+            data = None
+        if data is None:
+            raise NotFound(_("The kept file is no longer there: please choose it again."))
+        stored = write(Checked(data, self.content_type), folder)
+        db.session().info.setdefault(_DOOMED, set()).add(str(source))
+        return stored, self.content_type
+
+
+def _pending_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pending-upload")
+
+
+def keep_pending(checked: Checked, name: str, folder: str) -> Pending:
+    """Keep checked content aside for a form sent back for another field's mistake (outside any transaction)."""
+    _sweep_pending(folder)
+    relative = write(checked, f"{PENDING_FOLDER}/{folder}", with_transaction=False)
+    name = Path(name.replace("\\", "/")).name[:120]
+    token = _pending_serializer().dumps({"p": relative, "n": name, "t": checked.content_type})
+    return Pending(token, name, relative, checked.content_type)
+
+
+def find_pending(token: str | None, folder: str) -> Pending | None:
+    """The file a previous try of the form kept, if the token is genuine, this folder's and not too old."""
+    if not token:
+        return None
+    try:
+        kept = _pending_serializer().loads(token, max_age=PENDING_MAX_AGE)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if not isinstance(kept, dict) or not str(kept.get("p", "")).startswith(f"{PENDING_FOLDER}/{folder}/"):
+        return None
+    path = inside(kept["p"])
+    if path is None or not path.is_file():
+        return None
+    return Pending(token, str(kept.get("n") or path.name), kept["p"], str(kept.get("t") or ""))
+
+
+def _sweep_pending(folder: str) -> None:
+    """Remove this folder's kept files whose forms were never saved."""
+    directory = inside(f"{PENDING_FOLDER}/{folder}")
+    if directory is None or not directory.is_dir():
+        return
+    cutoff = time.time() - PENDING_MAX_AGE
+    for path in directory.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not remove %s", path, exc_info=True)
 
 
 def send(relative: str | None, download_name: str, content_type: str | None = None, public_max_age: int = 0):

@@ -252,3 +252,92 @@ def test_an_inspected_draft_is_kept(db_session, make_batch, make_user):
     db_session.flush()
     with pytest.raises(Conflict):
         services.delete_batch(db_session, make_user(org=batch.organization), batch)
+
+
+def test_claims_name_the_certified_schemes_in_a_products_standards():
+    assert compliance.claims_in("TCVN 3218:2012; VietGAP") == ["VietGAP"]
+    assert compliance.claims_in("Chăn nuôi theo VietGAHP") == ["VietGAHP"]  # not VietGAP
+    assert compliance.claims_in("Chè hữu cơ (TCVN 11041-6:2018)") == ["organic"]
+    assert compliance.claims_in("Organic, GLOBALG.A.P.") == ["organic"]  # dotted spelling: a word per letter
+    assert compliance.claims_in("TCVN 3218:2012") == []
+    assert compliance.claims_in(None) == []
+
+
+def test_a_claimed_standard_without_a_certificate_refuses_publishing_and_is_recorded(
+    db_session, make_batch, make_product, make_org, make_user
+):
+    org = make_org()
+    product = make_product(org, standards="TCVN 3218:2012; VietGAP")
+    batch = make_batch(org, product=product, harvested_on=dt.date(2026, 10, 1))
+    user = make_user(org=org)
+    with pytest.raises(services.PublishRefused) as refused:
+        services.publish_batch(db_session, user, batch)
+    assert [p.rule for p in refused.value.problems] == ["standard_not_certified"]
+    assert "VietGAP" in refused.value.errors["certifications"][0]
+    assert refused.value.attempt.problems[0]["rule"] == "standard_not_certified"  # kept for the inspectors
+
+    # a certificate of another site does not back it; the organisation's own (any site) does
+    other_site = Certification(
+        organization=org,
+        site=make_batch(org).site,
+        scheme="VietGAP",
+        number="VG-S",
+        issuer="Q",
+        valid_from=dt.date(2026, 1, 1),
+    )
+    db_session.add(other_site)
+    assert rules(db_session, batch) == ["standard_not_certified"]
+    db_session.add(
+        Certification(organization=org, scheme="VietGAP", number="VG-O", issuer="Q", valid_from=dt.date(2026, 1, 1))
+    )
+    assert rules(db_session, batch) == []
+
+
+def test_a_lapsed_certificate_of_a_claimed_standard_is_named_once_with_its_dates(db_session, make_batch, make_product):
+    product = make_product(standards="hữu cơ")
+    batch = make_batch(product.organization, product=product, harvested_on=dt.date(2026, 10, 1))
+    db_session.add(
+        Certification(
+            organization_id=batch.organization_id,
+            scheme="Hữu cơ",
+            number="HC-1",
+            issuer="Q",
+            valid_from=dt.date(2024, 1, 1),
+            valid_to=dt.date(2026, 6, 30),
+        )
+    )
+    assert rules(db_session, batch) == ["certification_expired"]
+
+
+def test_processed_goods_claim_the_standard_their_inputs_were_grown_to(db_session, make_batch, make_product, make_org):
+    org = make_org()
+    leaf_a, leaf_b = make_batch(org), make_batch(org)
+    db_session.add(
+        Certification(
+            organization=org,
+            site=leaf_a.site,
+            scheme="VietGAP",
+            number="VG-A",
+            issuer="Q",
+            valid_from=dt.date(2026, 1, 1),
+        )
+    )
+    dried = make_batch(
+        org,
+        product=make_product(org, standards="VietGAP"),
+        inputs=[(leaf_a, 10), (leaf_b, 10)],
+        harvested_on=None,
+        produced_on=dt.date(2026, 10, 2),
+    )
+    assert rules(db_session, dried) == ["standard_not_certified"]  # leaf_b's area is not certified
+    db_session.add(
+        Certification(
+            organization=org,
+            site=leaf_b.site,
+            scheme="VietGAP",
+            number="VG-B",
+            issuer="Q",
+            valid_from=dt.date(2026, 1, 1),
+        )
+    )
+    assert rules(db_session, dried) == []

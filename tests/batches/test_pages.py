@@ -1,6 +1,7 @@
 """The batch pages as a cooperative's bookkeeper uses them."""
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,37 @@ def test_the_chemical_form_is_checked_while_typing(web, producer, product, make_
     half_typed = web.post(url, data={"applied_on": "2026-09-"})
     assert half_typed.json["problems"] == [] and "applied_on" in half_typed.json["errors"]
     assert not db_session.get(Batch, batch.id).chemicals  # nothing saved
+
+
+def test_a_lab_report_is_kept_when_another_field_is_wrong(web, producer, product, make_batch, db_session):
+    batch = make_batch(org=producer.organization, product=product)
+    db_session.commit()
+    refused = web.post(
+        f"/app/batches/{batch.id}/records/lab_test",
+        data={
+            "laboratory": "Trung tâm Kiểm nghiệm",
+            "sampled_on": "không phải ngày",
+            "analyte": "Dư lượng thuốc BVTV",
+            "result": "pass",
+            "document": (io.BytesIO(b"%PDF-1.7\nkept report"), "phieu-kiem-nghiem.pdf", "application/pdf"),
+        },
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "File kept: phieu-kiem-nghiem.pdf" in page
+    token = re.search(r'name="document_kept" value="([^"]+)"', page).group(1)
+    saved = web.post(
+        f"/app/batches/{batch.id}/records/lab_test",
+        data={
+            "laboratory": "Trung tâm Kiểm nghiệm",
+            "sampled_on": "01/10/2026",
+            "analyte": "Dư lượng thuốc BVTV",
+            "result": "pass",
+            "document_kept": token,
+        },
+    )
+    assert saved.status_code == 302
+    test = db_session.get(Batch, batch.id).lab_tests[0]
+    assert web.get(f"/app/lab-tests/{test.id}/document").data == b"%PDF-1.7\nkept report"

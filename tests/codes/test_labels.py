@@ -36,8 +36,8 @@ def test_every_label_on_the_printed_page_decodes_to_its_url(per_page):
 
 def test_labels_carry_product_lot_expiry_and_grouped_code_in_vietnamese():
     entries = _entries(2)
-    text = pdf_text(_sheet(entries, 10))
-    assert text.count("Chè Tân Cương") == 2 and "đặc biệt" in text
+    text = " ".join(pdf_text(_sheet(entries, 10)).split())  # the name may wrap anywhere between its words
+    assert text.count("Chè Tân Cương đặc biệt") == 2
     assert text.count("Lô: TC-2026/11") == 2
     assert text.count("HSD: 31/12/2027") == 2
     for _url, code in entries:
@@ -71,3 +71,24 @@ def test_memory_does_not_grow_with_the_number_of_labels():
     peak(40)  # warm the caches
     small, large = peak(80), peak(1000)
     assert large < small * 1.5, (small, large)
+
+
+def test_each_label_says_who_made_it_and_where_to_type_its_code():
+    text_lines = LabelText(
+        "Chè Tân Cương đặc biệt",
+        "Lô: TC-2026/11",
+        "HSD: 31/12/2027",
+        producer="HTX Chè Tân Cương Xanh",
+        address="Nhập mã tại truyxuat.thainguyen.gov.vn",
+    )
+    for per_page in sorted(GRIDS):
+        entries = _entries(per_page)
+        sheet = b"".join(label_sheet_chunks(entries, text_lines, per_page))
+        text = " ".join(pdf_text(sheet).split())
+        # whole on every label, never cut short: a person types this address
+        assert text.count("truyxuat.thainguyen.gov.vn") == per_page, per_page
+        assert text.count("HTX Chè Tân Cương") == per_page, per_page
+        for _url, code in entries:
+            assert code in text
+        # the QR codes still read back with the extra lines under them
+        assert decode_image(rasterise_pdf(sheet, dpi=150)[0]) == [url for url, _code in entries]

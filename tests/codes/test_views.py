@@ -10,7 +10,7 @@ from traceability.codes.identifiers import grouped
 from traceability.codes.models import Code, CodeKind
 from traceability.codes.services import lot_code_for
 
-from .conftest import decode_image, decode_png, rasterise_pdf
+from .conftest import decode_image, decode_png, pdf_text, rasterise_pdf
 
 
 def _serials(db_session, batch) -> list[str]:
@@ -112,3 +112,13 @@ def test_a_draft_batch_offers_no_issuing(login_as, owner, make_batch, db_session
     html = client.get(f"/app/batches/{draft.id}/codes").get_data(as_text=True)
     assert 'name="count"' not in html
     assert client.post(f"/app/batches/{draft.id}/codes", data={"count": "5"}).status_code == 409
+
+
+def test_the_page_says_how_to_print_and_the_sheet_names_producer_and_address(login_as, owner, db_session):
+    client = login_as(owner.user)
+    html = client.get(f"/app/batches/{owner.batch.id}/codes?lang=en").get_data(as_text=True)
+    assert "100 % scale" in html and "label stock" in html
+    response = client.get(f"/app/batches/{owner.batch.id}/labels.pdf?codes=lot&per_page=10&lang=vi")
+    text = " ".join(pdf_text(response.get_data()).split())
+    assert text.count("registry.example") == 10  # PUBLIC_BASE_URL's host, whole, on every label
+    assert text.count(owner.batch.organization.name) == 10

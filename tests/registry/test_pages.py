@@ -1,6 +1,7 @@
 """Sites, products and certifications through the workspace pages and the API."""
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from traceability.registry.models import Certification, Product, Site
+
+from ..conftest import login
 
 EN = {"Accept-Language": "en"}
 
@@ -177,11 +180,14 @@ def test_another_organisations_rows_answer_404_in_pages(web, make_site, make_pro
     assert web.post(f"/app/batches/{batch.id}/publish").status_code == 404
 
 
-def test_a_refused_certificate_leaves_no_file_behind(web, app, producer):
+def test_a_refused_certificate_stores_nothing_but_keeps_its_file_for_the_corrected_form(web, app, producer, db_session):
     upload_dir = Path(app.config["UPLOAD_DIR"])
 
     def stored() -> set[Path]:
-        return {p for p in upload_dir.rglob("*") if p.is_file()}
+        return {p for p in upload_dir.rglob("*") if p.is_file() and "pending" not in p.parts}
+
+    def pending() -> set[Path]:
+        return {p for p in (upload_dir / "pending").rglob("*") if p.is_file()}
 
     first = web.post(
         "/app/certifications",
@@ -196,4 +202,55 @@ def test_a_refused_certificate_leaves_no_file_behind(web, app, producer):
         content_type="multipart/form-data",
     )
     assert again.status_code == 422  # the same scheme and number again
-    assert stored() == before
+    assert stored() == before  # no row, no stored file
+    assert len(pending()) == 1
+    page = again.get_data(as_text=True)
+    assert "cert.pdf" in page and 'id="kept-document"' in page
+    token = re.search(r'name="document_kept" value="([^"]+)"', page).group(1)
+
+    # corrected without choosing the file again: the kept file becomes the certificate's document
+    fixed = {k: v for k, v in certificate(b"", "application/pdf", number="VG-2026-2").items() if k != "document"}
+    saved = web.post("/app/certifications", data={**fixed, "document_kept": token})
+    assert saved.status_code == 302
+    cert = db_session.scalar(select(Certification).where(Certification.number == "VG-2026-2"))
+    assert (upload_dir / cert.document_path).read_bytes() == b"%PDF-1.4\n%b\n"
+    assert pending() == set()  # taken over by the row
+
+
+def test_a_kept_file_token_of_another_organisation_is_ignored(web, app, make_user, db_session):
+    stranger = make_user()
+    db_session.commit()
+    other = app.test_client()
+    login(other, stranger)
+    refused = other.post(
+        "/app/certifications",
+        data=certificate(b"%PDF-1.4\n%c\n", "application/pdf", valid_from="not a date"),
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    token = re.search(r'name="document_kept" value="([^"]+)"', refused.get_data(as_text=True)).group(1)
+    fixed = {k: v for k, v in certificate(b"", "application/pdf", number="VG-X").items() if k != "document"}
+    assert web.post("/app/certifications", data={**fixed, "document_kept": token}).status_code == 302
+    cert = db_session.scalar(select(Certification).where(Certification.number == "VG-X"))
+    assert cert.document_path is None
+
+
+def test_a_product_image_is_kept_when_another_field_is_wrong(web, app, producer, db_session):
+    refused = web.post(
+        "/app/products/new",
+        data={"name": "", "category": "tea", "unit": "kg", "image": (io.BytesIO(png((40, 30))), "anh-che.png")},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "File kept: anh-che.png" in page
+    token = re.search(r'name="image_kept" value="([^"]+)"', page).group(1)
+    saved = web.post(
+        "/app/products/new",
+        data={"name": "Chè búp", "category": "tea", "unit": "kg", "image": (io.BytesIO(b""), ""), "image_kept": token},
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302
+    product = db_session.scalar(select(Product).where(Product.name == "Chè búp"))
+    assert product.image_path and (Path(app.config["UPLOAD_DIR"]) / product.image_path).is_file()

@@ -273,6 +273,67 @@ def _certifications(session: Session, batch: Batch) -> list[Problem]:
     return problems
 
 
+# Claims a product's "standards applied" may make that only a certificate backs, with the words that name each
+# (without accents, lower case, whole words). The same words find the scheme of a certificate.
+CERTIFIED_CLAIMS = {
+    "VietGAP": ["vietgap", "viet gap"],
+    "VietGAHP": ["vietgahp", "viet gahp"],
+    "GlobalGAP": ["globalgap", "global gap"],
+    "organic": ["organic", "huu co", "tcvn 11041"],
+    "OCOP": ["ocop"],
+    "HACCP": ["haccp"],
+    "ISO 22000": ["iso 22000"],
+}
+
+
+def claims_in(text: str | None) -> list[str]:
+    """The certified schemes a text names ("Sản xuất theo VietGAP, hữu cơ" → VietGAP, organic)."""
+    words = f" {' '.join(re.findall(r'[a-z0-9]+', plain(text or '').lower()))} "
+    return [claim for claim, names in CERTIFIED_CLAIMS.items() if any(f" {name} " in words for name in names)]
+
+
+def _claims(session: Session, batch: Batch) -> list[Problem]:
+    """A standard the product claims needs a certificate of that scheme covering the batch's site, valid on the
+    batch's date (a processed batch: or certificates covering each of its inputs' sites on their dates). A claim
+    with no certificate at all is refused here; one whose certificate has lapsed or is not yet valid is refused
+    by `_certifications`, which gives the certificate's dates."""
+    claims = claims_in(batch.product.standards if batch.product else None)
+    if not claims:
+        return []
+    on = batch.harvested_on or batch.produced_on
+    if on is None:
+        return []  # the missing date is the problem named (`_required`); no date to check a certificate on
+    certs = session.scalars(select(Certification).where(Certification.organization_id == batch.organization_id)).all()
+
+    def backed(claim: str, site_id: int | None, on: dt.date | None, lapsed_counts: bool) -> bool:
+        for cert in certs:
+            if cert.site_id not in (None, site_id) or claim not in claims_in(cert.scheme):
+                continue
+            if lapsed_counts or on is None or cert.is_valid_on(on):
+                return True
+        return False
+
+    problems = []
+    for claim in claims:
+        # valid on the date, or lapsed: then `_certifications` names it with its dates
+        if backed(claim, batch.site_id, on, lapsed_counts=True):
+            continue
+        # processed goods carry the standard their raw materials were grown to: every input's origin backs it
+        sources = [item.input_batch for item in batch.inputs if item.input_batch is not None]
+        if sources and all(
+            backed(claim, s.site_id, s.harvested_on or s.produced_on, lapsed_counts=False) for s in sources
+        ):
+            continue
+        message = _(
+            "The product claims %(claim)s, but there is no %(claim)s certificate valid for this batch's site on "
+            "%(on)s. Record the certificate (Certifications) or remove the claim from the product's standards.",
+            claim=_("organic") if claim == "organic" else claim,  # the others are names, the same in every language
+            on=day(on),
+        )
+        problems.append(Problem("certifications", "standard_not_certified", message))
+    return problems
+
+
 def input_problems(session: Session, batch: Batch) -> list[Problem]:
     """Inputs that take more than the input batch holds, and a batch that would be its own ancestor."""
     if not batch.inputs:
@@ -398,4 +459,5 @@ def check_batch(session: Session, batch: Batch) -> list[Problem]:
         *input_status_problems(batch),
         *_chemicals(session, batch),
         *_certifications(session, batch),
+        *_claims(session, batch),
     ]

@@ -1,6 +1,6 @@
-"""Demo batches: a dried-tea batch made from two fresh-leaf batches (with their spraying and fertilising
-records and a lab test), and a pork batch. All published through the services, so they pass every rule.
-Idempotent: a batch whose lot code exists is left alone."""
+"""Demo batches: a dried-tea batch made from two fresh-leaf batches (with their fertilising step, their chemical
+applications — a spraying is recorded as its application alone — and a lab test), and a pork batch. All
+published through the services, so they pass every rule. Idempotent: a batch whose lot code exists is left alone."""
 
 from __future__ import annotations
 
@@ -55,12 +55,6 @@ def _leaf(session: Session, ctx, lot: str, site: str, harvest: dt.date, kg: str)
                 "occurred_at": _at(harvest - dt.timedelta(days=30), 7),
                 "site_id": site_obj.id,
                 "note": "Bón phân hữu cơ vi sinh",
-            },
-            {
-                "type": EventType.SPRAYING,
-                "occurred_at": _at(harvest - dt.timedelta(days=14), 6),
-                "site_id": site_obj.id,
-                "note": "Phun trừ rầy xanh",
             },
             {
                 "type": EventType.HARVESTING,

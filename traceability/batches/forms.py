@@ -50,13 +50,13 @@ def batch_fields(user: User, batch: Batch | None) -> list[dict]:
         spec(
             "product_id", _l("Product"), "select", options=[(p.id, p.name) for p in _own(Product, user)], required=True
         ),
-        spec("site_id", _l("Origin site"), "select", options=_sites(user), blank="—"),
+        spec("site_id", _l("Origin site"), "select", options=_sites(user), blank="—", publish=True),
         spec("lot_code", _l("Lot code"), hint=_l("Leave empty to have one suggested; unique in your organisation.")),
         spec("quantity", _l("Quantity"), required=True, attrs='inputmode="decimal"'),
         spec("unit", _l("Unit"), hint=_l("Empty: the product's unit.")),
         spec("planted_on", _l("Planting or start date"), "date"),
-        spec("harvested_on", _l("Harvest date"), "date"),
-        spec("produced_on", _l("Production or packing date"), "date"),
+        spec("harvested_on", _l("Harvest date"), "date", publish=True, hint=_l("This or the production date.")),
+        spec("produced_on", _l("Production or packing date"), "date", publish=True),
         spec("expires_on", _l("Expiry date"), "date", hint=_l("Empty: worked out from the product's shelf life.")),
         spec("note", _l("Note"), "textarea"),
     ]
@@ -91,7 +91,27 @@ def parse_batch_form(values: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def record_fields(user: User, batch: Batch) -> dict[str, list[dict]]:
+def amended_value_field(name: str, sites: list[tuple[int, str]]) -> dict:
+    """The input an amended fact takes: a select of the organisation's sites, a date picker, a number, text."""
+    label = _FIELD_LABELS[name]  # prefilled with the current value, to be changed
+    if name == "site_id":
+        return spec("value", label, "select", options=sites, required=True)
+    if name.endswith("_on"):
+        return spec("value", label, "date", hint=_l("Empty to remove the date."))
+    if name == "quantity":
+        return spec("value", label, required=True, attrs='inputmode="decimal"')
+    if name == "note":
+        return spec("value", label, "textarea")
+    return spec("value", label, required=True)
+
+
+def amendment_values(batch: Batch, name: str) -> dict[str, Any]:
+    """The amendment form's starting values: the fact's current value, as its input takes it."""
+    current = as_values(batch, [name])[name]
+    return {"field": name, "value": current.isoformat() if hasattr(current, "isoformat") else current}
+
+
+def record_fields(user: User, batch: Batch, amend: str | None = None) -> dict[str, list[dict]]:
     sites = _sites(user)
     return {
         "event": [
@@ -99,8 +119,9 @@ def record_fields(user: User, batch: Batch) -> dict[str, list[dict]]:
                 "type",
                 _l("What happened"),
                 "select",
-                options=[(t.value, event_label(t)) for t in EventType],
+                options=[(t.value, event_label(t)) for t in EventType if t != EventType.SPRAYING],
                 required=True,
+                hint=_l("A spraying is recorded under Chemical applications."),
             ),
             spec("occurred_at", _l("When"), "datetime-local", required=True),
             spec("site_id", _l("Where"), "select", options=sites, blank="—"),
@@ -144,18 +165,19 @@ def record_fields(user: User, batch: Batch) -> dict[str, list[dict]]:
                 attrs='accept="application/pdf,image/jpeg,image/png,image/webp"',
             ),
         ],
+        # chosen first (amendable_facts), then the form takes the fact's own input
         "amendment": [
-            spec(
-                "field",
-                _l("Fact to change"),
-                "select",
-                options=[(f, _FIELD_LABELS[f]) for f in AMENDABLE],
-                required=True,
-            ),
-            spec("value", _l("New value"), hint=_l("Dates as dd/mm/yyyy; a site by its number")),
+            spec("field", "", "hidden"),
+            amended_value_field(amend, sites),
             spec("reason", _l("Reason"), "textarea", required=True),
-        ],
+        ]
+        if amend in AMENDABLE
+        else [],
     }
+
+
+def amendable_facts() -> list[tuple[str, Any]]:
+    return [(f, _FIELD_LABELS[f]) for f in AMENDABLE]
 
 
 _FIELD_LABELS = FACTS

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from traceability.accounts.models import Organization, User
 from traceability.db import Base, choice, utcnow
 from traceability.registry.models import STORED_FILE, Product, Site
+
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the day a producer writes in the diary
 
 
 class BatchStatus(enum.StrEnum):
@@ -103,6 +106,18 @@ class Batch(Base):
     @property
     def is_public(self) -> bool:
         return self.status != BatchStatus.DRAFT
+
+    @property
+    def diary_events(self) -> list[Event]:
+        """The process steps as the diary and the consumer page show them: a spraying is shown once, as its
+        chemical application. (Spraying is recorded only as a chemical application now; a spraying event kept
+        from before, on the day of one of the batch's applications, is that application's.)"""
+        sprayed = {chem.applied_on for chem in self.chemicals}
+        return [
+            event
+            for event in self.events
+            if not (event.type == EventType.SPRAYING and event.occurred_at.astimezone(LOCAL_ZONE).date() in sprayed)
+        ]
 
     def __repr__(self) -> str:
         return f"<Batch {self.id} {self.lot_code} {self.status}>"

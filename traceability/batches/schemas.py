@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from traceability.batches.models import BatchStatus, ChemicalPurpose, EventType, LabResult
+from traceability.batches.models import LOCAL_ZONE, BatchStatus, ChemicalPurpose, EventType, LabResult
 from traceability.schemas import BaseSchema, decimal_field, out_of_range, text_field
 
-LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 LOT_CODE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$",
     error=_l("Up to 20 letters, digits, dots, dashes or slashes (GS1 lot number)."),

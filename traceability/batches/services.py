@@ -28,6 +28,7 @@ from traceability.batches.models import (
     BatchStatus,
     ChemicalApplication,
     Event,
+    EventType,
     LabTest,
     PublishAttempt,
 )
@@ -212,6 +213,9 @@ def add_event(session: Session, user: User, batch: Batch, data: dict[str, Any]) 
     if batch.status == BatchStatus.RECALLED:
         raise Conflict(_("This batch has been recalled."))
     data = dict(data)
+    if data.get("type") == EventType.SPRAYING:
+        # one record per spraying: the application carries what was sprayed, the dose and the waiting time
+        raise invalid("type", _("Record a spraying as a chemical application: it is the diary's spraying entry."))
     own_site(session, user, data.get("site_id"))
     event = Event(batch=batch, **data)
     session.add(event)
@@ -255,14 +259,20 @@ def set_lab_test_document(session: Session, user: User, test: LabTest, document:
     return test
 
 
-def delete_record(session: Session, user: User, batch: Batch, kind: str, record_id: int) -> None:
-    """Remove an event, chemical application or lab test of a draft (a typing mistake, say)."""
+def find_record(session: Session, user: User, batch: Batch, kind: str, record_id: int) -> Any:
+    """An event, chemical application or lab test of this batch (404 otherwise)."""
     check_editable(user, batch)
-    _draft_only(batch)
     model = RECORDS.get(kind)
     record = session.get(model, record_id) if model else None
     if record is None or record.batch_id != batch.id:
         raise NotFound(_("Not found."))
+    return record
+
+
+def delete_record(session: Session, user: User, batch: Batch, kind: str, record_id: int) -> None:
+    """Remove an event, chemical application or lab test of a draft (a typing mistake, say)."""
+    _draft_only(batch)
+    record = find_record(session, user, batch, kind, record_id)
     session.delete(record)
     session.flush()
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -18,6 +19,8 @@ from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches import compliance, services
 from traceability.batches.forms import (
+    amendable_facts,
+    amendment_values,
     batch_fields,
     batch_values,
     event_label,
@@ -27,6 +30,7 @@ from traceability.batches.forms import (
 )
 from traceability.batches.models import Batch, BatchStatus, LabTest
 from traceability.batches.schemas import (
+    AMENDABLE,
     AmendmentInSchema,
     BatchFilterSchema,
     BatchInSchema,
@@ -36,7 +40,7 @@ from traceability.batches.schemas import (
 )
 from traceability.codes.identifiers import grouped
 from traceability.codes.services import lot_code_for
-from traceability.forms import handle_form, render_form, submit_form
+from traceability.forms import handle_form, kept_upload, render_form, submit_form
 from traceability.registry.models import Product
 from traceability.schemas import form_data
 from traceability.shipments.services import received_shipment, withdrawn_upstream
@@ -73,22 +77,34 @@ def batches():
 
 
 def _batch_form(title: str, save, values: dict, batch: Batch | None = None):
-    return handle_form(
-        BatchInSchema(partial=batch is not None),
-        save,
-        lambda v, e: render_form(
+    def render(v, e):
+        fields = batch_fields(current_user, batch)
+        return render_form(
             title,
-            batch_fields(current_user, batch),
+            fields,
             v,
             e,
             back=url_for("batches.batch", batch_id=batch.id) if batch else url_for("batches.batches"),
             extra_template="app/_batch_inputs.html",
             input_options=_input_options(batch),
             input_rows=input_rows(batch),
-        ),
-        values,
-        parse=parse_batch_form,
-    )
+            prerequisites=_prerequisites(fields),
+            publish_legend=_("Needed to publish: the origin site, and the harvest date or the production date."),
+        )
+
+    return handle_form(BatchInSchema(partial=batch is not None), save, render, values, parse=parse_batch_form)
+
+
+def _prerequisites(fields: list[dict]) -> list[tuple[str, str]]:
+    """What to create before a batch can be recorded (a product) or published (its origin site)."""
+    options = {f["name"]: f.get("options") for f in fields}
+    missing = []
+    if not options["site_id"]:
+        missing.append((_("Register a site first: a batch is published with its origin site."), "registry.new_site"))
+    if not options["product_id"]:
+        text = _("Register a product first: every batch is a lot of one of your products.")
+        missing.append((text, "registry.new_product"))
+    return [(text, url_for(endpoint)) for text, endpoint in missing]
 
 
 def _input_options(batch: Batch | None) -> list[tuple[int, str]]:
@@ -133,10 +149,21 @@ def batch(batch_id: int):
     return _batch_page(get_visible(db.session, Batch, batch_id, current_user))
 
 
-def _batch_page(batch: Batch, form: str | None = None, values: dict | None = None, errors: dict | None = None):
+def _batch_page(
+    batch: Batch,
+    form: str | None = None,
+    values: dict | None = None,
+    errors: dict | None = None,
+    kept_files: dict | None = None,
+):
     problems = compliance.check_batch(db.session, batch) if batch.status == BatchStatus.DRAFT else []
     code = lot_code_for(db.session, batch)
     status = 422 if errors else 200
+    # the amendment form takes the chosen fact's own input: chosen by ?amend=, or the fact of a refused try
+    amend = (values or {}).get("field") if form == "amendment" else request.args.get("amend")
+    amend = amend if amend in AMENDABLE and batch.status != BatchStatus.DRAFT else None
+    if amend and form != "amendment":
+        form, values = "amendment", amendment_values(batch, amend)
     return render_template(
         "app/batch.html",
         batch=batch,
@@ -145,7 +172,10 @@ def _batch_page(batch: Batch, form: str | None = None, values: dict | None = Non
         form=form,
         values=values or {},
         errors=errors or {},
-        record_fields=record_fields(current_user, batch),
+        record_fields=record_fields(current_user, batch, amend),
+        kept_files=kept_files or {},
+        amend=amend,
+        amendable_facts=amendable_facts(),
         grouped=grouped,
         withdrawn_upstream=withdrawn_upstream(db.session, batch),
         received_from=received_shipment(db.session, batch.id),
@@ -183,31 +213,53 @@ def add_record(batch_id: int, kind: str):
     if kind not in RECORD_FORMS:
         return redirect(url_for("batches.batch", batch_id=batch.id))
     schema_cls, adder = RECORD_FORMS[kind]
+    folder = str(batch.organization_id)
+    document = kept_upload("document", storage.DOCUMENT, folder) if kind == "lab_test" else None
 
     def save(data):
-        if kind != "lab_test":
+        if document is None:
             return adder(db.session, current_user, batch, data)
-        file = request.files.get("document")
-        document = None
-        if file and file.filename:
-            document = storage.store(file, storage.DOCUMENT, "document", str(batch.organization_id))
-        return adder(db.session, current_user, batch, data, document)
+        return adder(db.session, current_user, batch, data, document.claim(folder))
 
     form = submit_form(schema_cls(), save)
     if form.errors:
-        return _batch_page(batch, kind, form.values, form.errors)
+        if document is None:
+            return _batch_page(batch, kind, form.values, form.errors)
+        return _batch_page(batch, kind, form.values, {**document.errors, **form.errors}, document.kept)
     flash(_("Saved."))
     return redirect(url_for("batches.batch", batch_id=batch.id) + f"#{kind}s")
 
 
-@bp.route("/batches/<int:batch_id>/records/<kind>/delete", methods=["POST"])
+@bp.route("/batches/<int:batch_id>/records/<kind>/delete", methods=["GET", "POST"])
 @roles(Role.PRODUCER)
 def delete_record(batch_id: int, kind: str):
+    """GET asks for confirmation (a page: works without JavaScript); POST deletes."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
-    record_id = request.form.get("record_id", "")
-    services.delete_record(db.session, current_user, batch, kind, int(record_id) if record_id.isdigit() else 0)
+    record_id = request.values.get("record_id", "")
+    record_id = int(record_id) if record_id.isdigit() else 0
+    if request.method == "GET":
+        record = services.find_record(db.session, current_user, batch, kind, record_id)
+        return render_template(
+            "app/confirm.html",
+            title=_("Delete this record?"),
+            what=_record_summary(kind, record),
+            consequences=[_("Batch %(lot)s, a draft.", lot=batch.lot_code)],
+            action=url_for("batches.delete_record", batch_id=batch.id, kind=kind),
+            hidden={"record_id": record_id},
+            confirm=_("Delete"),
+            back=url_for("batches.batch", batch_id=batch.id),
+        )
+    services.delete_record(db.session, current_user, batch, kind, record_id)
     flash(_("Deleted."))
     return redirect(url_for("batches.batch", batch_id=batch.id))
+
+
+def _record_summary(kind: str, record: Any) -> str:
+    if kind == "chemical":
+        return f"{record.trade_name} ({record.active_ingredient}) · {format_date(record.applied_on)}"
+    if kind == "lab_test":
+        return f"{record.analyte} · {record.laboratory} · {format_date(record.sampled_on)}"
+    return f"{event_label(record.type)} · {format_datetime(record.occurred_at)}"
 
 
 @bp.route("/batches/<int:batch_id>/publish", methods=["POST"])
@@ -223,10 +275,24 @@ def publish(batch_id: int):
     return redirect(url_for("batches.batch", batch_id=batch.id))
 
 
-@bp.route("/batches/<int:batch_id>/delete", methods=["POST"])
+@bp.route("/batches/<int:batch_id>/delete", methods=["GET", "POST"])
 @roles(Role.PRODUCER)
 def delete(batch_id: int):
+    """GET asks for confirmation (a page: works without JavaScript); POST deletes the draft."""
     batch = get_editable(db.session, Batch, batch_id, current_user)
+    if request.method == "GET" and batch.status != BatchStatus.DRAFT:
+        flash(_("A published batch is never deleted."), "warning")
+        return redirect(url_for("batches.batch", batch_id=batch.id))
+    if request.method == "GET":
+        return render_template(
+            "app/confirm.html",
+            title=_("Delete draft %(lot)s?", lot=batch.lot_code),
+            what=f"{batch.product.name} · {batch.lot_code}",
+            consequences=[_("Its events, chemical applications and lab tests are deleted with it.")],
+            action=url_for("batches.delete", batch_id=batch.id),
+            confirm=_("Delete draft"),
+            back=url_for("batches.batch", batch_id=batch.id),
+        )
     lot = batch.lot_code
     services.delete_batch(db.session, current_user, batch)
     flash(_("Draft %(lot)s deleted.", lot=lot))

@@ -1,5 +1,6 @@
 """A4 label sheets: each label carries the QR code (drawn as vector paths), the product name, the lot, the expiry
-date and the code in grouped text. Pages are written as they are filled (see pdfstream), so a long run of
+date, the producer and the code in grouped text, and along its foot the address where the code can be typed by
+someone who cannot scan. Pages are written as they are filled (see pdfstream), so a long run of
 serial codes needs no more memory than a short one.
 """
 
@@ -31,6 +32,8 @@ class LabelText:
     product: str
     lot: str
     expiry: str | None
+    producer: str = ""
+    address: str = ""  # where to type the code: "Nhập mã tại truyxuat.example.vn"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Layout:
     cell_height: float
     qr_side: float  # the QR with its quiet zone
     font_size: float
+    foot: float  # the strip along the label's foot, under the QR and the code, for the address line
 
     @classmethod
     def for_grid(cls, per_page: int) -> Layout:
@@ -48,8 +52,10 @@ class Layout:
         width, height = A4
         cell_width = (width - 2 * MARGIN) / columns
         cell_height = (height - 2 * MARGIN) / rows
-        qr_side = min(cell_height - 2 * PADDING, cell_width * 0.55)
-        return cls(columns, rows, cell_width, cell_height, qr_side, min(12.0, cell_height / 12))
+        font_size = min(12.0, cell_height / 12)
+        foot = font_size * 0.85 * 1.2
+        qr_side = min(cell_height - 2 * PADDING - foot, cell_width * 0.55)
+        return cls(columns, rows, cell_width, cell_height, qr_side, font_size, foot)
 
     def origin(self, index: int) -> tuple[float, float]:
         """Bottom-left corner of the index-th label on a page, filled row by row from the top."""
@@ -66,7 +72,9 @@ def label_sheet_chunks(
 ) -> Iterator[bytes]:
     """The PDF for `entries`, yielded a page at a time (for a streamed download)."""
     layout = Layout.for_grid(per_page)
-    characters = "".join([text.product, text.lot, text.expiry or "", ALPHABET, "-", ELLIPSIS])
+    characters = "".join(
+        [text.product, text.lot, text.expiry or "", text.producer, text.address, ALPHABET, "-", ELLIPSIS]
+    )
     buffer = io.BytesIO()
     pdf = StreamingPDF(buffer, characters, title=title)
     shared = _shared_text(pdf, layout, text)
@@ -108,7 +116,7 @@ def _qr_paths(matrix: qr.QRMatrix, layout: Layout) -> bytes:
     """
     module = layout.qr_side / (matrix.size + 2 * qr.QUIET_ZONE)
     left = PADDING + qr.QUIET_ZONE * module
-    top = (layout.cell_height + layout.qr_side) / 2 - qr.QUIET_ZONE * module
+    top = layout.foot + (layout.cell_height - layout.foot + layout.qr_side) / 2 - qr.QUIET_ZONE * module
     parts = [b"q %.4f 0 0 %.4f %.2f %.2f cm\n" % (module, -module, left, top)]
     piece = _PIECES.__getitem__
     starts = range(0, matrix.size, 8)
@@ -144,16 +152,22 @@ def _shared_text(pdf: StreamingPDF, layout: Layout, text: LabelText) -> bytes:
     size = layout.font_size
     x = _text_x(layout)
     room = layout.cell_width - x - PADDING
-    lines = _wrap(pdf, text.product, size, room, max_lines=2)
-    lines += [_fit(pdf, text.lot, size * 0.9, room)]
-    if text.expiry:
-        lines.append(_fit(pdf, text.expiry, size * 0.9, room))
+    lines = [(line, size) for line in _wrap(pdf, text.product, size, room, max_lines=2)]
+    small = [_fit(pdf, line, size * 0.9, room) for line in (text.lot, text.expiry) if line]
+    small += _wrap(pdf, text.producer, size * 0.9, room, max_lines=2) if text.producer else []
+    lines += [(line, size * 0.9) for line in small]
     y = layout.cell_height - PADDING - size
     out = [b"BT\n"]
-    for i, line in enumerate(lines):
-        line_size = size if i < len(lines) - (2 if text.expiry else 1) else size * 0.9
+    for line, line_size in lines:
         out.append(b"/F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj\n" % (line_size, x, y, pdf.text(line)))
         y -= line_size * 1.25
+    if text.address:
+        # the whole address or nothing typed works: set smaller to fit the label's width, never cut
+        room = layout.cell_width - 2 * PADDING
+        foot_size = min(size * 0.85, room / max(pdf.string_width(text.address, 1), 1e-6))
+        out.append(
+            b"/F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj\n" % (foot_size, PADDING, PADDING, pdf.text(text.address))
+        )
     out.append(b"ET\n")
     return b"".join(out)
 
@@ -165,6 +179,7 @@ class _CodeLine:
     def __init__(self, pdf: StreamingPDF, layout: Layout):
         self.pdf = pdf
         self.x = _text_x(layout)
+        self.foot = layout.foot
         self.room = layout.cell_width - self.x - PADDING
         average = sum(pdf.string_width(c, 1) for c in ALPHABET) / len(ALPHABET)
         self.size = min(layout.font_size * 1.1, self.room / (average * CODE_LENGTH + pdf.string_width("---", 1)))
@@ -174,7 +189,7 @@ class _CodeLine:
         return b"BT /F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET\n" % (
             size,
             self.x,
-            PADDING + self.size * 0.3,
+            PADDING + self.foot + self.size * 0.3,
             self.pdf.text(printed),
         )
 

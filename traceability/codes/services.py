@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal
@@ -27,7 +28,7 @@ from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.identifiers import CheckCharacterError, CodeFormatError, new_code, normalise
 from traceability.codes.labels import LabelText
 from traceability.codes.models import Code, CodeKind, Scan
-from traceability.codes.urls import DigitalLink
+from traceability.codes.urls import DigitalLink, public_base_url
 from traceability.db import utcnow
 from traceability.errors import Conflict, Invalid, NotFound, ServiceError
 from traceability.registry.models import Product
@@ -364,4 +365,7 @@ def label_text(batch: Batch) -> LabelText:
         product=batch.product.name,
         lot=_("Lot: %(lot)s", lot=batch.lot_code),
         expiry=_("Expiry: %(date)s", date=expiry.strftime("%d/%m/%Y")) if expiry else None,
+        producer=batch.organization.name,
+        # the public site's address without its scheme: what a person types into a browser
+        address=_("Type the code at %(address)s", address=urlsplit(public_base_url()).netloc),
     )

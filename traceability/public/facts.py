@@ -80,7 +80,8 @@ class Page:
 
     @property
     def events(self):
-        return self.batch.events if self.stages is None else self.stages
+        # a spraying shows once, under the chemicals; a passed-on lot shows its own steps after the supplier's facts
+        return self.batch.diary_events if self.stages is None else self.stages
 
     @property
     def lab_tests(self):

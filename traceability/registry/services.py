@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from traceability.accounts.models import Role, User
+from traceability.accounts.models import Organization, Role, User
 from traceability.batches.models import Batch, BatchStatus
+from traceability.codes.models import Code, Scan
 from traceability.errors import Forbidden, invalid
 from traceability.registry.models import Certification, Product, Site
 
@@ -57,7 +59,7 @@ def update_site(session: Session, user: User, site: Site, data: dict[str, Any]) 
     return site
 
 
-def _check_gtin(session: Session, user: User, gtin: str | None, product_id: int | None) -> None:
+def check_gtin(session: Session, user: User, gtin: str | None, product_id: int | None) -> None:
     """A GTIN is claimed only by a verified organisation, inside its own GS1 prefix when it has one, and once."""
     if not gtin:
         return
@@ -74,7 +76,7 @@ def _check_gtin(session: Session, user: User, gtin: str | None, product_id: int 
 def create_product(session: Session, user: User, data: dict[str, Any]) -> Product:
     """Register a product; its GTIN (already checked and made 14 digits long) must be the organisation's own."""
     org_id = _org_id(user)
-    _check_gtin(session, user, data.get("gtin"), None)
+    check_gtin(session, user, data.get("gtin"), None)
     product = Product(organization_id=org_id, **data)
     session.add(product)
     session.flush()
@@ -90,7 +92,7 @@ def update_product(session: Session, user: User, product: Product, data: dict[st
         )
         if published is not None:
             raise invalid("gtin", _("Batches of this product are published with this GTIN on their labels."))
-        _check_gtin(session, user, data["gtin"], product.id)
+        check_gtin(session, user, data["gtin"], product.id)
     _apply(product, data)
     session.flush()
     return product
@@ -131,3 +133,42 @@ def create_certification(
     session.add(cert)
     session.flush()
     return cert
+
+
+@dataclass(frozen=True)
+class Step:
+    """One of a new organisation's first steps, done or not, and the record the next action is about."""
+
+    key: str
+    done: bool
+    record_id: int | None = None
+
+
+def first_steps(session: Session, org: Organization) -> list[Step]:
+    """Site, product, batch, publish, print: each done when the organisation's own data shows it.
+
+    Printing leaves no record of its own, so it counts as done once one of the organisation's codes has been
+    scanned: a label is out there and works.
+    """
+    def count(model) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(model.organization_id == org.id))
+
+    def latest(*conditions) -> int | None:
+        query = select(Batch.id).where(Batch.organization_id == org.id, *conditions)
+        return session.scalar(query.order_by(Batch.created_at.desc(), Batch.id.desc()).limit(1))
+
+    draft = latest(Batch.status == BatchStatus.DRAFT)
+    published = latest(Batch.status == BatchStatus.PUBLISHED)
+    scanned = session.scalar(
+        select(
+            exists()
+            .where(Scan.code_id == Code.id, Code.batch_id == Batch.id, Batch.organization_id == org.id)
+        )
+    )
+    return [
+        Step("site", count(Site) > 0),
+        Step("product", count(Product) > 0),
+        Step("batch", count(Batch) > 0),
+        Step("publish", latest(Batch.status != BatchStatus.DRAFT) is not None, draft),
+        Step("print", bool(scanned), published),
+    ]

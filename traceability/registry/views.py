@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -13,7 +14,8 @@ from traceability import db, storage
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.batches.models import Batch
-from traceability.forms import as_values, choices, handle_form, render_form, spec
+from traceability.errors import Invalid
+from traceability.forms import as_values, choices, handle_form, kept_upload, render_form, spec
 from traceability.registry import services
 from traceability.registry.models import Certification, Product, Site, SiteKind
 from traceability.registry.schemas import CertificationInSchema, ProductInSchema, SiteInSchema
@@ -33,7 +35,32 @@ def home():
         return db.session.scalar(select(func.count()).select_from(model).where(model.organization_id == org.id))
 
     counts = {"sites": count(Site), "products": count(Product), "batches": count(Batch)}
-    return render_template("app/home.html", org=org, counts=counts)
+    steps = [(step, _STEP_TEXT[step.key], _step_url(step)) for step in services.first_steps(db.session, org)]
+    return render_template("app/home.html", org=org, counts=counts, steps=steps)
+
+
+_STEP_TEXT = {
+    "site": _l("Register a site: where it is grown, raised or made"),
+    "product": _l("Register a product"),
+    "batch": _l("Record a batch (lot) of the product"),
+    "publish": _l("Publish the batch, once nothing blocks it"),
+    "print": _l("Print the labels and put them on the packages"),
+}
+
+
+def _step_url(step: services.Step) -> str:
+    """Where the step's next action is: the form to start it, or the record it concerns."""
+    if step.key == "site":
+        return url_for("registry.sites") if step.done else url_for("registry.new_site")
+    if step.key == "product":
+        return url_for("registry.products") if step.done else url_for("registry.new_product")
+    if step.key == "batch":
+        return url_for("batches.batches") if step.done else url_for("batches.new_batch")
+    if step.key == "publish":
+        return url_for("batches.batch", batch_id=step.record_id) if step.record_id else url_for("batches.batches")
+    if step.record_id:
+        return url_for("codes.batch_codes", batch_id=step.record_id)
+    return url_for("batches.batches", status="published")
 
 
 def _own(model, *options):
@@ -120,15 +147,17 @@ def products():
 
 
 def _product_form(title: str, product: Product | None, values: dict):
+    folder = str(current_user.organization_id)
+    image = kept_upload("image", storage.PRODUCT_IMAGE, folder)
+
     def save(data):
-        image = request.files.get("image")
+        stored = image.claim(folder)
         if product is None:
             saved = services.create_product(db.session, current_user, data)
         else:
             saved = services.update_product(db.session, current_user, product, data)
-        if image and image.filename:
-            stored, _type = storage.store(image, storage.PRODUCT_IMAGE, "image", str(saved.organization_id))
-            services.set_product_image(db.session, saved, stored)
+        if stored:
+            services.set_product_image(db.session, saved, stored[0])
         flash(_("Product saved."))
         return redirect(url_for("registry.products"))
 
@@ -137,17 +166,46 @@ def _product_form(title: str, product: Product | None, values: dict):
         save,
         lambda v, e: render_form(
             title,
-            PRODUCT_FIELDS,
+            _product_fields(product),
             v,
-            e,
+            {**image.errors, **e},
             multipart=True,
             back=url_for("registry.products"),
             extra_template="app/_categories.html",
             categories=CATEGORIES,
             product=product,
+            kept_files=image.kept,
+            scripts=["js/field-check.js"],
         ),
         values,
     )
+
+
+def _product_fields(product: Product | None) -> list[dict]:
+    """The fields, the GTIN with the address that checks it as soon as it is typed (static/js/field-check.js)."""
+    check = url_for("registry.check_gtin", product_id=product.id if product else None)
+    return [
+        {**f, "attrs": f'{f.get("attrs") or ""} data-check-url="{check}"'} if f["name"] == "gtin" else f
+        for f in PRODUCT_FIELDS
+    ]
+
+
+@bp.route("/products/check-gtin")
+@roles(Role.PRODUCER)
+def check_gtin():
+    """What saving this GTIN would be refused for (format, check digit, the organisation not yet verified, another
+    product's), for the product form to say before it is sent. Saves nothing."""
+    product_id = request.args.get("product_id", "")
+    product = get_editable(db.session, Product, int(product_id), current_user) if product_id.isdigit() else None
+    try:
+        gtin = ProductInSchema(only=("gtin",)).load({"gtin": request.args.get("gtin", "")})["gtin"]
+        if product is None or gtin != product.gtin:
+            services.check_gtin(db.session, current_user, gtin, product.id if product else None)
+    except ValidationError as exc:
+        return jsonify(errors=exc.messages.get("gtin", []))
+    except Invalid as exc:
+        return jsonify(errors=(exc.errors or {}).get("gtin", [exc.message]))
+    return jsonify(errors=[])
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -194,12 +252,11 @@ def _cert_fields() -> list[dict]:
 @bp.route("/certifications", methods=["GET", "POST"])
 @roles(Role.PRODUCER)
 def certifications():
+    folder = str(current_user.organization_id)
+    document = kept_upload("document", storage.DOCUMENT, folder)
+
     def save(data):
-        file = request.files.get("document")
-        document = None
-        if file and file.filename:
-            document = storage.store(file, storage.DOCUMENT, "document", str(current_user.organization_id))
-        services.create_certification(db.session, current_user, data, document)
+        services.create_certification(db.session, current_user, data, document.claim(folder))
         flash(_("Certificate saved."))
         return redirect(url_for("registry.certifications"))
 
@@ -211,7 +268,8 @@ def certifications():
             certs=_own(Certification, joinedload(Certification.site)),  # each names its site: not a query per site
             fields=_cert_fields(),
             values=v,
-            errors=e,
+            errors={**document.errors, **e},
+            kept_files=document.kept,
         ),
     )
 
