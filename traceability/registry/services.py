@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from traceability.accounts.models import Role, User
 from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Forbidden, invalid
+from traceability.reference import services as reference
 from traceability.registry.models import Certification, Product, Site
 
 
@@ -44,6 +45,7 @@ def _apply(obj: Any, data: dict[str, Any]) -> None:
 
 def create_site(session: Session, user: User, data: dict[str, Any]) -> Site:
     """Register a site (growing area, farm, barn, facility) of the user's organisation."""
+    reference.place(session, data)
     site = Site(organization_id=_org_id(user), **data)
     session.add(site)
     session.flush()
@@ -52,6 +54,7 @@ def create_site(session: Session, user: User, data: dict[str, Any]) -> Site:
 
 def update_site(session: Session, user: User, site: Site, data: dict[str, Any]) -> Site:
     _org_id(user)
+    reference.place(session, data)
     _apply(site, data)
     session.flush()
     return site
@@ -75,6 +78,7 @@ def create_product(session: Session, user: User, data: dict[str, Any]) -> Produc
     """Register a product; its GTIN (already checked and made 14 digits long) must be the organisation's own."""
     org_id = _org_id(user)
     _check_gtin(session, user, data.get("gtin"), None)
+    data["category_code"] = reference.category_code_for(session, data.pop("category", None))
     product = Product(organization_id=org_id, **data)
     session.add(product)
     session.flush()
@@ -91,6 +95,8 @@ def update_product(session: Session, user: User, product: Product, data: dict[st
         if published is not None:
             raise invalid("gtin", _("Batches of this product are published with this GTIN on their labels."))
         _check_gtin(session, user, data["gtin"], product.id)
+    if "category" in data:
+        data["category_code"] = reference.category_code_for(session, data.pop("category"))
     _apply(product, data)
     session.flush()
     return product

@@ -26,8 +26,10 @@ from traceability.codes.services import issue_lot_code
 from traceability.db import utcnow
 from traceability.errors import Conflict, Forbidden, NotFound, invalid
 from traceability.notices.services import notify
+from traceability.reference import services as reference
 from traceability.registry.models import Site
 from traceability.registry.services import own_product, own_site
+from traceability.search import matches
 from traceability.shipments.balance import pending_shipped
 from traceability.shipments.models import Delivery, Shipment, ShipmentStatus, Supplier
 
@@ -140,11 +142,10 @@ def search_organizations(session: Session, text: str, limit: int = 10) -> list[O
     text = text.strip()
     if len(text) < 2:
         return []
-    pattern = f"%{text}%"
     return list(
         session.scalars(
             select(Organization)
-            .where(or_(Organization.name.ilike(pattern), Organization.tax_code.startswith(text)))
+            .where(or_(matches(text, Organization.name), Organization.tax_code.startswith(text)))
             .order_by(Organization.name)
             .limit(limit)
         )
@@ -383,6 +384,7 @@ def own_supplier(session: Session, user: User, supplier_id: int | None, field: s
 
 
 def create_supplier(session: Session, user: User, data: dict[str, Any]) -> Supplier:
+    reference.place(session, data, with_province=False)
     supplier = Supplier(organization_id=user.organization_id, **data)
     session.add(supplier)
     session.flush()
@@ -391,6 +393,7 @@ def create_supplier(session: Session, user: User, data: dict[str, Any]) -> Suppl
 
 def update_supplier(session: Session, user: User, supplier: Supplier, data: dict[str, Any]) -> Supplier:
     """Change a supplier's record; deliveries already recorded keep the planting area of their day."""
+    reference.place(session, data, with_province=False)
     for key, value in data.items():
         setattr(supplier, key, value)
     session.flush()
