@@ -19,7 +19,11 @@ from vietnam_provinces import Province, VietNamDivisionType, Ward
 from vietnam_provinces import __data_version__ as DATA_VERSION
 
 OUT = Path(__file__).resolve().parent.parent / "traceability" / "reference" / "data" / "communes.csv"
-KINDS = {VietNamDivisionType.XA: "commune", VietNamDivisionType.PHUONG: "ward", VietNamDivisionType.DAC_KHU: "special_zone"}
+KINDS = {
+    VietNamDivisionType.XA: "commune",
+    VietNamDivisionType.PHUONG: "ward",
+    VietNamDivisionType.DAC_KHU: "special_zone",
+}
 
 
 def rows(province_name: str) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ Data steps (the schema steps around them as Alembic wrote them):
   text that matches nothing (another province, an old commune) keeps working as text, without a code.
 
 A later release that ships changed lists adds a migration calling `load_categories`/`load_communes` with the
-new SHIPPED_LISTS_SHA256 (tests/reference/test_lists.py fails until it exists).
+new KEPT_LISTS_SHA256 (tests/reference/test_lists.py fails until it exists).
 """
 from collections.abc import Sequence
 
@@ -31,7 +31,7 @@ down_revision: str | None = 'efb26d276492'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SHIPPED_LISTS_SHA256 = 'a31f799843bad617e3dba9f34557634a8ccf7c7285ca63724f988c03cb4ee813'
+KEPT_LISTS_SHA256 = 'a31f799843bad617e3dba9f34557634a8ccf7c7285ca63724f988c03cb4ee813'
 
 
 def upgrade() -> None:
@@ -106,7 +106,8 @@ def _map_categories(connection) -> None:
                           sa.column('origin', sa.String), sa.column('updated_at', UTCDateTime()))
     spellings = lists.category_spellings()
     taken = set(connection.scalars(sa.select(categories.c.code)))
-    for text in connection.scalars(sa.select(products.c.category).distinct()):
+    # in a fixed order, so the spelling that names a new entry is the same on every database
+    for text in sorted(connection.scalars(sa.select(products.c.category).distinct()), key=lambda t: t or ''):
         code = spellings.get(fold((text or '').strip()) or '')
         if code is None:  # a spelling the list does not know: an entry of its own, for an admin to review
             code = lists.migrated_category_code(text or '', taken)

@@ -17,6 +17,7 @@ from traceability.reference.models import (
     BannedSubstance,
     Commune,
     CommuneKind,
+    ListOrigin,
     ProductCategory,
     SubstanceKind,
     SubstanceOrigin,
@@ -210,3 +211,58 @@ def with_commune_options(
     """Form field specs with the commune select's option groups filled from the kept list."""
     options = commune_options(session, current)
     return [{**f, "options": options, "groups": True} if f["name"] == name else f for f in fields]
+
+
+def get_category(session: Session, category_id: int) -> ProductCategory:
+    category = session.get(ProductCategory, category_id)
+    if category is None:
+        raise NotFound(_("Not found."))
+    return category
+
+
+def save_category(session: Session, data: dict, category: ProductCategory | None = None) -> ProductCategory:
+    """Add an entry or change one: the row becomes the admin's (reloads leave it). The code names the entry in
+    products and the API, so it is set once."""
+    if category is None:
+        if session.scalar(select(ProductCategory.id).where(ProductCategory.code == data["code"])):
+            raise invalid("code", _("This code is already on the list."))
+        category = ProductCategory(**data)
+        session.add(category)
+    else:
+        data.pop("code", None)
+        for key, value in data.items():
+            setattr(category, key, value)
+    category.origin = ListOrigin.ADMIN
+    session.flush()
+    return category
+
+
+def get_commune_by_id(session: Session, commune_id: int) -> Commune:
+    commune = session.get(Commune, commune_id)
+    if commune is None:
+        raise NotFound(_("Not found."))
+    return commune
+
+
+def save_commune(session: Session, data: dict, commune: Commune | None = None) -> Commune:
+    """Add a commune or change one (a rename, a unit retired): the row becomes the admin's. The code is set once."""
+    if commune is None:
+        if session.scalar(select(Commune.id).where(Commune.code == data["code"])):
+            raise invalid("code", _("This code is already on the list."))
+        commune = Commune(**data)
+        session.add(commune)
+    else:
+        data.pop("code", None)
+        for key, value in data.items():
+            setattr(commune, key, value)
+    commune.origin = ListOrigin.ADMIN
+    session.flush()
+    return commune
+
+
+def reload_lists(session: Session) -> tuple[lists.ListLoad, lists.ListLoad]:
+    """The shipped category and commune lists loaded again: missing entries added, shipped ones updated."""
+    connection = session.connection()
+    report = lists.load_categories(connection), lists.load_communes(connection)
+    session.expire_all()
+    return report
