@@ -188,20 +188,19 @@ def match_commune(session: Session, text: str | None, province: str | None = Non
 
 def place(session: Session, data: dict[str, Any], *, with_province: bool = True) -> dict[str, Any]:
     """Where a site, organisation or supplier is, from a form or the API: a commune chosen from the list
-    (`commune_code`, which also gives the name and province), or a name typed — matched to the list when it
-    names one commune of the province, kept as typed otherwise (an address outside the province, old data).
+    (`commune_code`, which also gives the name and province), or a name typed — kept as typed, and tied to the
+    list when it names one commune of the province (an address outside the province, old data: text only).
     Returns `data` with `commune`, `commune_code` (and `province`) set consistently."""
     if data.get("commune_code"):
         commune = get_commune(session, data["commune_code"])
         data["commune_code"] = commune.code
-        data["commune"] = commune.name
+        if lists.commune_key(data.get("commune")) != lists.commune_key(commune.name):
+            data["commune"] = commune.name  # the list's name, unless the text already names this commune
         if with_province:
             data["province"] = commune.province
     elif "commune" in data or "commune_code" in data:
         commune = match_commune(session, data.get("commune"), data.get("province") if with_province else None)
-        data["commune_code"] = commune.code if commune else None
-        if commune is not None:
-            data["commune"] = commune.name
+        data["commune_code"] = commune.code if commune else None  # the text stays as typed; figures use the list
     return data
 
 
