@@ -27,6 +27,7 @@ from traceability.demo import DEMO_PASSWORD, load_demo
 from traceability.labels import BY_KIND, LABELS
 from traceability.reference.models import BannedSubstance, Commune, ProductCategory
 from traceability.registry.models import Certification, Product, Site
+from traceability.shipments.models import Shipment, Supplier
 
 ROOT = Path(traceability.__file__).resolve().parent.parent
 
@@ -155,6 +156,10 @@ def _params(session) -> dict:
     substance = session.scalars(select(BannedSubstance).order_by(BannedSubstance.id)).first()
     cert = session.scalars(select(Certification).where(Certification.organization_id == org_id)).first()
     lab_test = batch.lab_tests[0] if batch.lab_tests else None
+    # the cooperative's shipment to the shop, one of its suppliers, and an invitation still waiting
+    shipment = session.scalars(select(Shipment).where(Shipment.organization_id == org_id).order_by(Shipment.id)).first()
+    supplier = session.scalars(select(Supplier).where(Supplier.organization_id == org_id)).first()
+    invited = session.scalars(select(Shipment).where(Shipment.invite_token.is_not(None))).first()
     params = {
         "org_id": org_id,
         "user_id": tea.id,
@@ -174,6 +179,9 @@ def _params(session) -> dict:
         # the kept lists' pages: the first category (a key product) and the demo's commune
         "category_id": session.scalar(select(ProductCategory.id).order_by(ProductCategory.position)),
         "commune_id": session.scalar(select(Commune.id).where(Commune.code == "05503")),
+        "shipment_id": shipment.id if shipment else None,
+        "supplier_id": supplier.id if supplier else None,
+        "token": invited.invite_token if invited else None,
     }
     return {k: v for k, v in params.items() if v is not None}
 

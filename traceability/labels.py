@@ -35,6 +35,7 @@ LABELS = {
     "sent": _l("Sent"),
     "accepted": _l("Accepted"),
     "refused": _l("Refused"),
+    "cancelled": _l("Cancelled"),
     # events
     "planting": _l("Planting"),
     "fertilizing": _l("Fertilising"),

@@ -160,7 +160,7 @@ def test_the_upgrade_maps_free_text_typed_before_the_lists():
     try:
         if engine.dialect.name == "postgresql":
             reset_postgres(engine)
-        migrate.upgrade(engine, "efb26d276492")  # the release before the lists
+        migrate.upgrade(engine, "9c3f1d2e7a55")  # the release before the lists
         with Session(engine) as session:
             session.execute(
                 text(

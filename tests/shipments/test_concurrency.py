@@ -1,5 +1,6 @@
 """Concurrent shipments and receipts on PostgreSQL never overdraw a lot: shipping locks the lot row, accepting
-locks the shipment row, and each re-reads what it checks after taking its lock.
+locks the shipment row, making a batch from inputs locks the input lots, and each re-reads what it checks after
+taking its lock.
 
 These tests commit on their own connections (a rolled-back savepoint cannot show what another transaction sees)
 and remove what they made afterwards. SQLite has a single writer, so there is no race to test there.
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role, User
+from traceability.batches import services as batches
 from traceability.batches.models import Batch, BatchInput, BatchStatus, Event
 from traceability.codes.models import Code
 from traceability.errors import Conflict, Invalid
@@ -217,3 +219,75 @@ def test_two_buyers_accepting_at_once_never_overdraw_the_lot(app, engine, world)
         with pytest.raises(Invalid), app.app_context():
             _ship(session, world["users"][0], world["lot"], world["orgs"][1], "0.001")
         session.rollback()
+
+
+# ---- batches made from inputs lock the input lots too
+
+
+@pytest.fixture
+def unqueued(world, monkeypatch):
+    """Without the audit chain's own lock, which also queues every writer: the input lots' row locks alone must
+    keep the mass balance (the chain is switched back on before `world` removes its rows)."""
+    from traceability.audit import services as audit
+
+    monkeypatch.setattr(audit, "_append", lambda session, rows: None)
+
+
+def _make(session: Session, world: dict, lot_code: str, quantity: str) -> Batch:
+    user = session.get(User, world["users"][0])
+    return batches.create_batch(
+        session,
+        user,
+        {
+            "product_id": world["product"],
+            "lot_code": lot_code,
+            "quantity": Decimal(quantity),
+            "produced_on": dt.date(2026, 10, 3),
+            "inputs": [{"batch_id": world["lot"], "quantity": Decimal(quantity)}],
+        },
+    )
+
+
+def _used(engine, lot_id: int) -> list[Decimal]:
+    with Session(engine) as session:
+        return sorted(session.scalars(select(BatchInput.quantity).where(BatchInput.input_batch_id == lot_id)))
+
+
+def test_two_batches_using_the_same_remainder_at_once_pass_only_once(app, engine, world, unqueued):
+    one, two = Session(engine), Session(engine)
+
+    def first():
+        _make(one, world, "RACE-MADE-1", "8")
+        return one.commit
+
+    def second():
+        made = _make(two, world, "RACE-MADE-2", "8")
+        two.commit()
+        return made
+
+    outcome = _race(app, first, second)
+    one.close(), two.close()
+    assert outcome["waited"], "the second batch must wait for the input lot's row lock"
+    assert isinstance(outcome.get("error"), Invalid) and "inputs" in outcome["error"].errors
+    assert _used(engine, world["lot"]) == [Decimal(8)]
+
+
+def test_a_batch_and_a_shipment_of_the_same_remainder_at_once_pass_only_once(app, engine, world, unqueued):
+    one, two = Session(engine), Session(engine)
+
+    def first():
+        _make(one, world, "RACE-MADE-3", "7")
+        return one.commit
+
+    def second():
+        shipment = _ship(two, world["users"][0], world["lot"], world["orgs"][1], "7")
+        two.commit()
+        return shipment
+
+    outcome = _race(app, first, second)
+    one.close(), two.close()
+    assert outcome["waited"]
+    assert isinstance(outcome.get("error"), Invalid) and "quantity" in outcome["error"].errors
+    with Session(engine) as session:
+        assert session.scalars(select(Shipment).where(Shipment.batch_id == world["lot"])).all() == []
+    assert _used(engine, world["lot"]) == [Decimal(7)]

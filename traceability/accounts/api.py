@@ -89,5 +89,9 @@ def signup_organization(data):
     The answer is the organisation as sent, pending, without an id; it is the same when the tax code or the
     e-mail address was registered already (then nothing is created), so sign-up cannot tell who is registered.
     Sign in (`POST /auth/tokens`) and read `GET /organizations/me` for the id."""
-    signup.register(db.session, data)
+    made = signup.register(db.session, data)
+    if made is not None:  # shipments waiting for this tax code arrive in the new workspace
+        from traceability.shipments.services import waiting_for
+
+        waiting_for(db.session, made[0])
     return {**data["organization"], "status": OrgStatus.PENDING}

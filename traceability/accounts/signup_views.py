@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -61,7 +61,11 @@ def _flatten(errors: dict[str, Any]) -> dict[str, Any]:
 def signup_page():
     def save(data):
         # the same answer whether or not the tax code or e-mail address was registered already (see signup.py)
-        signup.register(db.session, data)
+        made = signup.register(db.session, data)
+        if made is not None:  # shipments waiting for this tax code arrive in the new workspace
+            from traceability.shipments.services import waiting_for
+
+            waiting_for(db.session, made[0])
         flash(
             _(
                 "Thank you. If this tax code and e-mail address were new, your organisation is registered and "
@@ -83,7 +87,21 @@ def signup_page():
             submit=_("Register"),
         )
 
-    return handle_form(SignupSchema(), save, render, {"organization-province": "Thái Nguyên"}, parse=_nest)
+    return handle_form(SignupSchema(), save, render, _invited_values(), parse=_nest)
+
+
+def _invited_values() -> dict[str, Any]:
+    """The form's first values; through a shipment's invitation link, the buyer's tax code and e-mail address."""
+    from traceability.shipments.services import shipment_for_invitation
+
+    values = {"organization-province": "Thái Nguyên"}
+    token = request.args.get("invite")
+    shipment = shipment_for_invitation(db.session, token) if token else None
+    if shipment is not None:
+        values["organization-tax_code"] = shipment.to_tax_code
+        if shipment.invite_email:
+            values["user-email"] = shipment.invite_email
+    return values
 
 
 @bp.route("/app/organization", methods=["GET", "POST"])

@@ -90,10 +90,21 @@ def _check_lot_code_free(session: Session, org_id: int, lot_code: str, batch_id:
         raise invalid("lot_code", _("Another batch of your organisation already has this lot code."))
 
 
+def _lock_inputs(session: Session, ids: list[int]) -> dict[int, Batch]:
+    """The input lots, re-read under row locks taken in id order (PostgreSQL; SQLite has one writer anyway), as
+    shipping locks the lot it ships from: two batches drawing on the same remainder at once queue up, and the
+    second counts what the first took before the mass balance is checked."""
+    if not ids:
+        return {}
+    query = select(Batch).where(Batch.id.in_(sorted(set(ids)))).order_by(Batch.id).with_for_update()
+    return {b.id: b for b in session.scalars(query.execution_options(populate_existing=True))}
+
+
 def _set_inputs(session: Session, batch: Batch, inputs: list[dict[str, Any]]) -> None:
     wanted = {}
+    locked = _lock_inputs(session, [item["batch_id"] for item in inputs])
     for item in inputs:
-        source = session.get(Batch, item["batch_id"])
+        source = locked.get(item["batch_id"])
         if source is None or source.organization_id != batch.organization_id:
             raise invalid("inputs", _("No such batch in your organisation: %(id)s.", id=item["batch_id"]))
         wanted[source.id] = (source, Decimal(item["quantity"]))

@@ -39,7 +39,7 @@ from traceability.codes.services import lot_code_for
 from traceability.forms import handle_form, render_form, submit_form
 from traceability.registry.models import Product
 from traceability.schemas import form_data
-from traceability.shipments.services import withdrawn_upstream
+from traceability.shipments.services import received_shipment, withdrawn_upstream
 from traceability.tenancy import get_editable, get_visible, scope
 
 bp = Blueprint("batches", __name__, url_prefix="/app")
@@ -148,6 +148,7 @@ def _batch_page(batch: Batch, form: str | None = None, values: dict | None = Non
         record_fields=record_fields(current_user, batch),
         grouped=grouped,
         withdrawn_upstream=withdrawn_upstream(db.session, batch),
+        received_from=received_shipment(db.session, batch.id),
     ), status
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -15,9 +15,9 @@ from traceability.batches.models import Batch
 from traceability.errors import Invalid
 from traceability.interop.csv_import import FileRejected
 from traceability.interop.downloads import export_response, import_template, trace_response
-from traceability.interop.epcis import batch_epcis
+from traceability.interop.epcis import batch_epcis, chain_epcis, shipment_epcis
 from traceability.interop.importing import errors_by_row, import_batches
-from traceability.interop.schemas import ExportQuerySchema, TraceQuerySchema
+from traceability.interop.schemas import EpcisQuerySchema, ExportQuerySchema, TraceQuerySchema
 from traceability.tenancy import get_visible, owner_first
 
 blp = Blueprint("interop_api", __name__, url_prefix="/api/v1", description="EPCIS export, trace, spreadsheets")
@@ -25,15 +25,34 @@ blp = Blueprint("interop_api", __name__, url_prefix="/api/v1", description="EPCI
 READERS = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
 
 
-@blp.route("/batches/<int:batch_id>/epcis")
-@roles(*READERS)
-@binary(blp, "EPCIS 2.0 JSON-LD document", "application/ld+json")
-def epcis(batch_id: int):
-    """The batch's events as an EPCIS 2.0 JSON-LD document; eventIDs are CBV 2.0 event hashes."""
-    document = batch_epcis(db.session, current_user, batch_id, current_app.config["PUBLIC_BASE_URL"])
+def _ld(document: dict) -> Response:
     response = jsonify(document)
     response.mimetype = "application/ld+json"
     return response
+
+
+@blp.route("/batches/<int:batch_id>/epcis")
+@roles(*READERS)
+@owner_first(Batch, "batch_id", check=get_visible)
+@blp.arguments(EpcisQuerySchema, location="query", as_kwargs=True)
+@binary(blp, "EPCIS 2.0 JSON-LD document", "application/ld+json")
+def epcis(batch_id: int, direction: str | None = None):
+    """The batch's events as an EPCIS 2.0 JSON-LD document; eventIDs are CBV 2.0 event hashes. With
+    `direction` (back, forward or both), one document of every lot of its trace across organisations that the
+    caller may see, upstream first."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if direction is None:
+        return _ld(batch_epcis(db.session, current_user, batch_id, base))
+    return _ld(chain_epcis(db.session, current_user, batch_id, direction, base))
+
+
+@blp.route("/shipments/<int:shipment_id>/epcis")
+@roles(*READERS)
+@binary(blp, "EPCIS 2.0 JSON-LD document", "application/ld+json")
+def shipment_epcis_document(shipment_id: int):
+    """A shipment and its lots as one EPCIS 2.0 document: the sender's lot with its events (shipping among them)
+    and the buyer's received lot (receiving); for the two parties and inspectors."""
+    return _ld(shipment_epcis(db.session, current_user, shipment_id, current_app.config["PUBLIC_BASE_URL"]))
 
 
 @blp.route("/batches/<int:batch_id>/trace")

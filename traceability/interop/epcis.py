@@ -21,12 +21,12 @@ from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from traceability.accounts.models import User
+from traceability.accounts.models import Role, User
 from traceability.batches.models import Batch, BatchInput, Event, EventType
 from traceability.codes.models import Code, CodeKind
 from traceability.db import utcnow
 from traceability.interop import identifiers as ids
-from traceability.shipments.services import shipments_by_event
+from traceability.shipments.services import get_visible_shipment, shipments_by_event, visible_to_producer
 from traceability.tenancy import get_visible
 
 
@@ -74,6 +74,80 @@ def batch_epcis(session: Session, user: User, batch_id: int, base_url: str) -> d
     return EpcisExport(session, base_url).document(batch)
 
 
+def _with_records(session: Session, batch_ids: list[int]) -> list[Batch]:
+    """The lots with their events, products, sites and inputs (the transformations name every input lot)."""
+    inputs = selectinload(Batch.inputs).selectinload(BatchInput.input_batch).selectinload(Batch.product)
+    return list(
+        session.scalars(
+            select(Batch)
+            .where(Batch.id.in_(batch_ids))
+            .options(
+                inputs,
+                selectinload(Batch.events),
+                selectinload(Batch.product),
+                selectinload(Batch.site),
+                selectinload(Batch.organization),
+            )
+        )
+    )
+
+
+def chain_epcis(session: Session, user: User, batch_id: int, direction: str, base_url: str) -> dict[str, Any]:
+    """One EPCIS document of a lot's trace across organisations (`direction` back, forward or both): the events
+    of every lot of the tree the user may see, upstream first. A producer sees its own lots, its suppliers'
+    published lots and one step forward, as in the trace report."""
+    from traceability.interop.trace import tree_depths
+
+    get_visible(session, Batch, batch_id, user)
+    depths = tree_depths(session, batch_id, direction)
+    if user.role == Role.PRODUCER:
+        depths = {i: d for i, d in depths.items() if i in visible_to_producer(session, user.organization_id, depths)}
+    lots = sorted(_with_records(session, list(depths)), key=lambda b: (depths[b.id], b.id))
+    return EpcisExport(session, base_url).document_of(lots, _others_shipping_hidden(session, user, lots))
+
+
+def shipment_epcis(session: Session, user: User, shipment_id: int, base_url: str) -> dict[str, Any]:
+    """One EPCIS document of a shipment and its lots: the sender's lot (published, so public anyway) with all
+    its events, and the buyer's received lot: all its events for the buyer and inspectors, its receiving event
+    alone for the sender (one step forward, never the buyer's other records)."""
+    shipment = get_visible_shipment(session, user, shipment_id)
+    ids_ = [shipment.batch_id, *([shipment.received_batch_id] if shipment.received_batch_id else [])]
+    lots = {b.id: b for b in _with_records(session, ids_)}
+    ordered = [lots[i] for i in ids_]
+    limits = _others_shipping_hidden(session, user, ordered)
+    is_sender = user.role == Role.PRODUCER and user.organization_id == shipment.organization_id
+    if shipment.received_batch_id and is_sender:
+        limits[shipment.received_batch_id] = {shipment.receiving_event_id} - {None}
+    else:
+        limits.pop(shipment.received_batch_id, None)
+    return EpcisExport(session, base_url).document_of(ordered, limits, frozenset(limits) & {shipment.received_batch_id})
+
+
+def _others_shipping_hidden(session: Session, user: User, lots: list[Batch]) -> dict[int, set[int]]:
+    """For a producer, the events it may see of other organisations' lots: all but their shipments to third
+    parties (whom else a supplier sells to is its own business); a shipment to the caller, or to a lot of this
+    same document, stays. Inspectors and admins see every event."""
+    if user.role != Role.PRODUCER:
+        return {}
+    foreign = [b for b in lots if b.organization_id != user.organization_id]
+    in_document = {b.id for b in lots}
+    shipping = shipments_by_event(session, [e.id for b in foreign for e in b.events if e.type == EventType.SHIPPING])
+    tax_code = user.organization.tax_code
+    limits = {}
+    for batch in foreign:
+        kept = set()
+        for event in batch.events:
+            if event.type == EventType.SHIPPING:
+                shipment = shipping.get(event.id)
+                if shipment is None or not (
+                    shipment.to_tax_code == tax_code or shipment.received_batch_id in in_document
+                ):
+                    continue
+            kept.add(event.id)
+        limits[batch.id] = kept
+    return limits
+
+
 class EpcisExport:
     def __init__(self, session: Session, base_url: str):
         self.session = session
@@ -82,17 +156,30 @@ class EpcisExport:
         self._shipments: dict[int, Any] = {}  # shipment by its shipping or receiving event id
 
     def document(self, batch: Batch) -> dict[str, Any]:
-        # the lot codes of the batch and of its inputs in one query, not one per lot
-        lots = [batch.id, *(edge.input_batch_id for edge in batch.inputs)]
-        found = select(Code.batch_id, Code.value).where(Code.batch_id.in_(lots), Code.kind == CodeKind.LOT)
+        return self.document_of([batch])
+
+    def document_of(
+        self, lots: list[Batch], events_of: dict[int, set[int]] | None = None, only_events: frozenset = frozenset()
+    ) -> dict[str, Any]:
+        """One document of several lots' events, in the order given (upstream first); `events_of`, when given,
+        limits a lot to those event ids (a lot absent from it keeps all its events); lots in `only_events` get
+        no transformation made up for them."""
+        # the lot codes of the lots and of their inputs in one query, not one per lot
+        wanted = {b.id for b in lots} | {edge.input_batch_id for b in lots for edge in b.inputs}
+        found = select(Code.batch_id, Code.value).where(Code.batch_id.in_(wanted), Code.kind == CodeKind.LOT)
         self._codes = {batch_id: value for batch_id, value in self.session.execute(found)}
-        self._shipments = shipments_by_event(self.session, [event.id for event in batch.events])
-        events = [self.event(batch, event) for event in batch.events]
-        if batch.inputs and not any(e.type == EventType.PROCESSING for e in batch.events):
-            # made from other batches without a recorded processing step: the transformation still happened
-            day = batch.produced_on or batch.harvested_on
-            moment = ids.start_of_day(day) if day else batch.created_at
-            events.append(self._transformation(batch, moment, batch.site, note=None))
+        self._shipments = shipments_by_event(self.session, [e.id for b in lots for e in b.events])
+        events = []
+        for batch in lots:
+            limit = (events_of or {}).get(batch.id)
+            own = [e for e in batch.events if limit is None or e.id in limit]
+            events += [self.event(batch, event) for event in own]
+            made = batch.inputs and not any(e.type == EventType.PROCESSING for e in batch.events)
+            if made and batch.id not in only_events:
+                # made from other batches without a recorded processing step: the transformation still happened
+                day = batch.produced_on or batch.harvested_on
+                moment = ids.start_of_day(day) if day else batch.created_at
+                events.append(self._transformation(batch, moment, batch.site, note=None))
         doc = {
             "@context": [EPCIS_CONTEXT, {NS: f"{self.base_url}/voc/"}],
             "type": "EPCISDocument",

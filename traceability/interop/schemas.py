@@ -19,6 +19,12 @@ class TraceQuerySchema(BaseSchema):
     sort = fields.String(load_default=None, validate=validate.OneOf(SORTS))
 
 
+class EpcisQuerySchema(BaseSchema):
+    """Without `direction`, the batch alone; with it (back, forward or both), every lot of its trace."""
+
+    direction = fields.String(load_default=None, validate=validate.OneOf(DIRECTIONS))
+
+
 class ExportQuerySchema(BaseSchema):
     """`format` csv or xlsx; inspectors and admins name the organisation."""
 

@@ -60,6 +60,16 @@ def send_notice(notice_id: int) -> None:
         db.session.rollback()  # read only
 
 
+@huey.task(retries=5, retry_delay=60)
+def send_invitation(shipment_id: int, language: str) -> None:
+    """A shipment's invitation to a buyer not yet registered, written in `language` when sent."""
+    from traceability.shipments.services import mail_invitation
+
+    with app_context():
+        mail_invitation(db.session(), shipment_id, language)
+        db.session.rollback()  # read only
+
+
 def recover_stale_jobs() -> int:
     from traceability import unit_of_work
     from traceability.jobs import services

@@ -39,6 +39,7 @@ KINDS = frozenset(
         "shipment_sent",
         "shipment_accepted",
         "shipment_refused",
+        "shipment_cancelled",
     }
 )
 

@@ -145,6 +145,15 @@ def render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
                 **p,
             ),
         )
+    if kind == "shipment_cancelled":
+        return (
+            _("%(sender)s cancelled the shipment of lot %(lot)s", **p),
+            _(
+                "%(sender)s cancelled its shipment of lot %(lot)s (%(quantity)s %(unit)s, document %(doc)s) before "
+                "you answered it: there is nothing to accept or refuse.",
+                **p,
+            ),
+        )
     if kind == "certificate_expiring":
         return (
             _("Certificate %(scheme)s %(number)s expires on %(valid_to_on)s", **p),
@@ -155,6 +164,17 @@ def render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
             ),
         )
     # account e-mails (not kept as notices)
+    if kind == "shipment_invitation":
+        return (
+            _("%(sender)s is shipping you %(quantity)s %(unit)s of %(product)s", **p),
+            _(
+                "%(sender)s ships you %(quantity)s %(unit)s of %(product)s (lot %(lot)s, document %(doc)s, shipped "
+                "on %(shipped_on)s) through the province's traceability registry. Register your organisation with "
+                "tax code %(tax_code)s through the link below: the shipment waits for you in your workspace, to "
+                "accept when it arrives or refuse with a reason.",
+                **p,
+            ),
+        )
     if kind == "confirm_email":
         return (
             _("Confirm your e-mail address"),

@@ -16,11 +16,10 @@ from traceability.batches.models import Batch, BatchInput, BatchStatus, Chemical
 from traceability.codes.models import Code, CodeKind
 from traceability.inspection.models import Inspection
 from traceability.labels import label
-from traceability.public.freshness import Freshness
-from traceability.public.resolution import code_path
+from traceability.public.lookup import Freshness, code_path
 from traceability.public.scans import Verification
 from traceability.registry.models import Certification, Product, Site
-from traceability.shipments.chain import chain_of
+from traceability.shipments.chain import chain_of, continued_lots, grown_in
 
 LATEST_INSPECTIONS = 3
 
@@ -71,14 +70,21 @@ class Page:
     certifications: list[CertificationLine] = field(default_factory=list)
     inspections: list[Inspection] = field(default_factory=list)
     chain: list[dict] = field(default_factory=list)  # the actors from origin to this lot (shipments.chain)
+    # a lot passed on unchanged (a shop's received lot) continues its supplier's: that lot, whose facts it shows
+    continues: Batch | None = None
+    # where the raw materials of processed goods were grown (not the factory): [{name, place, area_code, …}]
+    origins: list[dict] = field(default_factory=list)
+    more_origins: int = 0
+    stages: list[Event] | None = None
+    tests: list | None = None
 
     @property
     def events(self):
-        return self.batch.events
+        return self.batch.events if self.stages is None else self.stages
 
     @property
     def lab_tests(self):
-        return self.batch.lab_tests
+        return self.batch.lab_tests if self.tests is None else self.tests
 
     @property
     def amendments(self):
@@ -227,18 +233,30 @@ PAGE_RECORDS = (
 )
 
 
+def _certifications(session: Session, lots: list[Batch]) -> list[Certification]:
+    """The certificates of each lot's organisation, for the whole organisation or the lot's site, once each."""
+    where = [
+        (Certification.organization_id == lot.organization_id)
+        & or_(Certification.site_id.is_(None), Certification.site_id == lot.site_id)
+        for lot in lots
+    ]
+    return list(session.scalars(select(Certification).where(or_(*where)).order_by(Certification.valid_from.desc())))
+
+
 def build_page(session: Session, code: Code, fresh: Freshness, verification: Verification) -> Page:
     """Everything the page and its JSON show, loaded in a handful of queries (the code by
-    `load_code(session, found, *PAGE_RECORDS)`)."""
+    `load_code(session, found, *PAGE_RECORDS)`).
+
+    A lot passed on unchanged (received from a supplier of the registry, perhaps through several traders) shows the
+    facts of the lot it continues as that supplier published them: origin, chemicals, lab tests, certificates and
+    stages, followed by the holder's own stages (storing, shipping). Processed goods show where their raw
+    materials were grown, however many organisations upstream."""
     batch = code.batch
-    certifications = session.scalars(
-        select(Certification)
-        .where(
-            Certification.organization_id == batch.organization_id,
-            or_(Certification.site_id.is_(None), Certification.site_id == batch.site_id),
-        )
-        .order_by(Certification.valid_from.desc())
-    ).all()
+    inputs = _inputs(session, batch)
+    path = continued_lots(session, batch, PAGE_RECORDS) if inputs else []
+    source = path[-1] if path else batch  # the lot whose own facts (origin, chemicals) the product carries
+    lots = [*reversed(path), batch]  # from the supplier's lot to this one
+    certifications = _certifications(session, lots)
     inspections = session.scalars(
         select(Inspection)
         .where(
@@ -251,21 +269,30 @@ def build_page(session: Session, code: Code, fresh: Freshness, verification: Ver
         .order_by(Inspection.inspected_at.desc())
         .limit(LATEST_INSPECTIONS)
     ).all()
+    source_has_inputs = bool(inputs) if source is batch else bool(source.inputs)
+    # the factory is not where the product comes from: its raw materials' growing areas are (a household's
+    # delivery, which has no site of the organisation, likewise)
+    origins, more_origins = grown_in(session, source) if source_has_inputs or source.site is None else ([], 0)
     return Page(
         code=code,
         path=code_path(code),
         batch=batch,
         product=batch.product,
         producer=batch.organization,
-        origin=batch.site,
+        origin=source.site,
         status=batch_status(batch, fresh.flagged_ancestors, fresh.today),
         warnings=_warnings(session, batch, fresh, verification),
         verification=verification,
-        inputs=_inputs(session, batch),
-        chemicals=[_chemical_line(c, batch.harvested_on) for c in batch.chemicals],
+        inputs=inputs,
+        chemicals=[_chemical_line(c, lot.harvested_on) for lot in lots for c in lot.chemicals],
         certifications=[CertificationLine(c, c.is_valid_on(fresh.today)) for c in certifications],
         inspections=list(inspections),
         chain=chain_of(session, batch),
+        continues=source if path else None,
+        origins=origins,
+        more_origins=more_origins,
+        stages=[e for lot in lots for e in lot.events] if path else None,
+        tests=[t for lot in lots for t in lot.lab_tests] if path else None,
     )
 
 

@@ -89,6 +89,16 @@ class ChainActorOut(Schema):
     declared_by = fields.String(allow_none=True)
 
 
+class GrownInOut(Schema):
+    """Where the raw materials of processed goods (or a household's delivery) were grown."""
+
+    name = fields.String()
+    grower = fields.String()
+    place = fields.String()
+    area_code = fields.String(allow_none=True)
+    declared_by = fields.String(allow_none=True)
+
+
 class EventOut(Schema):
     type = fields.String(attribute="type.value")
     occurred_at = fields.DateTime()
@@ -160,6 +170,7 @@ class PageOut(Schema):
     product = fields.Nested(ProductOut)
     producer = fields.Nested(ProducerOut)
     origin = fields.Nested(OriginOut, allow_none=True)
+    origins = fields.List(fields.Nested(GrownInOut))
     batch = fields.Nested(BatchOut)
     inputs = fields.List(fields.Nested(InputOut))
     chain = fields.List(fields.Nested(ChainActorOut))

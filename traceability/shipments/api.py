@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -10,9 +9,12 @@ from sqlalchemy import select
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
+from traceability.notices.services import absolute
 from traceability.shipments import services
 from traceability.shipments.models import Supplier
 from traceability.shipments.schemas import (
+    BuyerSchema,
+    BuyerSearchSchema,
     DeliveryInSchema,
     DeliverySchema,
     ShipmentAcceptedSchema,
@@ -22,6 +24,7 @@ from traceability.shipments.schemas import (
     ShipmentRefuseSchema,
     ShipmentSchema,
     ShipmentSentSchema,
+    SourceLotSchema,
     SupplierInSchema,
     SupplierPatchSchema,
     SupplierSchema,
@@ -63,8 +66,36 @@ def create_shipment(data):
     shipment = services.ship_lot(db.session, current_user, data)
     # shown to the sender once, to pass on (also on the shipment's page while it waits)
     token = shipment.invite_token
-    shipment.invite_url = url_for("shipments.invitation", token=token, _external=True) if token else None
+    shipment.invite_url = absolute(services.invitation_path(shipment)) if token else None
     return shipment
+
+
+@blp.route("/shipments/buyers", methods=["GET"])
+@roles(Role.PRODUCER)
+@blp.arguments(BuyerSearchSchema, location="query")
+@blp.response(200, BuyerSchema(many=True))
+def search_buyers(args):
+    """Verified organisations to ship to, by name (accents and case ignored) or the start of a tax code: their
+    public name, tax code, kind and place only."""
+    return services.search_organizations(db.session, args["q"], exclude_id=current_user.organization_id)
+
+
+@blp.route("/shipments/<int:shipment_id>/cancel", methods=["POST"])
+@roles(Role.PRODUCER)
+@blp.response(200, ShipmentSchema)
+def cancel_shipment(shipment_id: int):
+    """The sender cancels a shipment the buyer has not answered: the quantity is the lot's again."""
+    shipment = services.get_visible_shipment(db.session, current_user, shipment_id)
+    return services.cancel_shipment(db.session, current_user, shipment)
+
+
+@blp.route("/batches/<int:batch_id>/source", methods=["GET"])
+@roles(*READERS)
+@blp.response(200, SourceLotSchema)
+def source_lot(batch_id: int):
+    """The supplier's lot this received lot came from, as the supplier published it: product, origin, stages,
+    chemicals, lab tests, certificates. For the two parties to the shipment and inspectors; 404 otherwise."""
+    return services.source_lot(db.session, current_user, batch_id)
 
 
 @blp.route("/shipments/<int:shipment_id>", methods=["GET"])
@@ -127,6 +158,15 @@ def get_supplier(supplier_id: int):
 def update_supplier(data, supplier_id: int):
     supplier = get_editable(db.session, Supplier, supplier_id, current_user)
     return services.update_supplier(db.session, current_user, supplier, data)
+
+
+@blp.route("/suppliers/<int:supplier_id>", methods=["DELETE"])
+@roles(Role.PRODUCER)
+@blp.response(204)
+def delete_supplier(supplier_id: int):
+    """Delete a supplier without deliveries; one with deliveries answers 409 saying why it stays."""
+    supplier = get_editable(db.session, Supplier, supplier_id, current_user)
+    services.delete_supplier(db.session, current_user, supplier)
 
 
 @blp.route("/deliveries", methods=["POST"])

@@ -1,6 +1,7 @@
 """Demo of the chain across organisations: households deliver fresh leaves to the Tân Cương cooperative, which
 dries them and ships part of the lot to a registered tea shop in Hà Nội; the pig farm sells to a slaughterhouse,
-which ships on to a market stall not yet registered (an invitation waits for it).
+which ships on to a market stall not yet registered (an invitation waits for it). The cooperative also invites
+a café by e-mail, and cancelled one shipment sent by mistake; the shop stores the lot it passes on.
 Idempotent: what exists (by tax code, supplier name, lot code or delivery note) is left alone."""
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import OrgKind, Role
+from traceability.batches import services as batches
 from traceability.batches.demo import _at, _batch
-from traceability.batches.models import EventType
+from traceability.batches.models import EventType, LabResult
 from traceability.registry.models import Site, SiteKind
 from traceability.shipments import services
 from traceability.shipments.models import Delivery, Shipment, ShipmentStatus, Supplier
@@ -138,6 +140,17 @@ def load(session: Session, ctx) -> None:
                 "note": "Chè búp của các hộ thành viên: héo, vò, sao",
             }
         ],
+        # the shop passes the lot on unchanged: its page shows this result as the cooperative published it
+        lab_tests=[
+            {
+                "laboratory": "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Thái Nguyên",
+                "certificate_no": "KQ-2026-1203",
+                "sampled_on": made,
+                "reported_on": made + dt.timedelta(days=1),
+                "analyte": "Dư lượng thuốc bảo vệ thực vật (nhóm lân hữu cơ)",
+                "result": LabResult.PASS,
+            }
+        ],
     )
     ctx.extra["tea_shipment"] = _shipment(
         session,
@@ -154,6 +167,47 @@ def load(session: Session, ctx) -> None:
         ctx.users["tea_shop"],
         {"received_on": dt.date(2026, 10, 14), "quantity": Decimal("20"), "note": "Đủ 100 gói 200 g"},
     )
+    shop_lot = ctx.extra["tea_shipment"].received_batch
+    if not any(e.type == EventType.STORING for e in shop_lot.events):  # the shop's own step follows the chain
+        batches.add_event(
+            session,
+            ctx.users["tea_shop"],
+            shop_lot,
+            {
+                "type": EventType.STORING,
+                "occurred_at": _at(dt.date(2026, 10, 14), 15),
+                "site_id": shop_site.id,
+                "note": "Kệ trà khô, nơi khô ráo, tránh ánh nắng",
+            },
+        )
+    # a café in Hà Nội not registered yet, invited by e-mail (into the outbox without a mail server)
+    _shipment(
+        session,
+        tea_user,
+        {
+            "batch_id": dried.id,
+            "to_tax_code": "0107654321",
+            "invite_email": "quan.tra.sen@example.org",
+            "invite_language": "vi",
+            "quantity": Decimal("1"),
+            "shipped_on": dt.date(2026, 10, 15),
+            "reference_doc": "PXK-0461",
+        },
+    )
+    # sent to the shop by mistake (wrong quantity) and cancelled before the shop answered
+    wrong = _shipment(
+        session,
+        tea_user,
+        {
+            "batch_id": dried.id,
+            "to_tax_code": shop.tax_code,
+            "quantity": Decimal("1"),
+            "shipped_on": dt.date(2026, 10, 15),
+            "reference_doc": "PXK-0460",
+        },
+    )
+    if wrong.status == ShipmentStatus.SENT:
+        services.cancel_shipment(session, tea_user, wrong)
     pork = ctx.extra["pork_batch"]
     ctx.extra["pork_shipment"] = _shipment(
         session,

@@ -26,6 +26,7 @@ class ShipmentStatus(enum.StrEnum):
     SENT = "sent"
     ACCEPTED = "accepted"
     REFUSED = "refused"
+    CANCELLED = "cancelled"  # by the sender, before the buyer answered
 
 
 class Shipment(Base):

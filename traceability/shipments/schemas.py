@@ -7,6 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from traceability.batches.schemas import ChemicalSchema, EventSchema, LabTestSchema
+from traceability.registry.schemas import CertificationSchema, ProductSchema, SiteSchema
 from traceability.schemas import BaseSchema, CodeOrId, decimal_field, text_field
 from traceability.shipments.models import ShipmentStatus
 
@@ -31,10 +33,38 @@ class ShipmentInSchema(BaseSchema):
     reference_doc = text_field(80, required=True)
     invite_email = fields.Email(load_default=None, validate=validate.Length(max=254))
     invite = fields.Boolean(load_default=False, metadata={"description": "a link to pass on to an unregistered buyer"})
+    invite_language = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["vi", "en"], error=_l("Vietnamese (vi) or English (en).")),
+        metadata={"description": "the language of the invitation e-mail: `vi` (the default) or `en`"},
+    )
 
 
 class ShipmentFilterSchema(BaseSchema):
     direction = fields.String(load_default=None, validate=validate.OneOf(["in", "out"]))
+
+
+class SupplierOrganizationSchema(Schema):
+    name = fields.String()
+    tax_code = fields.String()
+    status = fields.String(attribute="status.value")
+    province = fields.String(allow_none=True)
+    commune = fields.String(allow_none=True)
+
+
+class BuyerSearchSchema(BaseSchema):
+    q = text_field(100, required=True, min_len=2)
+
+
+class BuyerSchema(Schema):
+    """A verified organisation as a sender may find it: what its consumer pages show anyway."""
+
+    id = fields.Integer()
+    name = fields.String()
+    tax_code = fields.String()
+    kind = fields.String(attribute="kind.value")
+    commune = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
 
 
 class ShipmentAcceptSchema(BaseSchema):
@@ -84,6 +114,29 @@ class ShipmentAcceptedSchema(ShipmentSchema):
 
 class ShipmentSentSchema(ShipmentSchema):
     invite_url = fields.String(allow_none=True)
+
+
+class SourceLotSchema(Schema):
+    """The supplier's lot a received lot came from, read-only, as the supplier published it."""
+
+    received_batch_id = fields.Integer(metadata={"description": "the caller's received lot"})
+    shipment_id = fields.Integer(attribute="shipment.id")
+    batch_id = fields.Integer(attribute="lot.id", metadata={"description": "the supplier's lot"})
+    lot_code = fields.String(attribute="lot.lot_code")
+    status = fields.String(attribute="lot.status.value")
+    quantity = fields.Float(attribute="lot.quantity")
+    unit = fields.String(attribute="lot.unit")
+    planted_on = fields.Date(attribute="lot.planted_on", allow_none=True)
+    harvested_on = fields.Date(attribute="lot.harvested_on", allow_none=True)
+    produced_on = fields.Date(attribute="lot.produced_on", allow_none=True)
+    expires_on = fields.Date(attribute="lot.expires_on", allow_none=True)
+    organization = fields.Nested(SupplierOrganizationSchema)
+    product = fields.Nested(ProductSchema)
+    origin = fields.Nested(SiteSchema, allow_none=True)
+    events = fields.List(fields.Nested(EventSchema))
+    chemicals = fields.List(fields.Nested(ChemicalSchema))
+    lab_tests = fields.List(fields.Nested(LabTestSchema))
+    certifications = fields.List(fields.Nested(CertificationSchema))
 
 
 class SupplierInSchema(BaseSchema):

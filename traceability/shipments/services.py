@@ -29,9 +29,9 @@ from traceability.notices.services import notify
 from traceability.reference import services as reference
 from traceability.registry.models import Site
 from traceability.registry.services import own_product, own_site
-from traceability.search import matches
 from traceability.shipments.balance import pending_shipped
 from traceability.shipments.models import Delivery, Shipment, ShipmentStatus, Supplier
+from traceability.shipments.search import fold
 
 WITHDRAWN = (BatchStatus.RECALLED, BatchStatus.SUSPENDED)
 
@@ -137,19 +137,37 @@ def find_organization(session: Session, tax_code: str) -> Organization | None:
     return session.scalar(select(Organization).where(Organization.tax_code == tax_code.strip()))
 
 
-def search_organizations(session: Session, text: str, limit: int = 10) -> list[Organization]:
-    """Registered organisations by name or tax code, for choosing a buyer."""
-    text = text.strip()
-    if len(text) < 2:
+def search_organizations(session: Session, text: str, exclude_id: int | None = None, limit: int = 10) -> list[Any]:
+    """Verified organisations of the registry by name (accents and case ignored: "tan cuong" finds "Tân Cương")
+    or by the start of their tax code, for choosing a buyer. Only what their consumer pages show anyway: name,
+    tax code, kind, commune and province (rows of those columns, never the organisation itself)."""
+    words = fold(text).split()
+    if not words or len("".join(words)) < 2:
         return []
-    return list(
-        session.scalars(
-            select(Organization)
-            .where(or_(matches(text, Organization.name), Organization.tax_code.startswith(text)))
-            .order_by(Organization.name)
-            .limit(limit)
-        )
+    digits = text.strip().replace(" ", "")
+    columns = (
+        Organization.id,
+        Organization.name,
+        Organization.tax_code,
+        Organization.kind,
+        Organization.commune,
+        Organization.province,
     )
+    query = select(*columns).where(Organization.status == OrgStatus.VERIFIED)
+    if exclude_id is not None:
+        query = query.where(Organization.id != exclude_id)
+    if digits.replace("-", "").isdigit():
+        return list(
+            session.execute(
+                query.where(Organization.tax_code.startswith(digits)).order_by(Organization.name).limit(limit)
+            )
+        )
+    # the registry holds a province's businesses (thousands): their names are folded here rather than in SQL,
+    # which SQLite cannot do without an extension
+    found = [
+        row for row in session.execute(query.order_by(Organization.name)) if all(w in fold(row.name) for w in words)
+    ]
+    return found[:limit]
 
 
 def ship_lot(session: Session, user: User, data: dict[str, Any]) -> Shipment:
@@ -247,7 +265,97 @@ def ship_lot(session: Session, user: User, data: dict[str, Any]) -> Shipment:
     session.flush()
     if buyer is not None:  # a buyer not yet registered is invited instead
         _told(session, buyer, "shipment_sent", shipment, sender=user.organization.name, doc=shipment.reference_doc)
+    elif invite_email:
+        _mail_invitation(session, shipment, data.get("invite_language"))
     return shipment
+
+
+def invitation_path(shipment: Shipment) -> str:
+    return f"/invite/{shipment.invite_token}"  # shipments.invitation (a literal: no app needed here)
+
+
+def _mail_invitation(session: Session, shipment: Shipment, language: str | None) -> None:
+    """Queue the invitation e-mail for after the commit; the worker writes it (no app needed here)."""
+    from traceability.jobs.queue import after_commit
+    from traceability.jobs.tasks import send_invitation
+
+    after_commit(session, send_invitation, shipment.id, language or "vi")
+
+
+def mail_invitation(session: Session, shipment_id: int, language: str) -> None:
+    """E-mail the invitation to a buyer not yet registered, in the language the sender chose for it (Vietnamese
+    unless told otherwise: the buyer has no account whose language we could know). Run by the worker; nothing is
+    sent for a shipment answered or cancelled meanwhile."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from traceability.notices import texts
+    from traceability.notices.mailer import send
+    from traceability.notices.services import absolute
+
+    shipment = session.get(Shipment, shipment_id)
+    if shipment is None or shipment.status != ShipmentStatus.SENT or not shipment.invite_email:
+        return
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    params = {
+        "sender": shipment.organization.name,
+        "lot": shipment.batch.lot_code,
+        "product": shipment.batch.product.name,
+        "quantity": _number(shipment.quantity),
+        "unit": shipment.unit,
+        "doc": shipment.reference_doc,
+        "tax_code": shipment.to_tax_code,
+        "shipped_on": shipment.shipped_on.isoformat(),
+    }
+    with force_locale(language):
+        subject, body = texts.render("shipment_invitation", params)
+    send(shipment.invite_email, subject, f"{body}\n\n{absolute(invitation_path(shipment))}")
+
+
+def cancel_shipment(session: Session, user: User, shipment: Shipment) -> Shipment:
+    """The sender takes back a shipment the buyer has not answered: the quantity held for it is the lot's again,
+    the invitation link stops opening, and a registered buyer is told."""
+    if user.role != Role.PRODUCER or user.organization_id != shipment.organization_id:
+        if can_view(user, shipment):
+            raise Forbidden(_("Only the organisation that sent this shipment can cancel it."))
+        raise NotFound(_("Not found."))
+    shipment = _locked(session, Shipment, shipment.id)
+    if shipment.status != ShipmentStatus.SENT:
+        raise Conflict(
+            _(
+                "This shipment was already %(status)s: it can no longer be cancelled.",
+                status=_status_word(shipment.status),
+            )
+        )
+    shipment.status = ShipmentStatus.CANCELLED
+    shipment.decided_at = utcnow()
+    shipment.decided_by_id = user.id
+    shipment.invite_token = None  # the link passed on no longer opens
+    if shipment.shipping_event is not None:  # the lot did not leave: its shipping step goes too
+        event = shipment.shipping_event
+        shipment.shipping_event = None
+        session.delete(event)
+    session.flush()
+    buyer = find_organization(session, shipment.to_tax_code)
+    if buyer is not None:
+        _told(
+            session,
+            buyer,
+            "shipment_cancelled",
+            shipment,
+            sender=shipment.organization.name,
+            doc=shipment.reference_doc,
+        )
+    return shipment
+
+
+def _status_word(status: ShipmentStatus) -> str:
+    return {
+        ShipmentStatus.ACCEPTED: _("accepted"),
+        ShipmentStatus.REFUSED: _("refused"),
+        ShipmentStatus.CANCELLED: _("cancelled"),
+    }.get(status, _("sent"))
 
 
 # ---------------------------------------------------------------- receiving
@@ -261,12 +369,7 @@ def _decidable(session: Session, user: User, shipment: Shipment) -> Shipment:
         raise NotFound(_("Not found."))
     shipment = _locked(session, Shipment, shipment.id)
     if shipment.status != ShipmentStatus.SENT:
-        raise Conflict(
-            _(
-                "This shipment was already %(status)s.",
-                status=_("accepted") if shipment.status == ShipmentStatus.ACCEPTED else _("refused"),
-            )
-        )
+        raise Conflict(_("This shipment was already %(status)s.", status=_status_word(shipment.status)))
     return shipment
 
 
@@ -373,6 +476,59 @@ def shipment_for_invitation(session: Session, token: str) -> Shipment | None:
     return session.scalar(select(Shipment).where(Shipment.invite_token == token))
 
 
+def waiting_for(session: Session, org: Organization) -> list[Shipment]:
+    """Tell an organisation that has just signed up of the shipments waiting for its tax code: they are in its
+    workspace from now on, to accept or refuse."""
+    waiting = list(
+        session.scalars(
+            select(Shipment)
+            .where(Shipment.to_tax_code == org.tax_code, Shipment.status == ShipmentStatus.SENT)
+            .order_by(Shipment.id)
+        )
+    )
+    for shipment in waiting:
+        _told(session, org, "shipment_sent", shipment, sender=shipment.organization.name, doc=shipment.reference_doc)
+    return waiting
+
+
+def received_shipment(session: Session, batch_id: int) -> Shipment | None:
+    """The accepted shipment a received lot came from (None for any other lot)."""
+    return session.scalar(
+        select(Shipment).where(Shipment.received_batch_id == batch_id, Shipment.status == ShipmentStatus.ACCEPTED)
+    )
+
+
+def source_lot(session: Session, user: User, batch_id: int) -> dict[str, Any]:
+    """The supplier's lot a received lot came from, as the supplier published it (product, origin, chemicals, lab
+    tests, certificates, stages), for the two parties to the shipment and the inspectors; 404 for anyone else."""
+    from traceability.registry.models import Certification
+
+    shipment = received_shipment(session, batch_id)
+    if shipment is None or not can_view(user, shipment):
+        raise NotFound(_("Not found."))
+    lot = shipment.batch
+    certifications = session.scalars(
+        select(Certification)
+        .where(
+            Certification.organization_id == lot.organization_id,
+            or_(Certification.site_id.is_(None), Certification.site_id == lot.site_id),
+        )
+        .order_by(Certification.valid_from.desc())
+    ).all()
+    return {
+        "shipment": shipment,
+        "received_batch_id": batch_id,
+        "lot": lot,
+        "organization": lot.organization,
+        "product": lot.product,
+        "origin": lot.site,
+        "events": list(lot.events),
+        "chemicals": list(lot.chemicals),
+        "lab_tests": list(lot.lab_tests),
+        "certifications": list(certifications),
+    }
+
+
 # ---------------------------------------------------------------- suppliers and their deliveries
 
 
@@ -398,6 +554,23 @@ def update_supplier(session: Session, user: User, supplier: Supplier, data: dict
         setattr(supplier, key, value)
     session.flush()
     return supplier
+
+
+def delete_supplier(session: Session, user: User, supplier: Supplier) -> None:
+    """Remove a supplier entered by mistake. One with deliveries stays: its deliveries are received lots whose
+    origin the law asks to keep (Circular 17/2021, one step back), and they name it."""
+    count = session.scalar(select(func.count()).where(Delivery.supplier_id == supplier.id)) or 0
+    if count:
+        raise Conflict(
+            _(
+                "%(name)s cannot be deleted: %(count)d deliveries were recorded from this supplier, and the lots "
+                "they became must keep naming where they were grown.",
+                name=supplier.name,
+                count=count,
+            )
+        )
+    session.delete(supplier)
+    session.flush()
 
 
 def record_delivery(session: Session, user: User, data: dict[str, Any]) -> Delivery:
@@ -557,6 +730,37 @@ def visible_to_producer(session: Session, org_id: int, depths: dict[int, int]) -
         if hops.get(batch_id, 2) <= 1 and row.status != BatchStatus.DRAFT:
             seen.add(batch_id)
     return seen
+
+
+def shipments_of_lot(session: Session, batch: Batch) -> dict[str, list[Any]]:
+    """For the inspectors' record of a lot: shipments of it to buyers (out), the shipment it was received from
+    (in), and the household's delivery it was recorded from."""
+    load = (selectinload(Shipment.organization), selectinload(Shipment.to_organization))
+    out = session.scalars(select(Shipment).where(Shipment.batch_id == batch.id).options(*load).order_by(Shipment.id))
+    received = session.scalars(
+        select(Shipment).where(Shipment.received_batch_id == batch.id).options(*load).order_by(Shipment.id)
+    )
+    deliveries = session.scalars(
+        select(Delivery).where(Delivery.batch_id == batch.id).options(selectinload(Delivery.supplier))
+    )
+    return {"out": list(out), "in": list(received), "deliveries": list(deliveries)}
+
+
+def shipments_of_organization(session: Session, org: Organization, limit: int = 200) -> list[Shipment]:
+    """An organisation's shipments, sent and addressed to it, newest first (the inspectors' record of it)."""
+    return list(
+        session.scalars(
+            select(Shipment)
+            .where(or_(Shipment.organization_id == org.id, Shipment.to_tax_code == org.tax_code))
+            .options(
+                selectinload(Shipment.organization),
+                selectinload(Shipment.to_organization),
+                selectinload(Shipment.batch).selectinload(Batch.product),
+            )
+            .order_by(Shipment.shipped_on.desc(), Shipment.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def shipments_by_event(session: Session, event_ids: list[int]) -> dict[int, Shipment]:

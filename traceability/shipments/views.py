@@ -3,7 +3,7 @@ and the public invitation page a buyer not yet registered receives."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,9 @@ from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import public, roles
 from traceability.batches.models import Batch, BatchStatus
+from traceability.errors import Conflict
 from traceability.forms import as_values, handle_form, render_form, spec
+from traceability.notices.services import absolute
 from traceability.reference import services as reference
 from traceability.registry.models import Product, Site
 from traceability.shipments import services
@@ -63,7 +65,7 @@ def _shipment_fields():
             _l("Buyer's tax code"),
             required=True,
             attrs='inputmode="numeric"',
-            hint=_l("The buyer must be registered, or be invited below."),
+            hint=_l("The buyer must be registered, or be invited below. Find a registered buyer by name first."),
         ),
         spec("quantity", _l("Quantity"), required=True, attrs='inputmode="decimal"'),
         spec("unit", _l("Unit"), hint=_l("The lot's unit when left empty.")),
@@ -71,6 +73,12 @@ def _shipment_fields():
         spec("reference_doc", _l("Delivery note or invoice number"), required=True),
         spec("from_site_id", _l("From site"), "select", options=sites),
         spec("invite_email", _l("Invite the buyer by e-mail (not registered yet)"), "email"),
+        spec(
+            "invite_language",
+            _l("Language of the invitation e-mail"),
+            "select",
+            options=[("vi", _l("Vietnamese")), ("en", _l("English"))],
+        ),
         spec(
             "invite", _l("Or make an invitation link to pass on"), "select", options=[("", _l("No")), ("1", _l("Yes"))]
         ),
@@ -85,13 +93,42 @@ def new_shipment():
         flash(_("Shipment sent; the buyer sees it in its workspace."))
         return redirect(url_for("shipments.shipment", shipment_id=shipment.id))
 
+    # from the buyer search: the buyer's tax code already filled in
+    first = {"to_tax_code": request.args.get("to_tax_code", ""), "invite_language": "vi"}
     return handle_form(
         ShipmentInSchema(),
         save,
         lambda v, e: render_form(
-            _("Ship a lot to another organisation"), _shipment_fields(), v, e, back=url_for("shipments.shipments")
+            _("Ship a lot to another organisation"),
+            _shipment_fields(),
+            v,
+            e,
+            back=url_for("shipments.shipments"),
+            find_buyer=url_for("shipments.buyers"),
         ),
+        first,
     )
+
+
+@bp.route("/app/shipments/buyers")
+@roles(Role.PRODUCER)
+def buyers():
+    """Find a registered, verified buyer by name (accents optional) or tax code, to ship to it."""
+    text = request.args.get("q", "").strip()[:100]
+    found = services.search_organizations(db.session, text, exclude_id=current_user.organization_id, limit=20)
+    return render_template("shipments/buyers.html", q=text, found=found)
+
+
+@bp.route("/app/shipments/<int:shipment_id>/cancel", methods=["POST"])
+@roles(Role.PRODUCER)
+def cancel_shipment(shipment_id: int):
+    found = services.get_visible_shipment(db.session, current_user, shipment_id)
+    try:
+        services.cancel_shipment(db.session, current_user, found)
+        flash(_("Shipment cancelled: its quantity is the lot's again."))
+    except Conflict as exc:  # answered meanwhile: say so on its page
+        flash(exc.message, "error")
+    return redirect(url_for("shipments.shipment", shipment_id=shipment_id))
 
 
 @bp.route("/app/shipments/<int:shipment_id>")
@@ -102,7 +139,7 @@ def shipment(shipment_id: int):
     forward = services.forward_of(db.session, found.batch) if is_sender else []
     forward = [row for row in forward if row["shipment"].id == found.id]
     invite_url = (
-        url_for("shipments.invitation", token=found.invite_token, _external=True)
+        absolute(services.invitation_path(found))  # on the public host, like the e-mailed link
         if found.invite_token and is_sender and found.status == ShipmentStatus.SENT
         else None
     )
@@ -110,6 +147,7 @@ def shipment(shipment_id: int):
         "shipments/shipment.html",
         shipment=found,
         is_buyer=services.is_buyer(current_user, found),
+        is_sender_org=current_user.organization_id == found.organization_id,
         forward=forward[0]["made"] if forward else [],
         invite_url=invite_url,
         Status=ShipmentStatus,
@@ -176,6 +214,13 @@ def refuse_shipment(shipment_id: int):
     )
 
 
+@bp.route("/app/batches/<int:batch_id>/source")
+@roles(*READERS)
+def source_lot(batch_id: int):
+    """The supplier's lot a received lot came from, read-only, as the supplier published it."""
+    return render_template("shipments/source.html", source=services.source_lot(db.session, current_user, batch_id))
+
+
 @bp.route("/invite/<token>")
 @public
 def invitation(token: str):
@@ -183,7 +228,7 @@ def invitation(token: str):
     found = services.shipment_for_invitation(db.session, token)
     if found is None or found.status != ShipmentStatus.SENT:
         abort(404)
-    return render_template("shipments/invitation.html", shipment=found)
+    return render_template("shipments/invitation.html", shipment=found, token=token)
 
 
 # ---- suppliers without an account, and their deliveries
@@ -252,6 +297,19 @@ def edit_supplier(supplier_id: int):
         ),
         as_values(supplier, [f["name"] for f in SUPPLIER_FIELDS]),
     )
+
+
+@bp.route("/app/suppliers/<int:supplier_id>/delete", methods=["POST"])
+@roles(Role.PRODUCER)
+def delete_supplier(supplier_id: int):
+    supplier = get_editable(db.session, Supplier, supplier_id, current_user)
+    name = supplier.name
+    try:
+        services.delete_supplier(db.session, current_user, supplier)
+        flash(_("Supplier %(name)s deleted.", name=name))
+    except Conflict as exc:  # it has deliveries: the list says why it stays
+        flash(exc.message, "error")
+    return redirect(url_for("shipments.suppliers"))
 
 
 @bp.route("/app/deliveries/new", methods=["GET", "POST"])
