@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=10), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('kind', sa.Enum('commune', 'ward', 'special_zone', name='kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('province', sa.String(length=100), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('origin', sa.Enum('shipped', 'admin', 'migrated', name='origin', native_enum=False, create_constraint=True, length=24), server_default='admin', nullable=False),

@@ -95,10 +95,13 @@ class ProductCategory(Base):
         return self.name
 
 
-class CommuneKind(enum.StrEnum):
+class CommuneKind:
+    """Kinds of unit (plain text: the words "commune" and "ward" appear in English text of their own)."""
+
     COMMUNE = "commune"  # xã
     WARD = "ward"  # phường
     SPECIAL_ZONE = "special_zone"  # đặc khu
+    ALL = (COMMUNE, WARD, SPECIAL_ZONE)
 
 
 class Commune(Base):
@@ -110,7 +113,7 @@ class Commune(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)
     name: Mapped[str] = mapped_column(String(100))  # as written officially: "Xã Tân Cương", "Phường Phan Đình Phùng"
-    kind: Mapped[CommuneKind] = mapped_column(choice(CommuneKind, "kind"))
+    kind: Mapped[str] = mapped_column(String(24))
     province: Mapped[str] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)
     origin: Mapped[ListOrigin] = mapped_column(

@@ -43,7 +43,7 @@ class CommuneInSchema(BaseSchema):
         required=True, validate=validate.Regexp(r"^[0-9A-Za-z]{2,10}$", error=_l("Letters and digits only (2–10)."))
     )
     name = fields.String(required=True, validate=validate.Length(min=2, max=100))
-    kind = fields.Enum(CommuneKind, by_value=True, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(CommuneKind.ALL))
     province = fields.String(required=True, validate=validate.Length(min=2, max=100))
     is_active = fields.Boolean(load_default=False)
 
@@ -62,7 +62,7 @@ class CommuneSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
-    kind = fields.Enum(CommuneKind, by_value=True)
+    kind = fields.String()
     province = fields.String()
     is_active = fields.Boolean()
 
