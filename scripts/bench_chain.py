@@ -69,7 +69,7 @@ def make_orgs(session: Session, count: int, stem: str) -> list[tuple[int, int, i
             address="Xóm 1",
             status=OrgStatus.VERIFIED,
         )
-        product = Product(organization=org, name="Chè xanh", category="tea", unit="kg")
+        product = Product(organization=org, name="Chè xanh", category_code="tea", unit="kg")
         site = Site(organization=org, kind="warehouse", name="Kho", province="Thái Nguyên", commune="Tân Cương")
         session.add_all([org, product, site])
         session.flush()

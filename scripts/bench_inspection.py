@@ -45,7 +45,7 @@ random.seed(2026)
 UTC = dt.UTC
 YEAR_START = dt.datetime(2025, 1, 2, tzinfo=UTC)  # clear of the year's edges in local time
 COMMUNES = ["Tân Cương", "Phúc Xuân", "La Bằng", "Phú Bình", "Đại Từ", "Sông Cầu", "Võ Nhai", "Định Hóa"]
-CATEGORIES = ["tea", "fruit", "meat", "egg", "cinnamon", "timber"]
+CATEGORIES = ["tea", "fruit", "pork", "chicken_eggs", "cinnamon", "timber"]  # codes of the shipped list
 BATCHES, SERIALS, SCANS, INSPECTIONS, REPORTS = 20_000, 400_000, 2_000_000, 3_000, 2_000
 COPIED, COPIED_CLIENTS = 40, 30  # the last unit codes: scanned by many phones
 NOW = dt.datetime(2026, 1, 15, tzinfo=UTC)
@@ -118,7 +118,7 @@ def build(session: Session) -> int:
                 "id": i,
                 "organization_id": 1 + i % 200,
                 "name": f"Sản phẩm {i}",
-                "category": CATEGORIES[i % 6],
+                "category_code": CATEGORIES[i % 6],
                 "unit": "kg",
                 "created_at": when(),
             }

@@ -288,7 +288,7 @@ def main() -> int:
             )
             from traceability.registry.models import Product, Site
 
-            product = Product(organization=org, name="Chè xanh", category="tea", unit="kg")
+            product = Product(organization=org, name="Chè xanh", category_code="tea", unit="kg")
             site = Site(
                 organization=org,
                 kind="growing_area",

@@ -262,7 +262,7 @@ def make_site(db_session, make_org):
 @pytest.fixture
 def make_product(db_session, make_org):
     def _make(org: Organization | None = None, **values: Any) -> Product:
-        data = {"name": "Chè xanh thử", "category": "tea", "unit": "kg", "shelf_life_days": 365}
+        data = {"name": "Chè xanh thử", "category_code": "tea", "unit": "kg", "shelf_life_days": 365}
         data.update(values)
         product = Product(organization=org or make_org(), **data)
         db_session.add(product)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from traceability import db
 from traceability.accounts import services as accounts
@@ -24,7 +25,7 @@ from traceability.inspection.models import Inspection, InspectionResult
 from traceability.jobs.models import Job, JobStatus
 from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport, ReportKind
-from traceability.reference.models import BannedSubstance, SubstanceStatus
+from traceability.reference.models import BannedSubstance, Commune, ProductCategory, SubstanceStatus
 from traceability.registry.models import Certification
 from traceability.shipments.models import Shipment, Supplier
 
@@ -102,6 +103,9 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
     return World(
         params={
             "substance_id": substance.id,
+            # shipped rows of the kept lists (a fresh install has them)
+            "category_id": db_session.scalar(select(ProductCategory.id).where(ProductCategory.code == "tea")),
+            "commune_id": db_session.scalar(select(Commune.id).where(Commune.code == "05503")),
             "org_id": owner_org.id,
             "user_id": users["owner"].id,
             "site_id": site.id,

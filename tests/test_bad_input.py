@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from traceability.accounts.models import Role
 from traceability.batches.models import BatchStatus, Event
+from traceability.reference.models import ProductCategory
 from traceability.registry.models import Certification, Product
 
 
@@ -77,7 +78,9 @@ def test_other_control_characters_are_left_out_of_stored_text(api):
 def test_spreadsheets_leave_out_control_characters_stored_before(
     api, producer, make_product, make_batch, make_user, login_as, db_session
 ):
-    product = make_product(producer.organization, name="Chè\x0bxanh", category="chè\x01 xanh")
+    # a category made from text typed before the list existed (the migration keeps it as typed)
+    db_session.add(ProductCategory(code="che_xanh", name_vi="chè\x01 xanh", name_en="chè\x01 xanh", origin="migrated"))
+    product = make_product(producer.organization, name="Chè\x0bxanh", category_code="che_xanh")
     make_batch(producer.organization, product=product, note="ghi\x1bchú")
     inspector = make_user(Role.INSPECTOR)
     db_session.commit()

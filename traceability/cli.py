@@ -284,6 +284,28 @@ def substances_load(path: Path | None, kind: str) -> str:
     return said
 
 
+@main.group("lists")
+def lists_group() -> None:
+    """The kept lists: product categories and the province's communes and wards."""
+
+
+@lists_group.command("load")
+@with_appcontext
+@unit_of_work.command
+def lists_load() -> str:
+    """Refresh the shipped category and commune lists (`db upgrade` loads them): missing entries are added,
+    entries still as shipped are updated, entries admins added or edited are kept."""
+    from traceability.audit.services import set_actor
+    from traceability.reference.services import reload_lists
+
+    set_actor(label="cli")
+    categories, communes = reload_lists(db.session)
+    return (
+        f"Categories: {len(categories.added)} added, {len(categories.updated)} updated, {len(categories.kept)} kept.\n"
+        f"Communes: {len(communes.added)} added, {len(communes.updated)} updated, {len(communes.kept)} kept."
+    )
+
+
 @main.command("backup")
 @click.option(
     "--to",

@@ -17,6 +17,8 @@ from sqlalchemy import JSON, DateTime, MetaData, Numeric, String, create_engine,
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
+from traceability import search
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -126,6 +128,7 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
         # the last commits. FULL would wait for the disk on every commit, which every scan makes.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        search.install_sqlite(dbapi_connection)  # fold(): search without accents (traceability/search.py)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:

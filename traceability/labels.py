@@ -77,7 +77,11 @@ LABELS = {
     "warning": _l("Warning"),
     "suspend": _l("Suspend"),
     "recall": _l("Recall"),
-    # product categories (the product form suggests these; a category typed otherwise shows as typed)
+    # kinds of communes (the province's list)
+    "commune": _l("Rural commune"),
+    "ward": _l("Ward"),
+    "special_zone": _l("Special zone"),
+    # product categories of old records (the list's own names are shown where a product has an entry)
     "tea": _l("Tea"),
     "fruit": _l("Fruit"),
     "vegetable": _l("Vegetables"),

@@ -125,6 +125,26 @@ class BaseSchema(Schema):
         return data
 
 
+class CodeOrId(fields.String):
+    """A list entry named by its code (text) or its id (a number): the service looks it up."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def commune_given(data: dict, partial: Any) -> None:
+    """A place names its commune: chosen from the list (`commune_code`) or typed (`commune`, outside the list)."""
+    if partial and "commune" not in data and "commune_code" not in data:
+        return
+    if not data.get("commune_code") and not data.get("commune"):
+        raise ValidationError(
+            str(_l("Choose the commune or ward from the list, or type it if it is outside the province.")),
+            "commune_code",
+        )
+
+
 def out_of_range(value: Any) -> str | None:
     """Why a loaded value cannot be kept (a whole number past the integer columns, a date off the calendar the
     registry computes with), or None."""

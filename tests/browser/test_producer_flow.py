@@ -28,6 +28,10 @@ def test_producer_records_a_batch_is_refused_corrects_it_and_publishes(page, liv
     page.goto("/app/sites/new")
     page.select_option("#f-kind", "growing_area")
     page.fill("#f-name", "Đồi chè Khuôn Gà")
+    # the province's communes in a select, grouped into wards and communes; the organisation's is preselected
+    assert page.locator("#f-commune_code optgroup").count() == 2
+    assert page.locator("#f-commune_code option:checked").inner_text() == "Xã Tân Cương"
+    page.select_option("#f-commune_code", label="Phường Bá Xuyên")
     page.fill("#f-area_code", "VN-TNTC-0031")
     page.fill("#f-latitude", "21.561200")
     page.fill("#f-longitude", "105.742300")
@@ -39,7 +43,8 @@ def test_producer_records_a_batch_is_refused_corrects_it_and_publishes(page, liv
 
     page.goto("/app/products/new")
     page.fill("#f-name", "Chè móc câu Khuôn Gà")
-    page.fill("#f-category", "tea")
+    page.select_option("#f-category", "tea")  # the list of categories, the province's key products first
+    assert page.locator("#f-category option").nth(1).inner_text() == "Chè"
     page.fill("#f-unit", "kg")
     page.fill("#f-shelf_life_days", "365")
     page.click("main form button[type=submit]")

@@ -42,7 +42,7 @@ def committed_batch(engine) -> Iterator[int]:
             address="Xóm 1",
             status=OrgStatus.VERIFIED,
         )
-        product = Product(organization=org, name="Chè", category="tea", unit="kg")
+        product = Product(organization=org, name="Chè", category_code="tea", unit="kg")
         batch = Batch(organization=org, product=product, lot_code="RACE-1", quantity=Decimal(1), unit="kg")
         session.add(batch)
         session.commit()

@@ -42,9 +42,9 @@ def known(db_session, make_org, make_product, make_site, make_batch, make_user, 
         created_at=local(2025, 6, 1),
     )
     make_org(name="Đăng ký năm sau")  # created now, after the period
-    tea_product = make_product(tea, category="tea", created_at=local(2025, 3, 2))
-    pork = make_product(pigs, category="meat", created_at=local(2025, 6, 2))
-    hill = make_site(tea, commune="Tân Cương")
+    tea_product = make_product(tea, category_code="tea", created_at=local(2025, 3, 2))
+    pork = make_product(pigs, category_code="pork", created_at=local(2025, 6, 2))
+    hill = make_site(tea, commune="Tân Cương", commune_code="05503")  # typed before the list; matched since
     other_hill = make_site(tea, commune="Phúc Xuân")
 
     def publish(org, product, site, at, **values):
@@ -95,8 +95,10 @@ def test_dashboard_counts_batches_by_commune_category_and_status(db_session, kno
     figures = dashboard(db_session, Period.year(2025))
     assert figures.batches_total == 3
     # the origin site's commune; the organisation's for a batch without one
-    assert figures.batches_by_commune == [("Phú Bình", 1), ("Phúc Xuân", 1), ("Tân Cương", 1)]
-    assert figures.batches_by_category == [("tea", 2), ("meat", 1)]
+    # grouped by the list's entry where the place has one (its official name), by the text typed otherwise
+    # (the organisation's "Phú Bình" was matched to the list when it was registered)
+    assert figures.batches_by_commune == [("Phúc Xuân", 1), ("Xã Phú Bình", 1), ("Xã Tân Cương", 1)]
+    assert [(c.code, n) for c, n in figures.batches_by_category] == [("tea", 2), ("pork", 1)]
     assert figures.batches_by_status == [(BatchStatus.PUBLISHED, 2), (BatchStatus.RECALLED, 1)]
     assert figures.inspections_by_result == [(InspectionResult.COMPLIANT, 1), (InspectionResult.VIOLATION, 1)]
     assert figures.reports_by_kind == [(ReportKind.QUALITY, 1), (ReportKind.SUSPECTED_FAKE, 1)]

@@ -52,7 +52,7 @@ def committed(app):
         user = accounts.create_user(
             session, email="w@example.org", password="x" * 10, full_name="W", role=Role.PRODUCER, organization=org
         )
-        product = Product(organization=org, name="Chè", gtin="08936012345001", unit="kg", category="tea")
+        product = Product(organization=org, name="Chè", gtin="08936012345001", unit="kg", category_code="tea")
         site = Site(
             organization=org, kind=SiteKind.GROWING_AREA, name="Đồi", province="Thái Nguyên", commune="Tân Cương"
         )

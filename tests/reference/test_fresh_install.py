@@ -61,7 +61,7 @@ def _producer_batch(session: Session, product_name: str, category: str, site_kin
         session, email=f"producer{n}@example.org", password="mat-khau-dai", full_name="Chị Hoa",
         role=Role.PRODUCER, organization=org,
     )  # fmt: skip
-    product = Product(organization=org, name=product_name, category=category, unit="kg", shelf_life_days=30)
+    product = Product(organization=org, name=product_name, category_code=category, unit="kg", shelf_life_days=30)
     site = Site(organization=org, kind=site_kind, name="Khu 1", province="Thái Nguyên", commune="Tân Cương")
     session.add_all([product, site])
     session.flush()
@@ -125,7 +125,7 @@ def test_a_tea_batch_sprayed_with_a_fipronil_mixture_is_refused(session):
     ],
 )
 def test_a_pig_batch_given_a_beta_agonist_is_refused(session, trade_name, ingredient, purpose, named):
-    user, batch = _producer_batch(session, "Thịt lợn", "meat", SiteKind.FARM)
+    user, batch = _producer_batch(session, "Thịt lợn", "pork", SiteKind.FARM)
     _record(session, batch, "Amoxicillin 10%", "Amoxicillin", ChemicalPurpose.VETERINARY_DRUG)  # permitted
     _record(session, batch, trade_name, ingredient, purpose)
     messages = _refused(session, user, batch)
@@ -134,7 +134,7 @@ def test_a_pig_batch_given_a_beta_agonist_is_refused(session, trade_name, ingred
 
 
 def test_the_same_pig_batch_without_the_beta_agonist_publishes(session):
-    user, batch = _producer_batch(session, "Thịt lợn sạch", "meat", SiteKind.FARM)
+    user, batch = _producer_batch(session, "Thịt lợn sạch", "pork", SiteKind.FARM)
     _record(session, batch, "Amoxicillin 10%", "Amoxicillin", ChemicalPurpose.VETERINARY_DRUG)
     batches.publish_batch(session, user, batch)
     assert batch.status == "published"

@@ -59,7 +59,7 @@ def world(engine) -> Iterator[dict[str, int]]:
             )
             for i, org in enumerate(orgs)
         ]
-        product = Product(organization=orgs[0], name="Chè", category="tea", unit="kg")
+        product = Product(organization=orgs[0], name="Chè", category_code="tea", unit="kg")
         lot = Batch(
             organization=orgs[0],
             product=product,

@@ -10,12 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from traceability import db
 from traceability.accounts import services
-from traceability.accounts.models import Role, User
+from traceability.accounts.models import Organization, Role, User
 from traceability.accounts.schemas import StaffUserInSchema
 from traceability.accounts.views import bp
 from traceability.auth import roles
 from traceability.errors import Invalid
 from traceability.forms import handle_form
+from traceability.search import matches
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -26,6 +27,11 @@ def users():
     query = select(User).options(selectinload(User.organization)).order_by(User.role, User.email)
     if role in {r.value for r in Role}:
         query = query.where(User.role == role)
+    search = request.args.get("q", "").strip()
+    if search:
+        query = query.outerjoin(Organization, User.organization_id == Organization.id).where(
+            matches(search, User.email, User.full_name, Organization.name)
+        )
     listed = db.session.scalars(query).all()
 
     def save(data):

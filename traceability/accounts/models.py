@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.db import Base, choice, utcnow
+from traceability.reference.models import Commune
 
 
 class OrgKind(enum.StrEnum):
@@ -40,7 +41,8 @@ class Organization(Base):
     kind: Mapped[OrgKind] = mapped_column(choice(OrgKind, "kind"))
     tax_code: Mapped[str] = mapped_column(String(14), unique=True)
     province: Mapped[str] = mapped_column(String(100))
-    commune: Mapped[str] = mapped_column(String(100))
+    commune: Mapped[str] = mapped_column(String(100))  # as shown: the list's name, or as typed (outside the list)
+    commune_code: Mapped[str | None] = mapped_column(ForeignKey("communes.code"), index=True)  # the kept list
     address: Mapped[str] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -53,6 +55,7 @@ class Organization(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organization", foreign_keys="User.organization_id")
+    commune_entry: Mapped[Commune | None] = relationship()
 
     @property
     def is_verified(self) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from traceability.accounts.models import OrgKind, OrgStatus, Role
-from traceability.schemas import BaseSchema
+from traceability.schemas import BaseSchema, CodeOrId, commune_given
 
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 
@@ -49,13 +50,20 @@ class OrganizationInSchema(BaseSchema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     kind = fields.Enum(OrgKind, by_value=True, required=True)
     tax_code = fields.String(required=True, validate=validate_tax_code)
-    province = fields.String(required=True, validate=validate.Length(min=2, max=100))
-    commune = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    province = fields.String(load_default=None, validate=validate.Length(min=2, max=100))
+    commune_code = CodeOrId(load_default=None, validate=validate.Length(max=10))  # from the list (GET /communes)
+    commune = fields.String(load_default=None, validate=validate.Length(min=2, max=100))  # outside the list: typed
     address = fields.String(required=True, validate=validate.Length(min=3, max=300))
     phone = fields.String(load_default=None, validate=validate.Regexp(r"^\+?[0-9 .-]{8,20}$"))
     email = fields.Email(load_default=None)
     website = fields.URL(load_default=None, schemes={"http", "https"})
     gs1_prefix = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6,12}$"))
+
+    @validates_schema(skip_on_field_errors=False)  # said with the other fields' messages, not after them
+    def _place(self, data: dict, **_kwargs: Any) -> None:
+        commune_given(data, self.partial)
+        if not data.get("commune_code") and not data.get("province"):
+            raise ValidationError(str(_l("Name the province of a commune outside the list.")), "province")
 
 
 class OrganizationSchema(Schema):
@@ -64,6 +72,7 @@ class OrganizationSchema(Schema):
     kind = fields.Enum(OrgKind, by_value=True)
     tax_code = fields.String()
     province = fields.String()
+    commune_code = fields.String(allow_none=True)
     commune = fields.String()
     address = fields.String()
     phone = fields.String(allow_none=True)

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from traceability.accounts.models import ApiToken, Organization, OrgStatus, Role, User
 from traceability.db import utcnow, write_intent
 from traceability.errors import Invalid, NotFound, invalid
+from traceability.reference import services as reference
 
 TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
 # a hash to compare against when the e-mail is unknown, so both paths take the same time
@@ -49,6 +50,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def create_organization(session: Session, data: dict[str, Any]) -> Organization:
     if session.scalar(select(Organization.id).where(Organization.tax_code == data["tax_code"])):
         raise invalid("tax_code", _("An organisation with this tax code is already registered."))
+    reference.place(session, data)
     org = Organization(**data, status=OrgStatus.PENDING)
     session.add(org)
     session.flush()

@@ -26,6 +26,7 @@ from traceability.accounts.models import Organization, Role, User
 from traceability.accounts.password import send_confirmation
 from traceability.errors import Forbidden, NotFound
 from traceability.notices.services import mail_user, path_for
+from traceability.reference import services as reference
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def _welcome(session: Session, user: User) -> None:
 def register(session: Session, data: dict[str, Any]) -> tuple[Organization, User] | None:
     """Create an organisation (pending verification) and its first producer user. When the tax code or the
     e-mail address is already registered, create nothing and return None: callers answer the same way."""
+    reference.place(session, data["organization"])  # before either answer: the echo of a taken one matches too
     org = services.find_organization(session, data["organization"]["tax_code"])
     user = services.find_user(session, data["user"]["email"])
     if org is not None or user is not None:

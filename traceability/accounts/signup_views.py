@@ -17,14 +17,16 @@ from traceability.accounts.views import bp
 from traceability.auth import public, roles
 from traceability.extensions import limiter
 from traceability.forms import choices, handle_form, render_form, spec
+from traceability.reference import services as reference
 
 SIGNUP_FIELDS = [
     spec("organization", _l("Your organisation"), "heading"),
     spec("organization-name", _l("Name"), required=True),
     spec("organization-kind", _l("Kind"), "select", options=choices(OrgKind), required=True),
     spec("organization-tax_code", _l("Tax code"), required=True, hint=_l("10 digits, or 10-3 for a branch")),
-    spec("organization-province", _l("Province"), required=True),
-    spec("organization-commune", _l("Commune or ward"), required=True),
+    spec("organization-commune_code", _l("Commune or ward"), "select", blank=_l("— outside the list —"), groups=True),
+    spec("organization-commune", _l("Commune or ward outside the province (typed)")),
+    spec("organization-province", _l("Province (for a commune outside the list)")),
     spec("organization-address", _l("Address"), required=True),
     spec("organization-phone", _l("Phone"), "tel"),
     spec("user", _l("Your account"), "heading"),
@@ -75,9 +77,10 @@ def signup_page():
 
     def render(values, errors):
         values = {k: v for k, v in values.items() if not k.endswith("password")}
+        fields = reference.with_commune_options(db.session, SIGNUP_FIELDS, name="organization-commune_code")
         return render_form(
             _("Register your business"),
-            SIGNUP_FIELDS,
+            fields,
             values,
             _flatten(errors),
             intro=_("The provincial administration checks every new organisation before it can publish."),

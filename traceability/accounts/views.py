@@ -19,6 +19,7 @@ from traceability.extensions import limiter
 from traceability.forms import FormResult, submit_form
 from traceability.labels import label
 from traceability.schemas import form_data
+from traceability.search import matches
 
 bp = Blueprint("accounts", __name__)
 
@@ -123,11 +124,16 @@ def admin_home():
 @roles(Role.ADMIN)
 def organizations():
     status = request.args.get("status")
+    search = request.args.get("q", "").strip()
     query = select(Organization).order_by(Organization.name)
     if status in {s.value for s in OrgStatus}:
         query = query.where(Organization.status == status)
+    if search:
+        query = query.where(matches(search, Organization.name, Organization.tax_code, Organization.commune))
     orgs = db.session.scalars(query).all()
-    return render_template("admin/organizations.html", orgs=orgs, status=status, statuses=list(OrgStatus))
+    return render_template(
+        "admin/organizations.html", orgs=orgs, status=status, statuses=list(OrgStatus), search=search
+    )
 
 
 @bp.route("/admin/organizations/<int:org_id>", methods=["GET", "POST"])

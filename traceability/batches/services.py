@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from traceability import unit_of_work
@@ -39,6 +39,7 @@ from traceability.errors import Conflict, Invalid, NotFound, invalid
 from traceability.inspection.models import Inspection
 from traceability.registry.models import Product
 from traceability.registry.services import own_product, own_site
+from traceability.search import matches
 from traceability.tenancy import check_editable, scope
 
 PAGE_SIZE = 20
@@ -370,8 +371,7 @@ def list_batches(
     query = select(Batch).join(Product, Product.id == Batch.product_id)
     query = scope(query, Batch, user)
     if filters.get("q"):
-        pattern = f"%{filters['q']}%"
-        query = query.where(or_(Batch.lot_code.ilike(pattern), Product.name.ilike(pattern)))
+        query = query.where(matches(filters["q"], Batch.lot_code, Product.name))
     if filters.get("product_id"):
         query = query.where(Batch.product_id == filters["product_id"])
     if filters.get("status"):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from traceability.accounts.models import Organization, OrgStatus
 from traceability.batches.genealogy import descendants
@@ -15,6 +15,7 @@ from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.models import Code, Scan
 from traceability.inspection.models import Inspection
 from traceability.public.models import ConsumerReport
+from traceability.reference.models import Commune, ProductCategory
 from traceability.registry.models import Product, Site
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -55,6 +56,16 @@ def _count_by(session: Session, key, stmt: Select) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda p: (-p[1], str(p[0])))
 
 
+def _by_category(session: Session, stmt: Select) -> list[tuple[ProductCategory | str, int]]:
+    """Counts per entry of the category list (shown in the page's language), largest first."""
+    entries = {c.code: c for c in session.scalars(select(ProductCategory))}
+    return [(entries.get(code, code), n) for code, n in _count_by(session, Product.category_code, stmt)]
+
+
+SITE_COMMUNE = aliased(Commune, name="site_commune")
+ORG_COMMUNE = aliased(Commune, name="org_commune")
+
+
 def _published_in(period: Period) -> Select:
     # the batch's origin commune, or its organisation's when the batch has no origin site
     return (
@@ -63,11 +74,14 @@ def _published_in(period: Period) -> Select:
         .join(Product, Batch.product_id == Product.id)
         .join(Organization, Batch.organization_id == Organization.id)
         .outerjoin(Site, Batch.site_id == Site.id)
+        .outerjoin(SITE_COMMUNE, Site.commune_code == SITE_COMMUNE.code)
+        .outerjoin(ORG_COMMUNE, Organization.commune_code == ORG_COMMUNE.code)
         .where(Batch.status != BatchStatus.DRAFT, period.covers(Batch.published_at))
     )
 
 
-COMMUNE = func.coalesce(Site.commune, Organization.commune)
+# the list's name where the place chose a commune of the list; the text typed otherwise (old or outside data)
+COMMUNE = func.coalesce(SITE_COMMUNE.name, Site.commune, ORG_COMMUNE.name, Organization.commune)
 
 
 @dataclass
@@ -93,7 +107,7 @@ def dashboard(session: Session, period: Period) -> Dashboard:
         period=period,
         batches_total=sum(n for _s, n in by_status),
         batches_by_commune=_count_by(session, COMMUNE, published),
-        batches_by_category=_count_by(session, Product.category, published),
+        batches_by_category=_by_category(session, published),
         batches_by_status=by_status,
         inspections_by_result=_count_by(session, Inspection.result, inspections),
         inspections_by_action=_count_by(session, Inspection.action, inspections),
@@ -175,9 +189,9 @@ def yearly_report(session: Session, period: Period) -> YearlyReport:
         },
         organizations_by_kind=_count_by(session, Organization.kind, orgs_then),
         products={"registered": _scalar_count(session, products_then), "new": _scalar_count(session, new_products)},
-        products_by_category=_count_by(session, Product.category, products_then),
+        products_by_category=_by_category(session, products_then),
         batches_published=_scalar_count(session, published),
-        batches_by_category=_count_by(session, Product.category, published),
+        batches_by_category=_by_category(session, published),
         batches_by_commune=_count_by(session, COMMUNE, published),
         codes_by_kind=_count_by(session, Code.kind, codes),
         scans={

@@ -17,6 +17,7 @@ from traceability.codes.urls import parse_code_url
 from traceability.inspection.models import Inspection
 from traceability.public.models import ConsumerReport
 from traceability.registry.models import Product, Site
+from traceability.search import matches
 
 SEARCH_LIMIT = 50
 
@@ -81,17 +82,10 @@ def search_batches(session: Session, query: str = "", status: str | None = None)
         .join(Organization, Batch.organization_id == Organization.id)
         .outerjoin(Site, Batch.site_id == Site.id)
     )
-    for word in query.split():
-        like = f"%{word.lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Batch.lot_code).like(like),
-                func.lower(Product.name).like(like),
-                func.lower(Organization.name).like(like),
-                func.lower(Organization.tax_code).like(like),
-                func.lower(commune).like(like),
-            )
-        )
+    # without accents: "ba xuyen" finds "Bá Xuyên" (traceability/search.py)
+    stmt = stmt.where(
+        matches(query, Batch.lot_code, Product.name, Organization.name, Organization.tax_code, commune, Site.name)
+    )
     if status in {s.value for s in BatchStatus}:
         stmt = stmt.where(Batch.status == status)
     # the results list each batch's product, producer and commune: taken from the joins already made

@@ -47,7 +47,9 @@ def page_json(page: Page) -> dict[str, Any]:
     product, batch, site = page.product, page.batch, page.origin
     data = {
         "product": {
-            **{k: getattr(product, k) for k in ("name", "category", "gtin", "brand", "unit", "description")},
+            **{k: getattr(product, k) for k in ("name", "gtin", "brand", "unit", "description")},
+            "category": product.category_code,  # the list's code; its name in the page's language beside it
+            "category_name": product.category.name,
             "shelf_life_days": product.shelf_life_days,
             "standards": product.standards,
             "image_url": _base() + url_for("public.product_image", code=page.code.value)

@@ -28,6 +28,7 @@ class ReportCreateSchema(BaseSchema):
 class ProductOut(Schema):
     name = fields.String()
     category = fields.String()
+    category_name = fields.String()
     gtin = fields.String()
     brand = fields.String()
     unit = fields.String()

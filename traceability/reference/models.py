@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import get_locale
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,3 +58,68 @@ class BannedSubstance(Base):
     def names(self) -> list[str]:
         extra = [s.strip() for s in (self.synonyms or "").split(";") if s.strip()]
         return [self.name, *extra]
+
+
+class ListOrigin(enum.StrEnum):
+    """Who owns a row of a kept list (categories, communes): reloads of the shipped list update `shipped` rows."""
+
+    SHIPPED = "shipped"
+    ADMIN = "admin"  # added or edited by an admin: reloads leave it alone
+    MIGRATED = "migrated"  # made from free text typed before the list existed: for an admin to review
+
+
+class ProductCategory(Base):
+    """A product category of the province's list (the key products first). Products refer to it by `code`,
+    which never changes; admins edit the names, the order and whether new products may choose it."""
+
+    __tablename__ = "product_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=100)
+    is_key_product: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    origin: Mapped[ListOrigin] = mapped_column(
+        choice(ListOrigin, "origin"), default=ListOrigin.ADMIN, server_default=ListOrigin.ADMIN.value
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The name in the page's language (Vietnamese unless the page is English)."""
+        return self.name_en if str(get_locale() or "vi").startswith("en") else self.name_vi
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommuneKind:
+    """Kinds of unit (plain text: the words "commune" and "ward" appear in English text of their own)."""
+
+    COMMUNE = "commune"  # xã
+    WARD = "ward"  # phường
+    SPECIAL_ZONE = "special_zone"  # đặc khu
+    ALL = (COMMUNE, WARD, SPECIAL_ZONE)
+
+
+class Commune(Base):
+    """A commune or ward of the province (after the 2025 reform: no districts). `code` is the statistics
+    office's code (mã đơn vị hành chính) for shipped rows; sites, organisations and suppliers refer to it."""
+
+    __tablename__ = "communes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(100))  # as written officially: "Xã Tân Cương", "Phường Phan Đình Phùng"
+    kind: Mapped[str] = mapped_column(String(24))
+    province: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    origin: Mapped[ListOrigin] = mapped_column(
+        choice(ListOrigin, "origin"), default=ListOrigin.ADMIN, server_default=ListOrigin.ADMIN.value
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,10 +1,11 @@
-"""Input of the reference data: the substance form admins fill in."""
+"""Input and output of the reference data: banned substances, product categories and communes."""
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
 
-from traceability.reference.models import SubstanceKind, SubstanceStatus
+from traceability.reference.models import CommuneKind, SubstanceKind, SubstanceStatus
 from traceability.schemas import BaseSchema
 
 
@@ -19,3 +20,52 @@ class SubstanceInSchema(BaseSchema):
     effective_from = fields.Date(load_default=None)
     legal_source = fields.String(load_default=None, validate=validate.Length(max=300))
     is_checked = fields.Boolean(load_default=False)
+
+
+class CategoryInSchema(BaseSchema):
+    """An entry of the product-category list, as the admin keeps it."""
+
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z0-9_]{2,60}$", error=_l("Lower-case letters, digits and _ only (2–60).")),
+    )
+    name_vi = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    name_en = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    position = fields.Integer(load_default=100, validate=validate.Range(0, 100_000))
+    is_key_product = fields.Boolean(load_default=False)
+    is_active = fields.Boolean(load_default=False)
+
+
+class CommuneInSchema(BaseSchema):
+    """A commune or ward of the list, as the admin keeps it (the statistics office's code for real units)."""
+
+    code = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9A-Za-z]{2,10}$", error=_l("Letters and digits only (2–10)."))
+    )
+    name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(CommuneKind.ALL))
+    province = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    is_active = fields.Boolean(load_default=False)
+
+
+class CategorySchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    position = fields.Integer()
+    is_key_product = fields.Boolean()
+    is_active = fields.Boolean()
+
+
+class CommuneSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    province = fields.String()
+    is_active = fields.Boolean()
+
+
+class CommuneQuerySchema(Schema):
+    q = fields.String(load_default=None, validate=validate.Length(max=100))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-import unicodedata
 from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -12,9 +12,18 @@ from sqlalchemy.orm import Session
 
 from traceability.audit.services import record_many
 from traceability.errors import NotFound, invalid
-from traceability.reference import shipped
-from traceability.reference.models import BannedSubstance, SubstanceKind, SubstanceOrigin
+from traceability.reference import lists, shipped
+from traceability.reference.models import (
+    BannedSubstance,
+    Commune,
+    CommuneKind,
+    ListOrigin,
+    ProductCategory,
+    SubstanceKind,
+    SubstanceOrigin,
+)
 from traceability.reference.shipped import SHIPPED_LISTS, LoadReport
+from traceability.search import fold, matches
 
 DEFAULT_SUBSTANCES_CSV = SHIPPED_LISTS[SubstanceKind.PESTICIDE]
 
@@ -45,8 +54,7 @@ def load_substances(
 
 def folded(text: str) -> str:
     """Lower case without Vietnamese diacritics, for forgiving comparisons ("Ê-ma" ~ "e-ma")."""
-    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(text) or ""
 
 
 def list_substances(session: Session, search: str | None = None) -> list[BannedSubstance]:
@@ -100,3 +108,160 @@ def delete_substance(session: Session, substance: BannedSubstance) -> None:
     else:
         session.delete(substance)
     session.flush()
+
+
+# ---- kept lists: product categories and communes
+
+
+def categories(session: Session, *, active_only: bool = False) -> list[ProductCategory]:
+    """The categories in the list's order: the province's key products first."""
+    query = select(ProductCategory).order_by(ProductCategory.position, ProductCategory.name_vi)
+    if active_only:
+        query = query.where(ProductCategory.is_active.is_(True))
+    return list(session.scalars(query))
+
+
+def category_options(session: Session, current: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) for a select: active entries, and the product's own even if an admin retired it."""
+    return [(c.code, c.name) for c in categories(session) if c.is_active or c.code == current]
+
+
+def category_code_for(session: Session, value: Any, field: str = "category") -> str:
+    """The code of the category named by `value`: its code, id, name (either language) or a known spelling.
+    Anything else is refused naming the field (forms, API and CSV import say the same)."""
+    text = str(value if value is not None else "").strip()
+    entries = categories(session)
+    if text.isdigit():
+        found = next((c for c in entries if c.id == int(text)), None)
+    else:
+        key = fold(text)
+        found = next((c for c in entries if key in (c.code, fold(c.name_vi), fold(c.name_en))), None)
+        if found is None:
+            code = lists.category_spellings().get(key)
+            found = next((c for c in entries if c.code == code), None)
+    if found is None or not text:
+        raise invalid(field, _("Choose a category from the list (its code or its name)."))
+    return found.code
+
+
+def communes(session: Session, search: str | None = None, *, active_only: bool = False) -> list[Commune]:
+    query = select(Commune).order_by(Commune.kind.desc(), Commune.name)
+    if active_only:
+        query = query.where(Commune.is_active.is_(True))
+    if search:
+        query = query.where(matches(search, Commune.name, Commune.code))
+    found = list(session.scalars(query))
+    return sorted(found, key=lambda c: (c.kind != CommuneKind.WARD, lists.commune_key(c.name)))
+
+
+def commune_options(session: Session, current: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Option groups for a commune select: wards, then communes, each by name without accents."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in communes(session):
+        if c.is_active or c.code == current:
+            groups.setdefault(c.kind, []).append((c.code, c.name))
+    titles = {
+        CommuneKind.WARD: _("Wards"),
+        CommuneKind.COMMUNE: _("Communes"),
+        CommuneKind.SPECIAL_ZONE: _("Special zones"),
+    }
+    return [(titles[kind], options) for kind, options in groups.items()]
+
+
+def get_commune(session: Session, code: str, field: str = "commune_code") -> Commune:
+    commune = session.scalar(select(Commune).where(Commune.code == str(code).strip()))
+    if commune is None:
+        raise invalid(field, _("Choose a commune or ward from the list."))
+    return commune
+
+
+def match_commune(session: Session, text: str | None, province: str | None = None) -> Commune | None:
+    """The list's commune a typed name means ("xã Tân Cương", "tan cuong"), when exactly one matches."""
+    key = lists.commune_key(text)
+    if not key:
+        return None
+    found = [c for c in communes(session) if lists.commune_key(c.name) == key]
+    if province and fold(province.strip()):
+        found = [c for c in found if fold(c.province) == fold(province.strip())]
+    return found[0] if len(found) == 1 else None
+
+
+def place(session: Session, data: dict[str, Any], *, with_province: bool = True) -> dict[str, Any]:
+    """Where a site, organisation or supplier is, from a form or the API: a commune chosen from the list
+    (`commune_code`, which also gives the name and province), or a name typed — kept as typed, and tied to the
+    list when it names one commune of the province (an address outside the province, old data: text only).
+    Returns `data` with `commune`, `commune_code` (and `province`) set consistently."""
+    if data.get("commune_code"):
+        commune = get_commune(session, data["commune_code"])
+        data["commune_code"] = commune.code
+        if lists.commune_key(data.get("commune")) != lists.commune_key(commune.name):
+            data["commune"] = commune.name  # the list's name, unless the text already names this commune
+        if with_province:
+            data["province"] = commune.province
+    elif "commune" in data or "commune_code" in data:
+        commune = match_commune(session, data.get("commune"), data.get("province") if with_province else None)
+        data["commune_code"] = commune.code if commune else None  # the text stays as typed; figures use the list
+    return data
+
+
+def with_commune_options(
+    session: Session, fields: list[dict], current: str | None = None, name: str = "commune_code"
+) -> list[dict]:
+    """Form field specs with the commune select's option groups filled from the kept list."""
+    options = commune_options(session, current)
+    return [{**f, "options": options, "groups": True} if f["name"] == name else f for f in fields]
+
+
+def get_category(session: Session, category_id: int) -> ProductCategory:
+    category = session.get(ProductCategory, category_id)
+    if category is None:
+        raise NotFound(_("Not found."))
+    return category
+
+
+def save_category(session: Session, data: dict, category: ProductCategory | None = None) -> ProductCategory:
+    """Add an entry or change one: the row becomes the admin's (reloads leave it). The code names the entry in
+    products and the API, so it is set once."""
+    if category is None:
+        if session.scalar(select(ProductCategory.id).where(ProductCategory.code == data["code"])):
+            raise invalid("code", _("This code is already on the list."))
+        category = ProductCategory(**data)
+        session.add(category)
+    else:
+        data.pop("code", None)
+        for key, value in data.items():
+            setattr(category, key, value)
+    category.origin = ListOrigin.ADMIN
+    session.flush()
+    return category
+
+
+def get_commune_by_id(session: Session, commune_id: int) -> Commune:
+    commune = session.get(Commune, commune_id)
+    if commune is None:
+        raise NotFound(_("Not found."))
+    return commune
+
+
+def save_commune(session: Session, data: dict, commune: Commune | None = None) -> Commune:
+    """Add a commune or change one (a rename, a unit retired): the row becomes the admin's. The code is set once."""
+    if commune is None:
+        if session.scalar(select(Commune.id).where(Commune.code == data["code"])):
+            raise invalid("code", _("This code is already on the list."))
+        commune = Commune(**data)
+        session.add(commune)
+    else:
+        data.pop("code", None)
+        for key, value in data.items():
+            setattr(commune, key, value)
+    commune.origin = ListOrigin.ADMIN
+    session.flush()
+    return commune
+
+
+def reload_lists(session: Session) -> tuple[lists.ListLoad, lists.ListLoad]:
+    """The shipped category and commune lists loaded again: missing entries added, shipped ones updated."""
+    connection = session.connection()
+    report = lists.load_categories(connection), lists.load_communes(connection)
+    session.expire_all()
+    return report

@@ -1,4 +1,5 @@
-"""Administration of reference data: the banned and removed active ingredients (crops and livestock)."""
+"""Administration of reference data: the banned and removed active ingredients (crops and livestock); the kept
+lists of product categories and communes are in list_views.py."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from traceability.forms import FormResult, submit_form
 from traceability.reference import services
 from traceability.reference.schemas import SubstanceInSchema
 
-bp = Blueprint("reference", __name__, url_prefix="/admin/substances")
+bp = Blueprint("reference", __name__, url_prefix="/admin")
 
 
-@bp.route("/")
+@bp.route("/substances/")
 @roles(Role.ADMIN, Role.INSPECTOR)
 def substances():
     search = request.args.get("q", "").strip()
@@ -24,13 +25,13 @@ def substances():
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/substances/new", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def new_substance():
     return _edit(None)
 
 
-@bp.route("/<int:substance_id>", methods=["GET", "POST"])
+@bp.route("/substances/<int:substance_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def edit_substance(substance_id: int):
     return _edit(services.get_substance(db.session, substance_id))
@@ -49,7 +50,7 @@ def _edit(substance):
     ), form.status
 
 
-@bp.route("/<int:substance_id>/delete", methods=["POST"])
+@bp.route("/substances/<int:substance_id>/delete", methods=["POST"])
 @roles(Role.ADMIN)
 def delete_substance(substance_id: int):
     services.delete_substance(db.session, services.get_substance(db.session, substance_id))
@@ -57,7 +58,7 @@ def delete_substance(substance_id: int):
     return redirect(url_for("reference.substances"))
 
 
-@bp.route("/reload", methods=["POST"])
+@bp.route("/substances/reload", methods=["POST"])
 @roles(Role.ADMIN)
 def reload_substances():
     report = services.load_substances(db.session)
@@ -70,3 +71,6 @@ def reload_substances():
         )
     )
     return redirect(url_for("reference.substances"))
+
+
+from traceability.reference import list_views  # noqa: E402, F401  (the lists' pages, on this blueprint)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.accounts.models import Organization
 from traceability.db import Base, choice, utcnow
+from traceability.reference.models import Commune, ProductCategory
 from traceability.storage import STORED_FILE  # a path under UPLOAD_DIR: the file goes once no row refers to it
 
 
@@ -37,7 +38,8 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(200))
     area_code: Mapped[str | None] = mapped_column(String(40))  # mã số vùng trồng / facility code
     province: Mapped[str] = mapped_column(String(100))
-    commune: Mapped[str] = mapped_column(String(100))
+    commune: Mapped[str] = mapped_column(String(100))  # as shown: the list's name, or as typed (outside the list)
+    commune_code: Mapped[str | None] = mapped_column(ForeignKey("communes.code"), index=True)  # the kept list
     address: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
@@ -45,6 +47,7 @@ class Site(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship()
+    commune_entry: Mapped[Commune | None] = relationship()
 
 
 class Product(Base):
@@ -57,7 +60,9 @@ class Product(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(60))
+    category_code: Mapped[str] = mapped_column(ForeignKey("product_categories.code"), index=True)
+    # the free text typed before categories were a list (kept as typed; the migration chose `category_code`)
+    category_as_typed: Mapped[str | None] = mapped_column("category", String(60))
     gtin: Mapped[str | None] = mapped_column(String(14), unique=True)  # always stored as GTIN-14
     brand: Mapped[str | None] = mapped_column(String(120))
     unit: Mapped[str] = mapped_column(String(20))
@@ -68,6 +73,7 @@ class Product(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship()
+    category: Mapped[ProductCategory] = relationship()
 
 
 class Certification(Base):

@@ -11,7 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from traceability.registry.models import SiteKind
-from traceability.schemas import BaseSchema, decimal_field, text_field
+from traceability.schemas import BaseSchema, CodeOrId, commune_given, decimal_field, text_field
 
 
 class GtinField(fields.String):
@@ -38,8 +38,9 @@ class SiteInSchema(BaseSchema):
         load_default=None,
         validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$", error=_l("Letters, digits and dashes only.")),
     )
-    province = text_field(100, required=True, min_len=2)
-    commune = text_field(100, required=True, min_len=2)
+    province = text_field(100, min_len=2)
+    commune_code = CodeOrId(load_default=None, validate=validate.Length(max=10))
+    commune = text_field(100, min_len=2)
     address = text_field(300)
     latitude = decimal_field(9, 6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")))
     longitude = decimal_field(9, 6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")))
@@ -50,6 +51,12 @@ class SiteInSchema(BaseSchema):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             missing = "longitude" if data.get("longitude") is None else "latitude"
             raise ValidationError(str(_l("Give both latitude and longitude, or neither.")), missing)
+
+    @validates_schema(skip_on_field_errors=False)  # said with the other fields' messages, not after them
+    def _commune(self, data: dict, **_kwargs: Any) -> None:
+        commune_given(data, self.partial)
+        if not self.partial and not data.get("commune_code") and not data.get("province"):
+            raise ValidationError(str(_l("Name the province of a commune outside the list.")), "province")
 
 
 class SitePatchSchema(SiteInSchema):
@@ -63,6 +70,7 @@ class SiteSchema(Schema):
     name = fields.String()
     area_code = fields.String(allow_none=True)
     province = fields.String()
+    commune_code = fields.String(allow_none=True)
     commune = fields.String()
     address = fields.String(allow_none=True)
     latitude = fields.Float(allow_none=True)
@@ -72,7 +80,7 @@ class SiteSchema(Schema):
 
 class ProductInSchema(BaseSchema):
     name = text_field(200, required=True, min_len=2)
-    category = text_field(60, required=True, min_len=2)
+    category = CodeOrId(required=True, validate=validate.Length(min=1, max=120))  # code, id or name of the list
     gtin = GtinField(load_default=None)
     brand = text_field(120)
     unit = text_field(20, required=True)
@@ -91,7 +99,8 @@ class ProductPatchSchema(ProductInSchema):
 class ProductSchema(Schema):
     id = fields.Integer()
     name = fields.String()
-    category = fields.String()
+    category = fields.String(attribute="category_code")
+    category_name = fields.Function(lambda p: p.category.name)
     gtin = fields.String(allow_none=True)
     brand = fields.String(allow_none=True)
     unit = fields.String()

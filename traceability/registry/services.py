@@ -13,6 +13,7 @@ from traceability.accounts.models import Organization, Role, User
 from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.models import Code, Scan
 from traceability.errors import Forbidden, invalid
+from traceability.reference import services as reference
 from traceability.registry.models import Certification, Product, Site
 
 
@@ -46,6 +47,7 @@ def _apply(obj: Any, data: dict[str, Any]) -> None:
 
 def create_site(session: Session, user: User, data: dict[str, Any]) -> Site:
     """Register a site (growing area, farm, barn, facility) of the user's organisation."""
+    reference.place(session, data)
     site = Site(organization_id=_org_id(user), **data)
     session.add(site)
     session.flush()
@@ -54,6 +56,7 @@ def create_site(session: Session, user: User, data: dict[str, Any]) -> Site:
 
 def update_site(session: Session, user: User, site: Site, data: dict[str, Any]) -> Site:
     _org_id(user)
+    reference.place(session, data)
     _apply(site, data)
     session.flush()
     return site
@@ -77,6 +80,7 @@ def create_product(session: Session, user: User, data: dict[str, Any]) -> Produc
     """Register a product; its GTIN (already checked and made 14 digits long) must be the organisation's own."""
     org_id = _org_id(user)
     check_gtin(session, user, data.get("gtin"), None)
+    data["category_code"] = reference.category_code_for(session, data.pop("category", None))
     product = Product(organization_id=org_id, **data)
     session.add(product)
     session.flush()
@@ -93,6 +97,8 @@ def update_product(session: Session, user: User, product: Product, data: dict[st
         if published is not None:
             raise invalid("gtin", _("Batches of this product are published with this GTIN on their labels."))
         check_gtin(session, user, data["gtin"], product.id)
+    if "category" in data:
+        data["category_code"] = reference.category_code_for(session, data.pop("category"))
     _apply(product, data)
     session.flush()
     return product

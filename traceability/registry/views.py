@@ -16,6 +16,7 @@ from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.errors import Invalid
 from traceability.forms import as_values, choices, handle_form, kept_upload, render_form, spec
+from traceability.reference import services as reference
 from traceability.registry import services
 from traceability.registry.models import Certification, Product, Site, SiteKind
 from traceability.registry.schemas import CertificationInSchema, ProductInSchema, SiteInSchema
@@ -23,7 +24,6 @@ from traceability.tenancy import get_editable, get_visible, scope
 
 bp = Blueprint("registry", __name__, url_prefix="/app")
 READERS = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
-CATEGORIES = ["tea", "fruit", "vegetable", "rice", "pork", "chicken", "eggs", "timber", "cinnamon", "honey"]
 
 
 @bp.route("/")
@@ -74,8 +74,15 @@ SITE_FIELDS = [
     spec("kind", _l("Kind"), "select", options=choices(SiteKind), required=True),
     spec("name", _l("Name"), required=True),
     spec("area_code", _l("Planting-area or facility code"), hint=_l("e.g. VN-TNTC-0012")),
-    spec("province", _l("Province"), required=True),
-    spec("commune", _l("Commune or ward"), required=True),
+    spec(
+        "commune_code",
+        _l("Commune or ward"),
+        "select",
+        blank=_l("— outside the list —"),
+        hint=_l("Choose from the list; type the commune below only for a place outside the province."),
+    ),
+    spec("commune", _l("Commune or ward outside the province (typed)")),
+    spec("province", _l("Province (for a commune outside the list)")),
     spec("address", _l("Address")),
     spec("latitude", _l("Latitude"), attrs='inputmode="decimal"'),
     spec("longitude", _l("Longitude"), attrs='inputmode="decimal"'),
@@ -90,12 +97,11 @@ def sites():
 
 
 def _site_form(title: str, save, values: dict):
+    fields = reference.with_commune_options(db.session, SITE_FIELDS, values.get("commune_code"))
     return handle_form(
         SiteInSchema(),
         save,
-        lambda v, e: render_form(
-            title, SITE_FIELDS, v, e, back=url_for("registry.sites"), extra_template="app/_gps.html"
-        ),
+        lambda v, e: render_form(title, fields, v, e, back=url_for("registry.sites"), extra_template="app/_gps.html"),
         values,
     )
 
@@ -109,7 +115,10 @@ def new_site():
         return redirect(url_for("registry.sites"))
 
     org = current_user.organization
-    return _site_form(_("New site"), save, {"province": org.province, "commune": org.commune})
+    start = {"province": org.province, "commune": org.commune}
+    if org.commune_code:  # the organisation's commune from the list: the site is most likely there
+        start = {"commune_code": org.commune_code}
+    return _site_form(_("New site"), save, start)
 
 
 @bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
@@ -129,7 +138,7 @@ def edit_site(site_id: int):
 
 PRODUCT_FIELDS = [
     spec("name", _l("Name"), required=True),
-    spec("category", _l("Category"), required=True, attrs='list="categories"'),
+    spec("category", _l("Category"), "select", required=True, blank=""),
     spec("gtin", _l("GTIN (barcode number)"), hint=_l("8, 12, 13 or 14 digits; optional"), attrs='inputmode="numeric"'),
     spec("brand", _l("Brand")),
     spec("unit", _l("Unit"), required=True, hint=_l("kg, box, bag …")),
@@ -161,18 +170,18 @@ def _product_form(title: str, product: Product | None, values: dict):
         flash(_("Product saved."))
         return redirect(url_for("registry.products"))
 
+    options = reference.category_options(db.session, product.category_code if product else None)
     return handle_form(
         ProductInSchema(),
         save,
         lambda v, e: render_form(
             title,
-            _product_fields(product),
+            _product_fields(product, options),
             v,
             {**image.errors, **e},
             multipart=True,
             back=url_for("registry.products"),
             extra_template="app/_categories.html",
-            categories=CATEGORIES,
             product=product,
             kept_files=image.kept,
             scripts=["js/field-check.js"],
@@ -181,13 +190,18 @@ def _product_form(title: str, product: Product | None, values: dict):
     )
 
 
-def _product_fields(product: Product | None) -> list[dict]:
-    """The fields, the GTIN with the address that checks it as soon as it is typed (static/js/field-check.js)."""
+def _product_fields(product: Product | None, categories: list) -> list[dict]:
+    """The fields: the categories of the list, and the GTIN with the address that checks it as soon as it is
+    typed (static/js/field-check.js)."""
     check = url_for("registry.check_gtin", product_id=product.id if product else None)
-    return [
-        {**f, "attrs": f'{f.get("attrs") or ""} data-check-url="{check}"'} if f["name"] == "gtin" else f
-        for f in PRODUCT_FIELDS
-    ]
+    fields = []
+    for f in PRODUCT_FIELDS:
+        if f["name"] == "gtin":
+            f = {**f, "attrs": f'{f.get("attrs") or ""} data-check-url="{check}"'}
+        elif f["name"] == "category":
+            f = {**f, "options": categories}
+        fields.append(f)
+    return fields
 
 
 @bp.route("/products/check-gtin")
@@ -218,7 +232,9 @@ def new_product():
 @roles(Role.PRODUCER)
 def edit_product(product_id: int):
     product = get_editable(db.session, Product, product_id, current_user)
-    return _product_form(product.name, product, as_values(product, [f["name"] for f in PRODUCT_FIELDS]))
+    values = as_values(product, [f["name"] for f in PRODUCT_FIELDS])
+    values["category"] = product.category_code
+    return _product_form(product.name, product, values)
 
 
 @bp.route("/products/<int:product_id>/image")

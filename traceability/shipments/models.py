@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from traceability.accounts.models import Organization, User
 from traceability.batches.models import Batch, Event
 from traceability.db import Base, choice, utcnow
+from traceability.reference.models import Commune
 from traceability.registry.models import Product, Site
 
 
@@ -92,6 +93,7 @@ class Supplier(Base):
     id_number: Mapped[str | None] = mapped_column(String(20))
     phone: Mapped[str | None] = mapped_column(String(30))
     commune: Mapped[str | None] = mapped_column(String(100))
+    commune_code: Mapped[str | None] = mapped_column(ForeignKey("communes.code"), index=True)  # the kept list
     address: Mapped[str | None] = mapped_column(String(300))
     area_code: Mapped[str | None] = mapped_column(String(40))  # mã số vùng trồng
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
@@ -99,6 +101,7 @@ class Supplier(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship()
+    commune_entry: Mapped[Commune | None] = relationship()
 
 
 class Delivery(Base):

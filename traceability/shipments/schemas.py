@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from traceability.batches.schemas import ChemicalSchema, EventSchema, LabTestSchema
 from traceability.registry.schemas import CertificationSchema, ProductSchema, SiteSchema
-from traceability.schemas import BaseSchema, decimal_field, text_field
+from traceability.schemas import BaseSchema, CodeOrId, decimal_field, text_field
 from traceability.shipments.models import ShipmentStatus
 
 AREA_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$", error=_l("Letters, digits and dashes only."))
@@ -149,7 +149,8 @@ class SupplierInSchema(BaseSchema):
     phone = fields.String(
         load_default=None, validate=validate.Regexp(r"^\+?[0-9 .]{8,15}$", error=_l("Not a phone number."))
     )
-    commune = text_field(100)
+    commune_code = CodeOrId(load_default=None, validate=validate.Length(max=10))  # from the list
+    commune = text_field(100)  # typed: outside the list
     address = text_field(300)
     area_code = fields.String(load_default=None, validate=AREA_CODE)
     latitude = decimal_field(9, 6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")))
@@ -173,6 +174,7 @@ class SupplierSchema(Schema):
     name = fields.String()
     id_number = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    commune_code = fields.String(allow_none=True)
     commune = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     area_code = fields.String(allow_none=True)

@@ -26,6 +26,7 @@ from traceability.codes.services import issue_lot_code
 from traceability.db import utcnow
 from traceability.errors import Conflict, Forbidden, NotFound, invalid
 from traceability.notices.services import notify
+from traceability.reference import services as reference
 from traceability.registry.models import Site
 from traceability.registry.services import own_product, own_site
 from traceability.shipments.balance import pending_shipped
@@ -539,6 +540,7 @@ def own_supplier(session: Session, user: User, supplier_id: int | None, field: s
 
 
 def create_supplier(session: Session, user: User, data: dict[str, Any]) -> Supplier:
+    reference.place(session, data, with_province=False)
     supplier = Supplier(organization_id=user.organization_id, **data)
     session.add(supplier)
     session.flush()
@@ -547,6 +549,7 @@ def create_supplier(session: Session, user: User, data: dict[str, Any]) -> Suppl
 
 def update_supplier(session: Session, user: User, supplier: Supplier, data: dict[str, Any]) -> Supplier:
     """Change a supplier's record; deliveries already recorded keep the planting area of their day."""
+    reference.place(session, data, with_province=False)
     for key, value in data.items():
         setattr(supplier, key, value)
     session.flush()

@@ -16,6 +16,7 @@ from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Conflict
 from traceability.forms import as_values, handle_form, render_form, spec
 from traceability.notices.services import absolute
+from traceability.reference import services as reference
 from traceability.registry.models import Product, Site
 from traceability.shipments import services
 from traceability.shipments.models import ShipmentStatus, Supplier
@@ -236,7 +237,8 @@ SUPPLIER_FIELDS = [
     spec("name", _l("Name"), required=True, hint=_l("e.g. Household Nguyễn Văn A")),
     spec("id_number", _l("ID card number"), attrs='inputmode="numeric"'),
     spec("phone", _l("Phone"), "tel"),
-    spec("commune", _l("Commune or ward")),
+    spec("commune_code", _l("Commune or ward"), "select", blank=_l("— outside the list —"), groups=True),
+    spec("commune", _l("Commune or ward outside the province (typed)")),
     spec("address", _l("Address")),
     spec("area_code", _l("Planting-area code"), hint=_l("e.g. VN-TNTC-0012")),
     spec("latitude", _l("Latitude"), attrs='inputmode="decimal"'),
@@ -262,8 +264,14 @@ def new_supplier():
     return handle_form(
         SupplierInSchema(),
         save,
-        lambda v, e: render_form(_("New supplier"), SUPPLIER_FIELDS, v, e, back=url_for("shipments.suppliers")),
-        {"commune": current_user.organization.commune},
+        lambda v, e: render_form(
+            _("New supplier"),
+            reference.with_commune_options(db.session, SUPPLIER_FIELDS),
+            v,
+            e,
+            back=url_for("shipments.suppliers"),
+        ),
+        {"commune_code": current_user.organization.commune_code, "commune": current_user.organization.commune},
     )
 
 
@@ -280,7 +288,13 @@ def edit_supplier(supplier_id: int):
     return handle_form(
         SupplierPatchSchema(),
         save,
-        lambda v, e: render_form(supplier.name, SUPPLIER_FIELDS, v, e, back=url_for("shipments.suppliers")),
+        lambda v, e: render_form(
+            supplier.name,
+            reference.with_commune_options(db.session, SUPPLIER_FIELDS, supplier.commune_code),
+            v,
+            e,
+            back=url_for("shipments.suppliers"),
+        ),
         as_values(supplier, [f["name"] for f in SUPPLIER_FIELDS]),
     )
 

@@ -1,0 +1,113 @@
+"""Administration of the kept lists: product categories and the province's communes and wards."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from traceability import db
+from traceability.accounts.models import Role
+from traceability.auth import roles
+from traceability.forms import FormResult, submit_form
+from traceability.reference import services
+from traceability.reference.schemas import CategoryInSchema, CategorySchema, CommuneInSchema, CommuneSchema
+from traceability.reference.views import bp
+
+
+def _reloaded() -> None:
+    categories, communes = services.reload_lists(db.session)
+    flash(
+        _(
+            "Reloaded the shipped lists: %(added)d added, %(updated)d updated, %(kept)d kept as admins left them.",
+            added=len(categories.added) + len(communes.added),
+            updated=len(categories.updated) + len(communes.updated),
+            kept=len(categories.kept) + len(communes.kept),
+        )
+    )
+
+
+# ---- product categories
+
+
+@bp.route("/categories")
+@roles(Role.ADMIN)
+def categories():
+    return render_template("admin/categories.html", categories=services.categories(db.session))
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_category():
+    return _edit_category(None)
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_category(category_id: int):
+    return _edit_category(services.get_category(db.session, category_id))
+
+
+def _edit_category(category):
+    form = FormResult(values=CategorySchema().dump(category) if category else {"position": 100, "is_active": True})
+    if request.method == "POST":
+        keep_code = (lambda v: {**v, "code": category.code}) if category else None  # the code is set once
+        form = submit_form(
+            CategoryInSchema(), lambda data: services.save_category(db.session, data, category), keep_code
+        )
+        if not form.errors:
+            flash(_("Saved."))
+            return redirect(url_for("reference.categories"))
+    return render_template(
+        "admin/category.html", category=category, values=form.values, errors=form.errors
+    ), form.status
+
+
+@bp.route("/categories/reload", methods=["POST"])
+@roles(Role.ADMIN)
+def reload_categories():
+    _reloaded()
+    return redirect(url_for("reference.categories"))
+
+
+# ---- communes and wards
+
+
+@bp.route("/communes")
+@roles(Role.ADMIN)
+def communes():
+    search = request.args.get("q", "").strip()
+    return render_template("admin/communes.html", communes=services.communes(db.session, search or None), search=search)
+
+
+@bp.route("/communes/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_commune():
+    return _edit_commune(None)
+
+
+@bp.route("/communes/<int:commune_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_commune(commune_id: int):
+    return _edit_commune(services.get_commune_by_id(db.session, commune_id))
+
+
+def _edit_commune(commune):
+    form = FormResult(
+        values=CommuneSchema().dump(commune)
+        if commune
+        else {"province": "Thái Nguyên", "kind": "commune", "is_active": True}
+    )
+    if request.method == "POST":
+        keep_code = (lambda v: {**v, "code": commune.code}) if commune else None  # the code is set once
+        form = submit_form(CommuneInSchema(), lambda data: services.save_commune(db.session, data, commune), keep_code)
+        if not form.errors:
+            flash(_("Saved."))
+            return redirect(url_for("reference.communes"))
+    return render_template("admin/commune.html", commune=commune, values=form.values, errors=form.errors), form.status
+
+
+@bp.route("/communes/reload", methods=["POST"])
+@roles(Role.ADMIN)
+def reload_communes():
+    _reloaded()
+    return redirect(url_for("reference.communes"))
