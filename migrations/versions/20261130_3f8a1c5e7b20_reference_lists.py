@@ -2,7 +2,7 @@
 suppliers refer to them; fold() for search without accents on PostgreSQL
 
 Revision ID: 3f8a1c5e7b20
-Revises: 9c3f1d2e7a55
+Revises: 3f9c1d7e5a20
 Create Date: 2026-11-30 14:09:32.343972
 
 Data steps (the schema steps around them as Alembic wrote them):
@@ -27,7 +27,7 @@ from traceability.reference import lists
 from traceability.search import fold, postgres_function_sql
 
 revision: str = '3f8a1c5e7b20'
-down_revision: str | None = '9c3f1d2e7a55'
+down_revision: str | None = '3f9c1d7e5a20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

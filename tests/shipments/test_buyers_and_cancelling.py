@@ -10,13 +10,6 @@ from traceability.accounts.models import OrgStatus
 from traceability.batches.models import Batch, Event, EventType
 from traceability.notices.models import Notice
 from traceability.shipments.models import Shipment, ShipmentStatus, Supplier
-from traceability.shipments.search import fold
-
-
-def test_fold_drops_accents_case_and_the_crossed_d():
-    assert fold("Tân Cương") == "tan cuong"
-    assert fold("ĐỒNG HỶ") == "dong hy"
-    assert fold(None) == ""
 
 
 def test_buyers_are_found_by_name_without_accents(chain, make_org):

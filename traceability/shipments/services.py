@@ -29,9 +29,9 @@ from traceability.notices.services import notify
 from traceability.reference import services as reference
 from traceability.registry.models import Site
 from traceability.registry.services import own_product, own_site
+from traceability.search import matches, words
 from traceability.shipments.balance import pending_shipped
 from traceability.shipments.models import Delivery, Shipment, ShipmentStatus, Supplier
-from traceability.shipments.search import fold
 
 WITHDRAWN = (BatchStatus.RECALLED, BatchStatus.SUSPENDED)
 
@@ -141,8 +141,8 @@ def search_organizations(session: Session, text: str, exclude_id: int | None = N
     """Verified organisations of the registry by name (accents and case ignored: "tan cuong" finds "Tân Cương")
     or by the start of their tax code, for choosing a buyer. Only what their consumer pages show anyway: name,
     tax code, kind, commune and province (rows of those columns, never the organisation itself)."""
-    words = fold(text).split()
-    if not words or len("".join(words)) < 2:
+    typed = words(text)
+    if not typed or len("".join(typed)) < 2:
         return []
     digits = text.strip().replace(" ", "")
     columns = (
@@ -157,17 +157,10 @@ def search_organizations(session: Session, text: str, exclude_id: int | None = N
     if exclude_id is not None:
         query = query.where(Organization.id != exclude_id)
     if digits.replace("-", "").isdigit():
-        return list(
-            session.execute(
-                query.where(Organization.tax_code.startswith(digits)).order_by(Organization.name).limit(limit)
-            )
-        )
-    # the registry holds a province's businesses (thousands): their names are folded here rather than in SQL,
-    # which SQLite cannot do without an extension
-    found = [
-        row for row in session.execute(query.order_by(Organization.name)) if all(w in fold(row.name) for w in words)
-    ]
-    return found[:limit]
+        query = query.where(Organization.tax_code.startswith(digits))
+    else:
+        query = query.where(matches(text, Organization.name))
+    return list(session.execute(query.order_by(Organization.name).limit(limit)))
 
 
 def ship_lot(session: Session, user: User, data: dict[str, Any]) -> Shipment:
