@@ -82,6 +82,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
 
     importlib.import_module("traceability.public.report_views")  # more routes of the public blueprint
+    importlib.import_module("traceability.public.agency")  # the agency on every page, and the favicon
+    importlib.import_module("traceability.public.home")  # the start page's box
     for name in BLUEPRINTS:
         for module_name, attr, registrar in (("views", "bp", app), ("api", "blp", api)):
             blueprint = getattr(importlib.import_module(f"{name}.{module_name}"), attr)

@@ -131,6 +131,11 @@ def load_config() -> dict:
         # are kept in each process's memory, this many at most (0: none)
         "SCAN_WRITE_SECONDS": float(os.environ.get("SCAN_WRITE_SECONDS", "1")),
         "PAGE_CACHE_SIZE": int(os.environ.get("PAGE_CACHE_SIZE", "1000")),
+        # The operating agency named on every public page; unset: the province's own (public/agency.py)
+        "AGENCY_NAME": os.environ.get("AGENCY_NAME") or None,
+        "AGENCY_HOTLINE": os.environ.get("AGENCY_HOTLINE", "1022"),
+        "AGENCY_EMBLEM": os.environ.get("AGENCY_EMBLEM") or "img/emblem.svg",
+        "AGENCY_PRIVACY_NOTE": os.environ.get("AGENCY_PRIVACY_NOTE") or None,
         # Codes: how many unit codes may be issued (per request, per batch, per organisation and local day)
         # and printed on one label sheet (made within gunicorn's 30 s timeout; larger runs print in parts)
         "CODE_ISSUE_MAX_PER_REQUEST": int(os.environ.get("CODE_ISSUE_MAX_PER_REQUEST", "20000")),
