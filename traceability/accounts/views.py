@@ -142,8 +142,9 @@ def organization(org_id: int):
         if not form.errors:
             flash(_("The organisation is now: %(status)s.", status=label(org.status)))
             return redirect(url_for("accounts.organization", org_id=org.id))
-    return render_template("admin/organization.html", org=org, errors=form.errors), form.status
+    decisions = services.decision_history(db.session, org)
+    return render_template("admin/organization.html", org=org, decisions=decisions, errors=form.errors), form.status
 
 
 # the sign-up and account-administration pages add their routes to this blueprint
-from traceability.accounts import admin_views, password_views, signup_views  # noqa: E402, F401
+from traceability.accounts import admin_views, password_views, registration_views, signup_views  # noqa: E402, F401
