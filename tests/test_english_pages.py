@@ -127,3 +127,12 @@ def test_the_english_checks_catch_what_they_look_for(vietnamese, raw):
     assert english_problems("Harvested 05/10/2026", vietnamese, raw) == ["day: '05/10/2026'"]
     clean = "Hợp tác xã chè Tân Cương · 120,000 kg · 1,234.5 kg · 180.5 bags · Oct 5, 2026 · TC-2026.11 · 21.49123"
     assert english_problems(clean, vietnamese, raw) == []
+
+
+def test_a_measured_value_typed_with_a_decimal_comma_reads_in_the_pages_notation(app):
+    from traceability.i18n import number
+
+    with app.test_request_context("/?lang=en"):
+        assert (number("< 0,01"), number("0,02 mg/kg"), number("2,5")) == ("< 0.01", "0.02 mg/kg", "2.5")
+    with app.test_request_context("/?lang=vi"):
+        assert (number("<0.01"), number("< 0,01")) == ("<0,01", "< 0,01")
