@@ -92,7 +92,7 @@ def live_server(smtp_sink) -> Iterator[LiveServer]:
         [sys.executable, "-m", "traceability.cli", "worker", "--threads", "1"], env=env, stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # two workers importing the app on a loaded machine take a while
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310  (loopback only)
