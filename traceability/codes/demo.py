@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from traceability.audit.services import record as audit
 from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.identifiers import check_character
 from traceability.codes.models import Code, CodeKind
@@ -36,6 +37,9 @@ def load(session: Session, ctx: DemoContext) -> None:
         if session.scalar(select(Code.id).where(Code.value == EXAMPLE_CODE)) is None:
             session.add(Code(value=EXAMPLE_CODE, batch_id=batch.id, kind=CodeKind.SERIAL))
             session.flush()
+            # issued like any run of unit codes, so the audit's count of the batch's codes agrees
+            after = {"kind": "serial", "count": 1, "first": EXAMPLE_CODE, "last": EXAMPLE_CODE}
+            audit(session, "issue_codes", Batch.__tablename__, batch.id, after=after)
         have = code_summary(session, batch)["issued"]
         if have < DEMO_UNIT_CODES:
             issue_serial_codes(session, batch, DEMO_UNIT_CODES - have, user)
