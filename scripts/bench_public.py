@@ -9,7 +9,10 @@ the 2 cores it is measuring). Targets take turns in short rounds so a change in 
 them alike. It prints throughput and p50/p99 latency of each, and the ratios against the bare route.
 
 Environment: BENCH_SECONDS (default 10 per target), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
-default 2 × cores). Every request goes to 127.0.0.1 only. If `wrk` is missing it is installed with apt-get.
+default 2 × cores). BENCH_REDIS_URL (a Redis database whose scan queue the run may empty): the lot and unit
+pages are measured a second time with REDIS_URL set, scans then queued in Redis (and the caches and limits
+there too), and in process the cost of recording one scan in memory and in Redis. Every request goes to
+127.0.0.1 only. If `wrk` is missing it is installed with apt-get.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ serial = db.session.scalars(
     .order_by(Batch.id, Code.id)
 ).first()
 lot = db.session.scalar(select(Code).where(Code.batch_id == serial.batch_id, Code.kind == CodeKind.LOT))
-print(lot.value, serial.value)
+print(lot.value, serial.value, lot.id)
 """
 
 
@@ -102,6 +105,27 @@ for name, wsgi, path in (("bare Flask route", bare, "/"), ("registry start page"
     print(f"{name:<28} {min(best):6.2f} ms CPU/request in process", flush=True)
 """
 
+# wall time of recording one scan (Redis is a round trip: waiting, not CPU), in memory and pushed to Redis
+RECORD_COST = """
+import os, time
+from traceability import create_app, db
+from traceability.public.scans import ScanRecorder
+
+app = create_app()
+with app.app_context():
+    for label, url in (("in memory", None), ("pushed to Redis", os.environ["BENCH_REDIS_URL"])):
+        recorder = ScanRecorder("bench", delay=3600, redis_url=url, max_waiting=10**7)
+        best = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(2000):
+                recorder.add(db.session, CODE_ID, "127.0.0.1", "bench (Android) Chrome/120")
+            best.append((time.perf_counter() - started) / 2000 * 1e6)
+        print(f"scan recorded {label:<16} {min(best):7.1f} µs wall/scan in process", flush=True)
+        if recorder.queue is not None:
+            recorder.queue.redis.delete(recorder.queue.key, recorder.queue.seq_key)
+"""
+
 
 def ensure_wrk() -> str:
     """The path of `wrk`, installing Debian's package if it is missing (root, or sudo)."""
@@ -130,7 +154,7 @@ def _gunicorn(target: str, path: str, env: dict, chdir: Path, log: Path) -> tupl
     args = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--worker-class", "sync"]
     args += ["--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), target]
     server = subprocess.Popen(args, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine takes long to start the workers
     while time.monotonic() < deadline and server.poll() is None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -212,8 +236,20 @@ def _prepare_database(env: dict) -> tuple[str, str]:
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
     out = subprocess.run([sys.executable, "-c", PICK_CODES], env=env, check=True, capture_output=True, text=True)
-    lot, serial = out.stdout.split()
-    return lot, serial
+    lot, serial, lot_id = out.stdout.split()
+    return lot, serial, int(lot_id)
+
+
+def _empty_scan_queue(url: str) -> None:
+    """Scans queued by an earlier run name codes of its throwaway database: they must not reach this one."""
+    import redis
+
+    from traceability.public.scans import RedisScanQueue
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(RedisScanQueue.PREFIX + "*"):
+        client.delete(key)
+    client.close()
 
 
 def main() -> int:
@@ -229,9 +265,14 @@ def main() -> int:
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}",
         "PYTHONPATH": str(ROOT),
     }
-    lot, serial = _prepare_database(env)
-    setup = f"HEADERS = {HEADERS!r}\nLOT = {'/c/' + lot!r}\nSERIAL = {'/c/' + serial!r}\n"
+    lot, serial, lot_id = _prepare_database(env)
+    redis_url = os.environ.get("BENCH_REDIS_URL")
+    if redis_url:
+        _empty_scan_queue(redis_url)
+    setup = f"HEADERS = {HEADERS!r}\nLOT = {'/c/' + lot!r}\nSERIAL = {'/c/' + serial!r}\nCODE_ID = {lot_id}\n"
     subprocess.run([sys.executable, "-c", setup + IN_PROCESS], env=env, check=True)
+    if redis_url:
+        subprocess.run([sys.executable, "-c", setup + RECORD_COST], env=env, check=True)
     print(
         f"gunicorn sync workers={WORKERS}, wrk 1 thread {CONNECTIONS} connections, {SECONDS:.0f} s per target in "
         f"{ROUNDS} alternating rounds (after {WARMUP_SECONDS:.0f} s warm-up), database "
@@ -244,14 +285,20 @@ def main() -> int:
         ("consumer page (unit code)", "unit", "traceability.wsgi:app", f"/c/{serial}"),
         ("lot page, 304 revalidation", "revalidate", "traceability.wsgi:app", f"/c/{lot}"),
     ]
+    if redis_url:  # the same pages with the scans queued in Redis
+        targets += [
+            ("lot page, Redis queue", "lot-redis", "traceability.wsgi:app", f"/c/{lot}"),
+            ("unit page, Redis queue", "unit-redis", "traceability.wsgi:app", f"/c/{serial}"),
+        ]
     runs: dict[str, list[dict]] = {name: [] for name, *_rest in targets}
     extra: dict[str, dict] = {}
     stress: dict[str, int] = {}
     servers = []
     try:
-        for _name, log, app, path in targets:
-            servers.append(_gunicorn(app, path, env, workdir, workdir / f"{log}.log"))
-        extra["lot page, 304 revalidation"] = {"If-None-Match": _etag(servers[-1][1], f"/c/{lot}")}
+        for name, log, app, path in targets:
+            own = {**env, "REDIS_URL": redis_url} if name.endswith("Redis queue") else env
+            servers.append(_gunicorn(app, path, own, workdir, workdir / f"{log}.log"))
+        extra["lot page, 304 revalidation"] = {"If-None-Match": _etag(servers[3][1], f"/c/{lot}")}
         for (name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
             _drive(wrk, script, port, path, WARMUP_SECONDS, server, extra.get(name))
         for _round in range(ROUNDS):
@@ -269,6 +316,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:  # a loaded machine can keep gunicorn from exiting in time
                 server.kill()
                 server.wait()
+    if redis_url:
+        _empty_scan_queue(redis_url)
     shutil.rmtree(workdir, ignore_errors=True)  # the throwaway database, logs and the wrk script (kept on failure)
     seconds = max(1, round(SECONDS / ROUNDS)) * ROUNDS
     results = {}
@@ -298,6 +347,14 @@ def main() -> int:
     print(f"throughput ratio, 304 / bare route:       {ratio:.2f}   (goal ≥ {GOAL_304_RATIO})")
     print(f"lot page p99: {page['p99']:.1f} ms, unit page p99: {unit['p99']:.1f} ms   (goal ≤ {GOAL_P99_MS:.0f} ms)")
     print(f"server CPU per request, lot page / bare route: {page['cpu_ms'] / base['cpu_ms']:.2f}")
+    if redis_url:
+        for name, plain in (("lot page, Redis queue", page), ("unit page, Redis queue", unit)):
+            queued = results[name]
+            print(
+                f"throughput ratio, {name} / bare route: {queued['rps'] / base['rps']:.2f}"
+                f" (scans in memory: {plain['rps'] / base['rps']:.2f}); server CPU per request"
+                f" {queued['cpu_ms'] / base['cpu_ms']:.2f} (in memory: {plain['cpu_ms'] / base['cpu_ms']:.2f})"
+            )
     return 1 if any(r["errors"] for r in results.values()) or any(stress.values()) else 0
 
 

@@ -120,6 +120,7 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             "job_id": job.id,
             "notice_id": notice.id,
             "photo": "missing.jpg",
+            "client_key": "00000000-0000-4000-8000-000000000000",  # a photo key no phone has sent
             "session_id": 0,  # a sign-in or API token of nobody: the owner's account pages answer 404
             "token_id": 0,
             "rest": f"22/TRA200G/10/{batch.lot_code}",  # GS1 Digital Link qualifiers after the GTIN

@@ -39,6 +39,8 @@ def test_the_policy_allows_only_this_sites_scripts_and_styles():
     assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
     assert "unsafe" not in CONTENT_SECURITY_POLICY
+    # workers (the inspector workspace's service worker) and manifests only from this site
+    assert directives["worker-src"] == "'self'" and directives["manifest-src"] == "'self'"
 
 
 def test_public_pages(client, make_batch, db_session):

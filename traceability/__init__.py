@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from traceability.auth import init_auth
     from traceability.errors import register_error_handlers
     from traceability.i18n import init_i18n
-    from traceability.public.pagecache import PageCache
+    from traceability.public.cache import PageCache
     from traceability.public.scans import ScanRecorder
     from traceability.security import init_security
 
@@ -108,16 +108,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_templating(app)
 
-    # repeat scans of a lot code are answered before the request stack; the proxy's view of the client first
+    # repeat scans of a code are answered from the one cache before the request stack; the proxy's view of the
+    # client first
     # repeats of a scan by one client are counted up to a limit, in the rate limiter's (shared) storage
     limit = app.config.get("SCAN_RECORD_LIMIT") if limiter.enabled else None
+    # with REDIS_URL the scans wait in a Redis list until written, so a worker killed outright loses none
     recorder = app.extensions["scans"] = ScanRecorder(
-        app.config["SECRET_KEY"], app.config["SCAN_WRITE_SECONDS"], limit, limiter.storage if limit else None
+        app.config["SECRET_KEY"],
+        app.config["SCAN_WRITE_SECONDS"],
+        limit,
+        limiter.storage if limit else None,
+        redis_url=app.config["REDIS_URL"],
+        max_waiting=app.config["SCAN_MAX_WAITING"],
     )
-    if app.config["PAGE_CACHE_SIZE"]:
+    if app.config["PAGE_CACHE"]:
         readers = db.reader_engine(engine) if not app.config.get("KEEP_SESSION_BINDING") else None
         app.extensions["readers"] = readers
-        app.wsgi_app = PageCache(app.wsgi_app, recorder, app.config["PAGE_CACHE_SIZE"], readers)
+        app.wsgi_app = PageCache(app, recorder, readers)
     ops.wrap_wsgi(app)  # one log line and the metrics of every request, the page cache's answers too
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]

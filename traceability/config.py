@@ -127,10 +127,13 @@ def load_config() -> dict:
         "SCAN_RECORD_LIMIT": os.environ.get("SCAN_RECORD_LIMIT", "10 per hour"),
         # Inspectors' queue: unit codes scanned within this many days are checked against the thresholds above
         "COPY_ALERT_WINDOW_DAYS": int(os.environ.get("COPY_ALERT_WINDOW_DAYS", "30")),
-        # scans are written together, at most this many seconds late; answers to repeat scans of a lot code
-        # are kept in each process's memory, this many at most (0: none)
+        # scans are written together, at most this many seconds late
         "SCAN_WRITE_SECONDS": float(os.environ.get("SCAN_WRITE_SECONDS", "1")),
-        "PAGE_CACHE_SIZE": int(os.environ.get("PAGE_CACHE_SIZE", "1000")),
+        # scans a process keeps while they wait (without Redis, or while Redis is unreachable): the scan that
+        # fills the list writes it in its own request
+        "SCAN_MAX_WAITING": int(os.environ.get("SCAN_MAX_WAITING", "10000")),
+        # answers of code pages kept in the cache below (public/cache.py); PAGE_CACHE_SIZE=0 turns it off
+        "PAGE_CACHE": os.environ.get("PAGE_CACHE_SIZE", "1000") != "0",
         # The operating agency named on every public page; unset: the province's own (public/agency.py)
         "AGENCY_NAME": os.environ.get("AGENCY_NAME") or None,
         "AGENCY_HOTLINE": os.environ.get("AGENCY_HOTLINE", "1022"),
@@ -162,6 +165,7 @@ def load_config() -> dict:
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_THRESHOLD": int(os.environ.get("PAGE_CACHE_SIZE", "1000")) or 1,  # entries in memory (no Redis)
         # OpenAPI (flask-smorest)
         "API_TITLE": "Traceability registry API",
         "API_VERSION": "v1",

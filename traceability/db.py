@@ -7,7 +7,6 @@ savepoint, and works the same in the CLI and in scripts.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -109,43 +108,6 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
-# Statements run straight on the database driver's cursor, for the few that run on every scan.
-#
-# SQLAlchemy's result machinery rebuilds a result's column map on every execution of a textual statement; for
-# the probe's ~90 columns that cost more than the query itself. These statements are written once with
-# `:name` parameters and run on the session's own connection, inside its transaction (or on a connection
-# from `driver_connection`). They are not prepared on the server (PREPARE … EXECUTE): a prepared `SELECT
-# codes.*` keeps the result type it was planned with, so once a migration adds a column PostgreSQL refuses
-# every execution ("cached plan must not change result type") until the workers restart, and a deploy runs
-# `db upgrade` while the old workers still serve. Planning on every scan measured no slower (docs/decisions.md).
-_PARAM = re.compile(r"(?<![:\w]):(\w+)")
-
-
-class RawStatement:
-    """A SQL text with `:name` parameters, run in each driver's own parameter style."""
-
-    def __init__(self, sql: str):
-        self.sql = sql
-        # psycopg2 reads %(name)s (a literal % doubled); sqlite3 reads :name itself
-        self.pyformat = _PARAM.sub(lambda m: f"%({m[1]})s", sql.replace("%", "%%"))
-
-    def execute(self, session: Session, params: dict[str, Any]) -> Any:
-        """Run inside the session's transaction; return the driver's cursor."""
-        connection = session.connection()
-        return self.run(connection.connection, connection.dialect.name, params)
-
-    def run(self, pooled: Any, dialect: str, params: dict[str, Any]) -> Any:
-        """Run on a pooled driver connection (see `driver_connection`); return the driver's cursor."""
-        cursor = pooled.dbapi_connection.cursor()
-        if dialect == "sqlite":
-            cursor.execute(self.sql, params)
-        elif dialect == "postgresql":
-            cursor.execute(self.pyformat, params)
-        else:
-            raise NotImplementedError(f"database {dialect}")
-        return cursor
-
-
 def reader_engine(engine: Engine) -> Engine:
     """A small pool of driver connections in autocommit beside `engine`, for a single read too small to be
     worth a session: without the ping on checkout and the rollback on return that the session's pool does (on
@@ -154,17 +116,16 @@ def reader_engine(engine: Engine) -> Engine:
 
 
 @contextmanager
-def driver_connection(readers: Engine | None) -> Iterator[tuple[Any, str]]:
+def driver_connection(readers: Engine | None) -> Iterator[Any]:
     """The database driver's own connection from `readers` (`reader_engine`). A connection whose statement
     fails is discarded, so the next read opens a new one. Without `readers` (the session is bound to one
     connection, a test's), that connection is used."""
     if readers is None:
-        bound = session.session_factory.kw.get("bind")
-        yield bound.connection, bound.dialect.name
+        yield session.session_factory.kw.get("bind").connection
         return
     connection = readers.raw_connection()
     try:
-        yield connection, readers.dialect.name
+        yield connection
     except BaseException:
         connection.invalidate()
         raise

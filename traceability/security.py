@@ -18,6 +18,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "font-src 'self'",
         "connect-src 'self'",
         "media-src 'self' blob:",
+        "worker-src 'self'",  # the inspector workspace's service worker (/inspect/sw.js), nothing else
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
@@ -27,7 +29,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
 CAMERA_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(self), payment=(), usb=()"
 # the pages that read codes with the camera
-CAMERA_ENDPOINTS = frozenset({"inspection.find"})
+CAMERA_ENDPOINTS = frozenset({"inspection.find", "inspection.field_work"})
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

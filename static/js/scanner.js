@@ -30,7 +30,7 @@
     status.textContent = script.dataset.found;
     input.value = text;
     finish();
-    form.submit();
+    if (form.requestSubmit) form.requestSubmit(); else form.submit(); // a page may handle it in the script
   }
 
   function loadDecoder() {

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,9 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.orm import Session
 
-from traceability import db, migrate
+from traceability import db
 
-from ..conftest import _RUN_DIR, scratch_database_url
+from ..live_server import LiveServer, demo_database, start_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "_artifacts"
 CHROMIUM_ARGS = [
@@ -39,75 +35,27 @@ CHROMIUM_ARGS = [
 ]
 
 
-@dataclass
-class LiveServer:
-    url: str
-    db_url: str
-    engine: Any
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(smtp_sink) -> Iterator[LiveServer]:
-    db_url = scratch_database_url("_live")
-    engine = db.make_engine(db_url)
-    migrate.upgrade(engine)
-    port = _free_port()
-    instance = Path(_RUN_DIR) / "live-instance"
     env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "INSTANCE_PATH": str(instance),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "SECRET_KEY": "live-tests-only",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "MAIL_SERVER": "127.0.0.1",  # the loopback SMTP server tests read (tests/mailsink.py)
         "MAIL_PORT": str(smtp_sink.port),
     }
-    subprocess.run([sys.executable, "-m", "traceability.cli", "demo"], env=env, check=True, capture_output=True)
-    log = open(Path(_RUN_DIR) / "live-server.log", "wb")  # noqa: SIM115  (open while the server runs)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--no-control-socket",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "traceability.wsgi:app",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    db_url, engine = demo_database("_live", env)
+    server = start_server(db_url, engine, "live-server", env)
     # the worker beside the server, as `make run` starts it: it sends the mail
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "traceability.cli", "worker", "--threads", "1"], env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # two workers importing the app on a loaded machine take a while
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310  (loopback only)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("the app server did not start; see " + log.name)
-            time.sleep(0.2)
-    yield LiveServer(url=url, db_url=db_url, engine=engine)
-    server.terminate()
+    with open(server.log_path, "ab") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "traceability.cli", "worker", "--threads", "1"],
+            env=server.env,
+            stdout=log,
+            stderr=log,
+        )
+    yield server
     worker.terminate()
-    server.wait(timeout=30)  # its workers write their last scans first, which takes a while on a loaded machine
+    server.stop(timeout=30)  # its workers write their last scans first, which takes a while on a loaded machine
     worker.wait(timeout=20)
-    log.close()
     engine.dispose()
 
 

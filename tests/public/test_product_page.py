@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from traceability.batches.models import BatchStatus
 from traceability.codes.models import Scan
 
-from .test_pagecache import PHONE, built  # noqa: F401  (fixture)
+from .test_cache import PHONE, built  # noqa: F401  (fixture)
 
 GTIN = "08936012345001"
 EN = {"Accept-Language": "en"}

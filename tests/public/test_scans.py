@@ -116,10 +116,13 @@ def test_a_unit_page_shows_its_own_first_scan_and_count_in_html(client, publishe
 
 
 def test_the_kept_unit_page_equals_a_page_built_with_its_counts(app, published, serial_code, db_session):
+    """The cache keeps a unit page cut around its counts and fills them in per scan, outside any request: the
+    result must be the page the view renders with those counts, in either language and either copy verdict."""
+    from flask_babel import force_locale
+
+    from traceability.public.cache import cut, fill, slot
     from traceability.public.facts import build_page
-    from traceability.public.freshness import freshness
-    from traceability.public.representations import put_counts, stand_in_counts
-    from traceability.public.resolution import find_code, load_code
+    from traceability.public.lookup import find_code, freshness
     from traceability.public.scans import Verification
     from traceability.public.views import _body
 
@@ -130,11 +133,15 @@ def test_the_kept_unit_page_equals_a_page_built_with_its_counts(app, published, 
             real = Verification(True, "serial", 37, dt.datetime(2026, 10, 5, 16, 45, tzinfo=dt.UTC), 9, suspected)
             with app.test_request_context(f"/c/{unit.value}", headers={"Accept-Language": language}):
                 found = find_code(db_session, unit.value)
-                fresh = freshness(db_session, found, "html", language)
-                built = _body(db_session, found, fresh, real, "html")
-                kept = put_counts(_body(db_session, found, fresh, stand_in_counts(suspected), "html"), real)
-                assert kept == built
-                assert build_page(db_session, load_code(db_session, found), fresh, real).verification == real
+                page = build_page(db_session, found, freshness(db_session, found), real)
+                built = _body(page, "html")
+                pieces = cut(_body(page, "html", counts_slot=slot))
+            with app.app_context(), force_locale(language):  # as the cache's fast path fills it
+                kept = fill(pieces, real)
+            assert kept == built
+            first_scan = "05/10/2026 23:45" if language == "vi" else "Oct 5, 2026, 23:45"
+            assert "37" in built and first_scan in built
+            assert len(pieces) == (5 if suspected else 3)  # the copy warning's counts, the count sentence
 
 
 def test_scans_not_yet_written_are_counted(app, published, serial_code, db_session):

@@ -9,27 +9,21 @@ must answer 200.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from traceability import db, migrate
 from traceability.batches.models import Batch, BatchStatus
 from traceability.codes.models import Code, CodeKind
 from traceability.codes.urls import link_maker
 from traceability.registry.models import Product
 
-from ..browser.conftest import _free_port
-from ..conftest import _RUN_DIR, scratch_database_url
+from ..live_server import demo_database, start_server
 
 PHONE = {"Accept-Language": "vi-VN,vi;q=0.9", "User-Agent": "Mozilla/5.0 (Android) Chrome/120"}
 
@@ -49,52 +43,12 @@ def _status(url: str, accept: str) -> int:
 @pytest.fixture
 def served() -> Iterator[tuple[str, object]]:
     """gunicorn serving the registry on a scratch database with the demo data: (base URL, engine)."""
-    db_url = scratch_database_url("_schema_change")
-    engine = db.make_engine(db_url)
-    migrate.upgrade(engine)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "INSTANCE_PATH": str(Path(_RUN_DIR) / "schema-change-instance"),
-        "PUBLIC_BASE_URL": base,
-        "SECRET_KEY": "schema-change-test-only",
-    }
-    subprocess.run([sys.executable, "-m", "traceability.cli", "demo"], env=env, check=True, capture_output=True)
-    log = open(Path(_RUN_DIR) / "schema-change-server.log", "wb")  # noqa: SIM115  (open while the server runs)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--no-control-socket",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "traceability.wsgi:app",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)  # noqa: S310  (loopback only)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("the app server did not start; see " + log.name)
-            time.sleep(0.2)
+    db_url, engine = demo_database("_schema_change")
+    server = start_server(db_url, engine, "schema-change-server")
     try:
-        yield base, engine
+        yield server.url, engine
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+        server.stop(timeout=10)
         engine.dispose()
 
 

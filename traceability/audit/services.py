@@ -28,7 +28,7 @@ from sqlalchemy import Table, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from traceability.audit.models import AuditEntry, AuditHead
-from traceability.db import Base, RawStatement, utcnow
+from traceability.db import Base, utcnow
 
 GENESIS_HASH = "0" * 64
 UNKEYED, KEYED = 1, 2  # hash versions: plain SHA-256 (entries from before the key), HMAC-SHA256
@@ -290,15 +290,13 @@ def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> Non
     session.info["audit_appended"] = True  # the commit may anchor the new head (anchors.anchor_after_commit)
 
 
-_HEAD_HASH = RawStatement("SELECT hash FROM audit_head WHERE id = 1")
-
-
-def data_version(connection: Any, dialect: str) -> str | None:
+def data_version(connection: Any) -> str | None:
     """The chain's newest hash. Every recorded change of data moves it, so an answer built while it had one
     value still holds while it keeps that value (the consumer page's cache relies on this). Read on a driver
     connection (`db.driver_connection`): it runs on every scan, and a session would cost ten times the query."""
-    cursor = _HEAD_HASH.run(connection, dialect, {})
+    cursor = connection.cursor()
     try:
+        cursor.execute("SELECT hash FROM audit_head WHERE id = 1")
         row = cursor.fetchone()
     finally:
         cursor.close()

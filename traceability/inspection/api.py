@@ -12,20 +12,23 @@ from traceability.apidoc import binary
 from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.errors import NotFound
-from traceability.inspection import services
+from traceability.inspection import field, services
 from traceability.inspection.alerts import open_reports
 from traceability.inspection.models import Inspection
 from traceability.inspection.photos import send_photo, store_photos
 from traceability.inspection.schemas import (
     BatchStatusSchema,
+    FieldPackQuerySchema,
+    HeldActionSchema,
     InspectionInSchema,
-    InspectionOutcomeSchema,
     InspectionPhotosSchema,
     InspectionSchema,
+    KeyedPhotoSchema,
     ReasonSchema,
     ReportQuerySchema,
     ReportSchema,
     ReportUpdateSchema,
+    SyncedInspectionSchema,
 )
 from traceability.public.models import ConsumerReport
 from traceability.storage import names_oversized_request
@@ -37,11 +40,59 @@ blp = Blueprint("inspection_api", __name__, url_prefix="/api/v1", description="I
 @blp.route("/inspections", methods=["POST"])
 @roles(Role.INSPECTOR)
 @blp.arguments(InspectionInSchema)
-@blp.response(201, InspectionOutcomeSchema)
+@blp.response(201, SyncedInspectionSchema)
+@blp.alt_response(200, schema=SyncedInspectionSchema, description="The key had arrived before: that inspection.")
 def create_inspection(data):
-    """Record an inspection; `action: suspend|recall` also changes the batch (and needs a reason)."""
-    outcome = services.record_inspection(db.session, current_user, data)
-    return outcome
+    """Record an inspection; `action: suspend|recall` also changes the batch (and needs a reason).
+
+    With `client_key` (a UUID made by the phone) the same key sent again answers 200 with the inspection
+    recorded the first time, and records nothing. With `batch_version` (from the field pack) a suspension or
+    recall is held when the batch changed since: the inspection is recorded without it, `held_action` and
+    `conflict` say what waits for the inspector's decision (`POST /api/v1/inspections/{id}/held-action`).
+    """
+    if data.get("client_key"):
+        synced = field.sync_inspection(db.session, current_user, data)
+        return synced, (200 if synced.repeated else 201)
+    return services.record_inspection(db.session, current_user, data)
+
+
+@blp.route("/inspections/<int:inspection_id>/held-action", methods=["POST"])
+@roles(Role.INSPECTOR)
+@blp.arguments(HeldActionSchema)
+@blp.response(200, SyncedInspectionSchema)
+def decide_held_action(data, inspection_id: int):
+    """`{decision: apply|drop}` for a suspension or recall held because the batch changed meanwhile.
+
+    `apply` carries it out on the batch as it is now (409 if its status no longer allows it); asked again once
+    decided, it answers with the inspection unchanged."""
+    inspection = get_visible(db.session, Inspection, inspection_id, current_user)
+    return field.decide_held_action(db.session, current_user, inspection, data["decision"])
+
+
+@blp.route("/inspections/<int:inspection_id>/photos/<client_key>", methods=["PUT"])
+@roles(Role.INSPECTOR)
+@names_oversized_request("photo")
+@blp.arguments(KeyedPhotoSchema, location="files")
+@blp.response(200, InspectionSchema)
+def put_photo(files, inspection_id: int, client_key: str):
+    """Upload one photo under a key the phone made (a UUID); the same key again stores nothing more.
+
+    multipart/form-data, field `photo`; the same checks as `POST …/photos`. The phone deletes its copy once
+    this answers 200: a lost answer is repaired by sending again."""
+    inspection = get_visible(db.session, Inspection, inspection_id, current_user)
+    field.check_key(client_key)
+    return field.add_keyed_photo(db.session, current_user, inspection, client_key, files["photo"])
+
+
+@blp.route("/field-pack")
+@roles(Role.INSPECTOR)
+@blp.arguments(FieldPackQuerySchema, location="query")
+@blp.response(200)
+def field_pack(query):
+    """The field pack of communes (`?commune=`, repeated), organisations (`?organization_id=`) or sites
+    (`?site_id=`): organisations, sites and batches with their records, codes and versions, for offline work."""
+    choice = field.PackChoice(query["commune"], query["organization_id"], query["site_id"])
+    return field.build_pack(db.session, choice)
 
 
 @blp.route("/inspections/<int:inspection_id>/photos", methods=["POST"])

@@ -51,6 +51,11 @@ class Inspection(Base):
     result: Mapped[InspectionResult] = mapped_column(choice(InspectionResult, "result"))
     findings: Mapped[str | None] = mapped_column(Text)
     action: Mapped[InspectionAction] = mapped_column(choice(InspectionAction, "action"), default=InspectionAction.NONE)
+    # a key the phone made when the inspection was recorded offline: sent twice, it still records one inspection
+    client_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # a suspension or recall requested offline on a batch that changed meanwhile: held until the inspector decides
+    held_action: Mapped[InspectionAction | None] = mapped_column(choice(InspectionAction, "held_action"))
+    held_reason: Mapped[str | None] = mapped_column(String(500))
     # file names under UPLOAD_DIR/inspections; a photo taken off the list is removed once that is committed
     photos: Mapped[list[Any]] = mapped_column(default=list, info=stored_files_in("inspections"), active_history=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -60,6 +65,9 @@ class Inspection(Base):
     batch: Mapped[Batch | None] = relationship()
     site: Mapped[Site | None] = relationship()
     samples: Mapped[list[InspectionSample]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
+    photo_keys: Mapped[list[InspectionPhotoKey]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan"
+    )
 
 
 class InspectionSample(Base):
@@ -72,3 +80,17 @@ class InspectionSample(Base):
     note: Mapped[str | None] = mapped_column(String(300))
 
     inspection: Mapped[Inspection] = relationship(back_populates="samples")
+
+
+class InspectionPhotoKey(Base):
+    """The key a phone gave one photo it uploads: a repeated upload of the same photo is not stored twice."""
+
+    __tablename__ = "inspection_photo_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    client_key: Mapped[str] = mapped_column(String(36), unique=True)
+    photo: Mapped[str] = mapped_column(String(100))  # the stored file name, as listed in the inspection's photos
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="photo_keys")

@@ -14,6 +14,7 @@ from traceability.public.models import ReportKind, ReportStatus
 from traceability.schemas import BaseSchema, decimal_field
 
 MAX_PERIOD_DAYS = 5 * 366
+CLIENT_KEY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"  # a UUID
 
 
 class SampleInSchema(BaseSchema):
@@ -35,6 +36,10 @@ class InspectionInSchema(BaseSchema):
     latitude = decimal_field(9, 6, validate=validate.Range(-90, 90, error=_l("Between -90 and 90.")))
     longitude = decimal_field(9, 6, validate=validate.Range(-180, 180, error=_l("Between -180 and 180.")))
     samples = fields.List(fields.Nested(SampleInSchema), load_default=list, validate=validate.Length(max=20))
+    # a key the phone made (a UUID): sent again after a timeout, the same inspection answers, nothing is added
+    client_key = fields.String(load_default=None, validate=validate.Regexp(CLIENT_KEY, error=_l("Not a valid key.")))
+    # the batch's version as the field pack saw it: a suspension or recall is held if the batch changed since
+    batch_version = fields.String(load_default=None, validate=validate.Length(max=64))
     # when it happened, for a record sent after the fact (no signal in the field); now if not given
     inspected_at = fields.AwareDateTime(load_default=None, default_timezone=dt.UTC)
 
@@ -116,6 +121,9 @@ class InspectionSchema(Schema):
     longitude = fields.Float(allow_none=True)
     samples = fields.List(fields.Nested(SampleSchema))
     photos = fields.List(fields.String())  # stored file names: GET /api/v1/inspections/{id}/photos/{name}
+    client_key = fields.String(allow_none=True)
+    held_action = fields.Enum(InspectionAction, by_value=True, allow_none=True)
+    held_reason = fields.String(allow_none=True)
 
 
 class ContactOrgSchema(Schema):
@@ -138,6 +146,41 @@ class InspectionOutcomeSchema(InspectionSchema):
     """The inspection, and for a recall every batch made from the recalled one."""
 
     affected = fields.List(fields.Nested(AffectedBatchSchema))
+
+
+class SyncedInspectionSchema(InspectionOutcomeSchema):
+    """An inspection sent from the phone: `repeated` if its key had arrived before; `conflict` says what changed
+    on the batch since the field pack, when the suspension or recall is held (`held_action`) for a decision."""
+
+    repeated = fields.Boolean()
+    conflict = fields.List(fields.String())
+
+
+class HeldActionSchema(BaseSchema):
+    """The inspector's decision on a suspension or recall held because the batch changed meanwhile."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(["apply", "drop"]))
+
+
+class FieldPackQuerySchema(BaseSchema):
+    """What to take along: communes (repeat `commune`), organisations or sites (repeat the id)."""
+
+    commune = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    organization_id = fields.List(fields.Integer(), load_default=list)
+    site_id = fields.List(fields.Integer(), load_default=list)
+
+    @validates_schema
+    def _something(self, data: dict, **_kwargs: object) -> None:
+        if not (data.get("commune") or data.get("organization_id") or data.get("site_id")):
+            raise ValidationError(str(_l("Choose at least one commune.")), "commune")
+        if len(data.get("commune") or []) > 20:
+            raise ValidationError(str(_l("At most 20 communes.")), "commune")
+
+
+class KeyedPhotoSchema(BaseSchema):
+    """multipart/form-data: one photo in a field named `photo`."""
+
+    photo = Upload(required=True)
 
 
 class BatchStatusSchema(Schema):

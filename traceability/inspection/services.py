@@ -66,7 +66,7 @@ class StatusChange:
         return getattr(self.batch, name)
 
 
-def _require_inspector(user: User) -> None:
+def require_inspector(user: User) -> None:
     if user is None or user.role != Role.INSPECTOR:
         raise Forbidden(_("Only inspectors may do this."))
 
@@ -82,7 +82,7 @@ def _lock(session: Session, batch: Batch) -> Batch:
 
 
 def _change_status(session: Session, inspector: User, batch: Batch, action: str, reason: str | None) -> Batch:
-    _require_inspector(inspector)
+    require_inspector(inspector)
     reason = (reason or "").strip()
     if not reason:
         raise invalid("reason", _("Give a reason; the producer and, for a recall, consumers will see it."))
@@ -179,7 +179,7 @@ def record_inspection(session: Session, inspector: User, data: dict[str, Any]) -
     `data` is what InspectionInSchema loaded. A suspension or recall changes the batch in the same
     transaction, so the inspection and its consequence are saved together or not at all.
     """
-    _require_inspector(inspector)
+    require_inspector(inspector)
     batch = _get(session, Batch, data.get("batch_id"), "batch_id")
     site = _get(session, Site, data.get("site_id"), "site_id")
     org = _get(session, Organization, data.get("organization_id"), "organization_id")
@@ -241,7 +241,7 @@ def record_inspection(session: Session, inspector: User, data: dict[str, Any]) -
 
 def photo_room(inspector: User, inspection: Inspection) -> int:
     """How many more photos the inspector may add to this inspection; only its own inspector adds any."""
-    _require_inspector(inspector)
+    require_inspector(inspector)
     if inspection.inspector_id != inspector.id:
         raise Forbidden(_("Only the inspector who recorded this inspection can add photos to it."))
     return max(MAX_PHOTOS - len(inspection.photos or []), 0)
@@ -271,7 +271,7 @@ _CLOSED = {ReportStatus.RESOLVED, ReportStatus.DISMISSED}
 
 def update_report(session: Session, inspector: User, report: ConsumerReport, data: dict[str, Any]) -> ConsumerReport:
     """Move a consumer report along and/or write the reply the reporter reads through the receipt."""
-    _require_inspector(inspector)
+    require_inspector(inspector)
     status = data.get("status", report.status)
     reply = data.get("reply", report.reply)
     if status == ReportStatus.NEW and report.status != ReportStatus.NEW:

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
 
 from traceability import db, storage
 from traceability.accounts.models import Role
-from traceability.auth import roles
+from traceability.auth import public, roles
 from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Conflict, Invalid
 from traceability.forms import choices, submit_form
 from traceability.inspection import alerts as queue
-from traceability.inspection import services
+from traceability.inspection import field, offline, services
 from traceability.inspection.charts import bar_chart
 from traceability.inspection.export import yearly_workbook
 from traceability.inspection.figures import Period, dashboard, local_today, yearly_report
 from traceability.inspection.lookup import MistypedCode, batch_record, resolve_scanned, search_batches
-from traceability.inspection.models import InspectionAction, InspectionResult
+from traceability.inspection.models import Inspection, InspectionAction, InspectionResult
 from traceability.inspection.photos import send_photo, store_photos
-from traceability.inspection.schemas import InspectionInSchema, PeriodSchema, ReasonSchema, ReportUpdateSchema
+from traceability.inspection.schemas import (
+    FieldPackQuerySchema,
+    HeldActionSchema,
+    InspectionInSchema,
+    PeriodSchema,
+    ReasonSchema,
+    ReportUpdateSchema,
+    SyncedInspectionSchema,
+)
 from traceability.labels import label
 from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
 from traceability.schemas import form_data
@@ -287,3 +296,90 @@ def yearly_xlsx():
     body = yearly_workbook(yearly_report(db.session, period))
     name = f"bao-cao-truy-xuat-{period.first_on.isoformat()}-{period.last_on.isoformat()}.xlsx"
     return body, 200, {"Content-Type": XLSX, "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+# ---- field work without signal: the installable workspace, the field pack, what the phone sends back
+# The phone's script talks to these pages' JSON routes (the session cookie and a CSRF header), not to /api/v1,
+# which takes bearer tokens only; both call the same services in inspection/field.py.
+
+
+def _json_load(schema, data):
+    try:
+        return schema.load(data if data is not None else {})
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+
+
+def _synced(synced) -> dict:
+    return SyncedInspectionSchema().dump(synced)
+
+
+@bp.route("/field/")
+@roles(Role.INSPECTOR)
+def field_work():
+    return render_template(
+        "inspect/field.html",
+        communes=field.pack_communes(db.session),
+        strings=offline.field_strings(),
+        result_options=choices(InspectionResult),
+    )
+
+
+@bp.route("/field/token")
+@roles(Role.INSPECTOR)
+def field_token():
+    """A fresh CSRF token before sending: the page may come from the phone's cache, from an earlier sign-in."""
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+@bp.route("/field/pack")
+@roles(Role.INSPECTOR)
+def field_pack():
+    query = _json_load(FieldPackQuerySchema(), {k: request.args.getlist(k) for k in request.args})
+    choice = field.PackChoice(query["commune"], query["organization_id"], query["site_id"])
+    return jsonify(field.build_pack(db.session, choice))
+
+
+@bp.route("/field/inspections", methods=["POST"])
+@roles(Role.INSPECTOR)
+def field_send_inspection():
+    data = _json_load(InspectionInSchema(), request.get_json(silent=True))
+    if not data.get("client_key"):
+        raise Invalid({"client_key": [_("This field is required.")]})
+    synced = field.sync_inspection(db.session, current_user, data)
+    return jsonify(_synced(synced)), (200 if synced.repeated else 201)
+
+
+@bp.route("/field/inspections/<int:inspection_id>/held-action", methods=["POST"])
+@roles(Role.INSPECTOR)
+def field_held_action(inspection_id: int):
+    inspection = get_visible(db.session, Inspection, inspection_id, current_user)
+    data = _json_load(HeldActionSchema(), request.get_json(silent=True))
+    return jsonify(_synced(field.decide_held_action(db.session, current_user, inspection, data["decision"])))
+
+
+@bp.route("/field/inspections/<int:inspection_id>/photos/<client_key>", methods=["PUT"])
+@roles(Role.INSPECTOR)
+def field_put_photo(inspection_id: int, client_key: str):
+    inspection = get_visible(db.session, Inspection, inspection_id, current_user)
+    field.check_key(client_key)
+    photo = request.files.get("photo")
+    if photo is None:
+        raise Invalid({"photo": [_("This field is required.")]})
+    field.add_keyed_photo(db.session, current_user, inspection, client_key, photo)
+    return jsonify({"id": inspection.id, "photos": list(inspection.photos or [])})
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The service worker: its path gives it the scope /inspect/, so it never sees a consumer's page."""
+    body = render_template("inspect/sw.js", shell=offline.shell_urls(), version=offline.shell_version())
+    return body, 200, {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
+
+
+@bp.route("/manifest.webmanifest")
+@public
+def manifest():
+    """The web app manifest of the inspector's workspace (browsers fetch it without the session cookie)."""
+    return jsonify(offline.manifest()), 200, {"Content-Type": "application/manifest+json"}

@@ -44,6 +44,13 @@ SCANS_RECORDED = Counter("traceability_scans_recorded", "Scans written to the da
 SCANS_WAITING = Gauge(
     "traceability_scans_waiting", "Scans kept in memory, not yet written", multiprocess_mode="livesum"
 )
+SCAN_WRITE_FAILURES = Counter(
+    "traceability_scan_write_failures", "Writes of scans that failed (their scans wait for the next try)"
+)
+SCANS_LOST = Counter("traceability_scans_lost", "Scans dropped: the database failed while the waiting list was full")
+SCAN_QUEUE_FAILURES = Counter(
+    "traceability_scan_queue_failures", "Scans Redis could not take (kept in the process's own list instead)"
+)
 MAIL_SENT = Counter("traceability_mail_sent", "E-mails handed to the mail server (or the outbox folder)")
 MAIL_FAILED = Counter("traceability_mail_failed", "E-mails that could not be sent")
 

@@ -16,8 +16,7 @@ from traceability.batches.models import Batch, BatchInput, BatchStatus, Chemical
 from traceability.codes.models import Code, CodeKind
 from traceability.inspection.models import Inspection
 from traceability.labels import label
-from traceability.public.freshness import Freshness
-from traceability.public.resolution import code_path
+from traceability.public.lookup import Freshness, code_path
 from traceability.public.scans import Verification
 from traceability.registry.models import Certification, Product, Site
 from traceability.shipments.chain import chain_of

@@ -68,3 +68,16 @@ class ScanCount(Base):
     scan_count: Mapped[int]
     client_count: Mapped[int]
     first_scanned_at: Mapped[dt.datetime]
+
+
+class ScanBatch(Base):
+    """A batch of queued scans that was written (`public/scans.py`, with REDIS_URL), inserted in the same
+    transaction as its scans. A writer that finds a batch left in Redis by a crashed writer knows from this row
+    whether its scans are in the database already, so no scan is written twice. Rows are deleted soon after
+    the batch leaves Redis."""
+
+    __tablename__ = "scan_batches"
+    __audit__ = False  # bookkeeping of the scan writer, like the scans
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    written_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

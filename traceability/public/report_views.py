@@ -14,8 +14,8 @@ from traceability.errors import Invalid, wants_json
 from traceability.extensions import csrf, limiter
 from traceability.labels import label
 from traceability.public import services
+from traceability.public.lookup import LookupProblem, code_path, find_code
 from traceability.public.models import ReportKind
-from traceability.public.resolution import LookupProblem, code_path, find_code, load_code
 from traceability.public.scans import client_hash
 from traceability.public.schemas import ReportCreateSchema
 from traceability.public.views import bp
@@ -35,8 +35,8 @@ def _reported_code(code: str) -> tuple[Code | None, str]:
             return None, problem.typed
         if problem.reason != "revoked":
             raise
-        found = problem.probe
-    return load_code(db.session, found), grouped(found.value)
+        found = problem.found
+    return found, grouped(found.value)
 
 
 @bp.route("/c/<code>/report", methods=["GET", "POST"])
@@ -117,7 +117,7 @@ def receipt(receipt: str):
 @bp.route("/c/<code>/image")
 @public
 def product_image(code: str):
-    product = load_code(db.session, find_code(db.session, code)).batch.product
+    product = find_code(db.session, code).batch.product
     if not product.image_path:
         abort(404)
     return storage.send(product.image_path, f"product-{product.id}", public_max_age=86400)

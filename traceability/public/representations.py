@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
-from markupsafe import escape
+from flask_babel import ngettext
 
 from traceability.codes.identifiers import grouped
 from traceability.public.facts import Page, chemical_sentence
-from traceability.public.scans import Verification
 from traceability.public.schemas import ProducerOut, ProductOut, page_out
 
 LINKSET_TYPE = "application/linkset+json"
@@ -28,43 +25,11 @@ LINK_TYPES = [
 ]
 
 
-# A unit code's page changes with every scan only in its counts. It is rendered once with stand-in counts and
-# kept; each scan then writes its own counts over the stand-ins, formatted as the template formats them. The
-# stand-ins are values no real page shows: a count longer than any number on a page, a scan in 1901.
-_STAND_IN_COUNT = 918_273_645_546_372
-_STAND_IN_TIME = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
-
-
-def stand_in_counts(suspected_copy: bool) -> Verification:
-    return Verification(
-        genuine=True,
-        code_kind="serial",
-        scan_count=_STAND_IN_COUNT,
-        first_scanned_at=_STAND_IN_TIME,
-        distinct_clients=_STAND_IN_COUNT,
-        suspected_copy=suspected_copy,
-    )
-
-
 def scanned_times(count: int) -> str:
-    """The unit page's count sentence, singular or plural (put_counts swaps the whole sentence)."""
+    """The unit page's count sentence, singular or plural."""
     return ngettext(
         "This unit code has been scanned %(num)d time.", "This unit code has been scanned %(num)d times.", count
     )
-
-
-def put_counts(html: str, verification: Verification) -> str:
-    """The page rendered with `stand_in_counts`, with this scan's counts instead (as `page.html` and the copy
-    warning format them: the count as a plain number, the first scan with `|datetime` and as a day)."""
-    first = verification.first_scanned_at
-    for stand_in, real in (
-        (scanned_times(_STAND_IN_COUNT), scanned_times(verification.scan_count)),
-        (str(_STAND_IN_COUNT), str(verification.scan_count)),
-        (format_datetime(_STAND_IN_TIME, "short"), format_datetime(first, "short") if first else ""),
-        (format_date(_STAND_IN_TIME, "medium"), format_date(first, "medium") if first else ""),
-    ):
-        html = html.replace(str(escape(stand_in)), str(escape(real)))
-    return html
 
 
 def geo_uri(site: Any) -> str | None:

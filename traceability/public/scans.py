@@ -12,10 +12,15 @@ import atexit
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
+import os
 import re
 import threading
 import time
+import uuid
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,13 +30,13 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from psycopg2.extras import execute_values
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from traceability import db
 from traceability.codes.copies import CopyThresholds
 from traceability.codes.models import CodeKind, Scan
-from traceability.db import utcnow
+from traceability.db import UTCDateTime, utcnow
 from traceability.ops import metrics
 from traceability.public.models import ScanCount
 
@@ -48,7 +53,7 @@ _FAMILIES = [
     (re.compile(r"Safari", re.I), "Safari"),
     (re.compile(r"curl|wget|python|java|go-http|okhttp", re.I), "Program"),
 ]
-MAX_WAITING = 100_000  # scans kept in memory while the database cannot take them
+MAX_WAITING = 10_000  # scans a process keeps in memory; the one that fills the list writes it at once
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +123,22 @@ def _insert(session: Session, rows: list[PendingScan]) -> None:
 
 
 class ScanRecorder:
-    """Scans waiting to be written: each resolution appends one, and a timer writes them together.
+    """Scans waiting to be written: each resolution records one, and a timer writes them together.
 
-    Appending to a list neither waits for the database nor for another scan of the same code, so recording
-    costs a page almost nothing. What gathered is written in one transaction at most `delay` seconds later
-    by a timer thread, and when the process exits normally. A process killed outright loses at most those
-    seconds of scans (statistics; nothing else depends on them). With `delay` 0 each scan is written at
-    once, by the caller's session.
+    Recording neither waits for the database nor for another scan of the same code, so it costs a page almost
+    nothing. Where the scans wait:
+
+    - embedded (no `redis_url`): a list in this process, written in one transaction at most `delay` seconds
+      later by a timer thread, and when the process exits normally. The list holds at most `max_waiting`
+      scans: the scan that fills it writes the whole list in its own request rather than drop anything. A
+      process killed outright loses what waits (at most `delay` seconds of scans).
+    - `redis_url`: a Redis list (`RedisScanQueue`), pushed to before the page is answered, so a worker killed
+      outright loses no answered scan. The timer of every worker of every server writes what is queued.
+      When Redis cannot be reached the scan waits in this process's list, as embedded.
+
+    With `delay` 0 each scan is written at once, by the caller's session (tests). A write that fails is
+    logged and counted (`traceability_scan_write_failures`), never shown to the consumer; its scans wait for
+    the next try, and those the bounded list cannot keep are counted as lost (`traceability_scans_lost`).
 
     `record_limit` (e.g. "10 per hour") caps the scans of one unit code recorded per client: a client replaying
     a code is still answered, but its repeats beyond the limit are not stored, so they neither swell the code's
@@ -133,13 +147,27 @@ class ScanRecorder:
     limiter's: Redis when several servers run).
     """
 
-    def __init__(self, secret_key: str, delay: float, record_limit: str | None = None, storage: Storage | None = None):
+    def __init__(
+        self,
+        secret_key: str,
+        delay: float,
+        record_limit: str | None = None,
+        storage: Storage | None = None,
+        redis_url: str | None = None,
+        max_waiting: int = MAX_WAITING,
+    ):
         self._secret = secret_key
         self.delay = delay
+        self.max_waiting = max_waiting
         self._pending: list[PendingScan] = []
+        self._generation = 0  # how often the list was taken to be written (see `waiting`)
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one write of the queue at a time in this process
         self._timer: threading.Timer | None = None
+        self._pid = os.getpid()
         self._exit_hook = False
+        # a queue is only worth it when scans wait: with delay 0 they are written in the request anyway
+        self.queue = RedisScanQueue(redis_url, max_waiting) if redis_url and delay else None
         self._limit = parse(record_limit) if record_limit else None
         self._window: FixedWindowRateLimiter | LocalWindow | None = None
         if self._limit and storage is not None and not isinstance(storage, MemoryStorage):
@@ -173,27 +201,45 @@ class ScanRecorder:
         if kind == CodeKind.SERIAL and not self._within_limit(hashed, code_id):
             return False
         row = PendingScan(code_id, now, hashed, user_agent_family(user_agent))
+        if self.queue is not None and self.queue.push(row, counted=kind == CodeKind.SERIAL):
+            self.start()
+            return True
         with self._lock:
             self._pending.append(row)
             metrics.SCANS_WAITING.set(len(self._pending))
-            if self.delay and self._timer is None:
-                self._schedule()
-        if not self.delay:
-            self.write(session)
+            full = len(self._pending) >= self.max_waiting
+        self.start()
+        if full or not self.delay:
+            try:
+                self._write_list(session)
+            except Exception:  # the page is answered all the same; the scans wait for the timer's next try
+                log.exception("scans could not be written in the request; they wait for the next try")
+                metrics.SCAN_WRITE_FAILURES.inc()
         return True
 
     def write(self, session: Session) -> int:
-        """Write every waiting scan in a transaction of its own; returns how many were written.
+        """Write every scan waiting in this process, then (with Redis) what is queued; returns how many were
+        written. Raises when the database fails; the scans then wait for the next try."""
+        with self._lock:
+            if self._timer is not None and self.queue is None:
+                self._timer.cancel()  # nothing waits any more: the timer starts again with the next scan
+                self._timer = None
+        written = self._write_list(session)
+        if self.queue is not None:
+            with self._writing:
+                written += self.queue.write(session)
+        return written
+
+    def _write_list(self, session: Session) -> int:
+        """Write this process's list in a transaction of its own.
 
         Whatever the session had open is committed first: on SQLite a transaction that has read cannot always
         become a writer, and a plain commit of a read costs nothing.
         """
         with self._lock:
             rows, self._pending = self._pending, []
+            self._generation += 1
             metrics.SCANS_WAITING.set(0)
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
         if not rows:
             return 0
         try:
@@ -202,36 +248,240 @@ class ScanRecorder:
             session.commit()
         except Exception:
             session.rollback()
-            with self._lock:  # keep them for the next try, within reason
-                self._pending[:0] = rows[: max(0, MAX_WAITING - len(self._pending))]
+            with self._lock:  # keep them for the next try, as many as the list holds
+                room = max(0, self.max_waiting - len(self._pending))
+                self._pending[:0] = rows[:room]
                 metrics.SCANS_WAITING.set(len(self._pending))
+            if len(rows) > room:
+                metrics.SCANS_LOST.inc(len(rows) - room)
+                log.error("%d scans lost: the database failed and the list of waiting scans is full", len(rows) - room)
             raise
         metrics.SCANS_RECORDED.inc(len(rows))
         return len(rows)
 
+    def start(self) -> None:
+        """Make sure this process's timer runs when something may wait (with Redis: always, since any server's
+        scans may be queued). The server's entry point (`wsgi.py`) calls it in each worker."""
+        if not self.delay:
+            return
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child: the parent's timer thread does not exist here
+                self._pid, self._timer, self._exit_hook = os.getpid(), None, False
+            if self._timer is None and (self.queue is not None or self._pending):
+                self._schedule()
+
     def _schedule(self) -> None:
         if not self._exit_hook:  # in the process that serves, not the one that loaded the app before forking
-            atexit.register(self._write_now)
+            atexit.register(self._write_at_exit)
             self._exit_hook = True
         self._timer = threading.Timer(self.delay, self._write_now)
         self._timer.daemon = True
         self._timer.start()
 
-    def waiting(self, code_id: int) -> list[PendingScan]:
-        """The scans of a code this process has not written yet."""
+    def waiting(self, code_id: int) -> Waiting:
+        """The scans of a code this process recorded and that are not written yet (with Redis: those of its
+        unit-code scans still in the queue)."""
         with self._lock:
-            return [row for row in self._pending if row.code_id == code_id]
+            generation = self._generation
+            local = [row for row in self._pending if row.code_id == code_id]
+        queued = self.queue.waiting(code_id) if self.queue is not None else []
+
+        def settle() -> list[PendingScan]:
+            with self._lock:  # the list was taken to be written since: its scans are counted, or soon will be
+                kept = local if self._generation == generation else []
+            return kept + (self.queue.still_waiting(queued) if queued else [])
+
+        return Waiting([*local, *(row for _seq, row in queued)], settle)
 
     def _write_now(self) -> None:
         try:
             self.write(db.session())
         except Exception:
             log.exception("scans could not be written; they wait for the next try")
-            with self._lock:
-                if self._pending and self._timer is None:
-                    self._schedule()
+            metrics.SCAN_WRITE_FAILURES.inc()
         finally:
             db.session.remove()
+            with self._lock:  # unless a scan started another timer meanwhile: one chain of timers only
+                if self._timer is None or self._timer is threading.current_thread():
+                    self._timer = None
+                    if self._pid == os.getpid() and (self.queue is not None or self._pending):
+                        self._schedule()
+
+    def _write_at_exit(self) -> None:
+        """This process's own list; what is queued in Redis is safe there, for the other writers."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+        try:
+            self._write_list(db.session())
+        except Exception:
+            log.exception("scans could not be written at exit")
+            metrics.SCAN_WRITE_FAILURES.inc()
+        finally:
+            db.session.remove()
+
+
+# one command per scan (a MULTI/EXEC pipeline cost the client half as much again): its number, the queue's length
+_PUSH = """
+local n = redis.call('INCR', KEYS[1])
+return {n, redis.call('RPUSH', KEYS[2], ARGV[1])}
+"""
+_TAKEN = "return (tonumber(redis.call('GET', KEYS[1])) or 0) - redis.call('LLEN', KEYS[2])"
+_MOVE = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+  redis.call('LTRIM', KEYS[1], #items, -1)
+  redis.call('RPUSH', KEYS[3], unpack(items))
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+end
+return items
+"""
+
+
+class RedisScanQueue:
+    """Scans queued in Redis, written to the database at least once and recorded exactly once.
+
+    Keys: `queue` (a list of JSON scans, pushed to with RPUSH), `seq` (incremented with every push, in the same
+    script), `writing` (a sorted set of batches being written, by when they were taken) and `writing:<token>`
+    (each such batch). A writer moves up to `BATCH` scans from the head of the queue into a batch of its own
+    (one Lua script, so a scan is always in exactly one list), inserts them together with the batch's token
+    into `scan_batches` in one transaction, then deletes the batch from Redis. A batch left behind longer than
+    `STALE_SECONDS` belongs to a writer that died: any writer writes it, unless its token shows it was
+    written (the token is the primary key, so two writers of one batch cannot both commit).
+
+    The queue is FIFO and every push takes the next `seq`, so `seq - LLEN(queue)` after a push is the last
+    scan taken by a writer: this process's unit-code scans after it are still waiting (`waiting`).
+    """
+
+    PREFIX = "traceability:scans:"
+    BATCH = 1000
+    BATCHES_PER_WRITE = 20  # then the timer comes back, so a long queue does not hold the process at exit
+    STALE_SECONDS = 60
+
+    def __init__(self, url: str, max_waiting: int = MAX_WAITING, prefix: str = PREFIX):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True)
+        self.key = prefix + "queue"
+        self.seq_key = prefix + "seq"
+        self.writing_key = prefix + "writing"
+        self._batch_prefix = prefix + "writing:"
+        self._push = self.redis.register_script(_PUSH)
+        self._taken_now = self.redis.register_script(_TAKEN)
+        self._move = self.redis.register_script(_MOVE)
+        self._lock = threading.Lock()
+        self._pushed: deque[tuple[int, PendingScan]] = deque(maxlen=max_waiting)  # unit-code scans, by seq
+        self._taken = 0  # the seq of the last scan a writer took, as of this process's last push
+        self._retry: set[str] = set()  # this process's batches whose write failed
+        self._done: list[str] = []  # batches gone from Redis whose `scan_batches` rows can go
+
+    def push(self, row: PendingScan, counted: bool = False) -> bool:
+        """Queue a scan; False when Redis could not take it (the caller keeps it). `counted`: remember it
+        for `waiting` (a unit code's scan, whose count the page shows)."""
+        payload = json.dumps([row.code_id, row.scanned_at.isoformat(), row.client_hash, row.user_agent_family])
+        try:
+            seq, length = self._push(keys=[self.seq_key, self.key], args=[payload])
+        except Exception:
+            log.warning("the scan queue (Redis) is unreachable; the scan waits in this process", exc_info=True)
+            metrics.SCAN_QUEUE_FAILURES.inc()
+            return False
+        with self._lock:
+            self._taken = max(self._taken, seq - length)
+            while self._pushed and self._pushed[0][0] <= self._taken:
+                self._pushed.popleft()
+            if counted:
+                self._pushed.append((seq, row))
+        return True
+
+    def waiting(self, code_id: int) -> list[tuple[int, PendingScan]]:
+        """This process's scans of the code not yet taken by a writer, as of its last push: (seq, scan)."""
+        with self._lock:
+            return [(seq, row) for seq, row in self._pushed if seq > self._taken and row.code_id == code_id]
+
+    def still_waiting(self, queued: list[tuple[int, PendingScan]]) -> list[PendingScan]:
+        """Those of `queued` no writer has taken yet (asked now: one round trip)."""
+        try:
+            taken = self._taken_now(keys=[self.seq_key, self.key])
+        except Exception:
+            log.warning("the scan queue (Redis) is unreachable; waiting scans counted as they were", exc_info=True)
+            return [row for _seq, row in queued]
+        with self._lock:
+            self._taken = max(self._taken, taken)
+            return [row for number, row in queued if number > self._taken]
+
+    def length(self) -> int:
+        return self.redis.llen(self.key)
+
+    def write(self, session: Session) -> int:
+        """Write the batches of dead writers and this process's failed ones, then what is queued."""
+        written = 0
+        stale = self.redis.zrangebyscore(self.writing_key, "-inf", time.time() - self.STALE_SECONDS)
+        for token in sorted(self._retry | set(stale)):
+            written += self._write_batch(session, token, self.redis.lrange(self._batch_prefix + token, 0, -1))
+        for _ in range(self.BATCHES_PER_WRITE):
+            token = uuid.uuid4().hex
+            keys = [self.key, self.writing_key, self._batch_prefix + token]
+            items = self._move(keys=keys, args=[self.BATCH, time.time(), token])
+            if not items:
+                break
+            written += self._write_batch(session, token, items)
+            if len(items) < self.BATCH:
+                break
+        return written
+
+    def _write_batch(self, session: Session, token: str, items: list[str]) -> int:
+        """Insert a batch with its token, in one transaction, unless its token shows it was written; then take
+        it out of Redis. Returns how many scans were inserted."""
+        fresh = 0
+        if items:
+            rows = [_decode(item) for item in items]
+            try:
+                session.commit()
+                connection = session.connection()
+                # a second writer of the same batch waits here for the first to commit, then inserts nothing
+                fresh = connection.execute(_MARK, {"token": token, "now": utcnow()}).rowcount
+                if fresh:
+                    _insert(session, rows)
+                connection.execute(_FORGET, {"done": self._done or [""], "old": utcnow() - dt.timedelta(days=1)})
+                session.commit()
+            except Exception:
+                session.rollback()
+                self._retry.add(token)
+                raise
+            self._done = []
+            if fresh:
+                metrics.SCANS_RECORDED.inc(len(rows))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self._batch_prefix + token)
+        pipe.zrem(self.writing_key, token)
+        pipe.execute()
+        self._retry.discard(token)
+        self._done.append(token)
+        return len(items) if fresh else 0
+
+
+_MARK = text(
+    "INSERT INTO scan_batches (token, written_at) VALUES (:token, :now) ON CONFLICT (token) DO NOTHING"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+# the rows of batches gone from Redis, and any left a day by a writer that died before removing them
+_FORGET = text("DELETE FROM scan_batches WHERE token IN :done OR written_at < :old").bindparams(
+    bindparam("done", expanding=True), bindparam("old", type_=UTCDateTime())
+)
+
+
+def _decode(item: str) -> PendingScan:
+    code_id, scanned_at, hashed, family = json.loads(item)
+    return PendingScan(code_id, dt.datetime.fromisoformat(scanned_at), hashed, family)
+
+
+class Waiting(list):
+    """A code's scans not yet written, as `ScanRecorder.waiting` found them. `verify` reads the code's counter
+    and then asks again (`settle`): a scan written in between is then in the counter and no longer here, so it
+    is not counted twice (one taken but not yet committed is counted in neither, for milliseconds)."""
+
+    def __init__(self, rows: list[PendingScan], settle: Callable[[], list[PendingScan]]):
+        super().__init__(rows)
+        self.settle = settle
 
 
 def recorder() -> ScanRecorder:
@@ -248,18 +498,25 @@ class Verification:
     suspected_copy: bool = False
 
 
-def verify(session: Session, code_id: int, kind: str, waiting: list[PendingScan] = ()) -> Verification:
+# built once: a unit code's every scan reads it, and building the statement cost as much as running it
+_COUNTER = select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
+    ScanCount.code_id == bindparam("code_id")
+)
+
+
+def verify(
+    session: Session | Connection, code_id: int, kind: str, waiting: list[PendingScan] = ()
+) -> Verification:
     """Is the code genuine, and for a unit code: how often and by how many has it been scanned — its counter
     row (`scan_counts`, kept by the database as scans are written) and the scans still `waiting` in this
-    process (`ScanRecorder.waiting`)."""
+    process (`ScanRecorder.waiting`). Read with the request's session, or a connection of the app's reading
+    pool (the page cache's fast path)."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
-    counted = session.execute(
-        select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
-            ScanCount.code_id == code_id
-        )
-    ).first()
+    counted = session.execute(_COUNTER, {"code_id": code_id}).first()
     count, first, clients = counted or (0, None, 0)
+    if isinstance(waiting, Waiting):
+        waiting = waiting.settle()
     if waiting:
         hashes = {row.client_hash for row in waiting}
         # the waiting scans' clients that already scanned it (an index probe each, not the code's history)

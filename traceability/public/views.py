@@ -10,25 +10,36 @@ Link URIs are expanded. Every resolution answer carries CORS headers, so any web
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.http import is_resource_modified
+from sqlalchemy import select
 
 from traceability import db
 from traceability.auth import public
+from traceability.batches.models import Batch
 from traceability.codes.identifiers import grouped
-from traceability.codes.models import CodeKind
-from traceability.codes.urls import expand_compressed_path
+from traceability.codes.models import Code, CodeKind
+from traceability.codes.urls import code_url, expand_compressed_path
 from traceability.errors import error_payload
-from traceability.extensions import cache, limiter
+from traceability.extensions import limiter
+from traceability.public.cache import Offer, cut, fill, offer, slot
 from traceability.public.facts import PAGE_RECORDS, build_page, chemical_sentence
-from traceability.public.freshness import freshness
-from traceability.public.pagecache import offer
-from traceability.public.probe import Probe
+from traceability.public.lookup import (
+    LookupProblem,
+    ProductLevel,
+    canonical_code,
+    etag_of,
+    find_code,
+    find_digital_link,
+    find_product,
+    freshness,
+    last_modified,
+)
 from traceability.public.representations import (
     LINKSET_CONTEXT_LINK,
     LINKSET_TYPE,
@@ -40,20 +51,8 @@ from traceability.public.representations import (
     page_json,
     product_json,
     product_links,
-    put_counts,
     resolver_description,
     scanned_times,
-    stand_in_counts,
-)
-from traceability.public.resolution import (
-    LookupProblem,
-    ProductLevel,
-    canonical_code,
-    find_code,
-    find_digital_link,
-    find_product,
-    load_code,
-    probe_url,
 )
 from traceability.public.scans import recorder, verify
 
@@ -183,7 +182,7 @@ def gs1resolver():
     return response
 
 
-def answer(found: Probe | ProductLevel):
+def answer(found: Code | ProductLevel):
     """The answer to a resolved request: the link a `?linkType=` asks for, the product's page, or the code's."""
     link_type = request.args.get("linkType")
     if link_type is not None and link_type not in LINKSET_QUERIES:
@@ -193,14 +192,14 @@ def answer(found: Probe | ProductLevel):
     return serve(found)
 
 
-def _anchor(found: Probe | ProductLevel) -> str:
+def _anchor(found: Code | ProductLevel) -> str:
     """The public URL a code's or product's links hang from (the link set's anchor)."""
     if isinstance(found, ProductLevel):
         return current_app.config["PUBLIC_BASE_URL"] + found.path
-    return probe_url(found)
+    return code_url(found)
 
 
-def _linkset_link(found: Probe | ProductLevel, representation: str = "") -> str:
+def _linkset_link(found: Code | ProductLevel, representation: str = "") -> str:
     """The Link header: where the link set is, and on the link set itself the JSON-LD context that reads it."""
     link = f'<{_anchor(found)}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
     return f"{link}, {LINKSET_CONTEXT_LINK}" if representation == "linkset" else link
@@ -216,7 +215,7 @@ def _options(resolve) -> object:
     return response
 
 
-def _follow_link(found: Probe | ProductLevel, link_type: str):
+def _follow_link(found: Code | ProductLevel, link_type: str):
     """`?linkType=gs1:…`: redirect to that link (the best for the client's Accept), or 404 if there is none."""
     name = link_type_name(link_type)
     anchor = _anchor(found)
@@ -261,42 +260,49 @@ def serve_product(level: ProductLevel):
     return response
 
 
-def serve(found: Probe):
-    """Record the scan, then answer 304, a cached body, or a freshly built page."""
+def serve(code: Code):
+    """Record the scan and build the answer; an anonymous visitor's is offered to the cache (public/cache.py),
+    which answers the next scans of the same request until the data, the day or the layout changes."""
     session = db.session
     scans = recorder()
-    scans.add(session, found.code_id, request.remote_addr, request.user_agent.string, found.kind)
+    scans.add(session, code.id, request.remote_addr, request.user_agent.string, code.kind)
     representation = _representation()
     signed_in = current_user.is_authenticated
-    audience = f"user{current_user.id}" if signed_in else "anonymous"
-    variant = f"{representation}|{audience}|{request.query_string.decode()}"
-    fresh = freshness(session, found, variant, str(get_locale()))
-    lot = found.kind == CodeKind.LOT
+    lot = code.kind == CodeKind.LOT
     # only a unit code counts its scans: a lot code's scan need not walk the scans waiting to be written
-    verification = verify(session, found.code_id, found.kind, [] if lot else scans.waiting(found.code_id))
-
-    if lot and not is_resource_modified(request.environ, etag=fresh.etag, last_modified=fresh.last_modified):
-        return _headers(make_response("", 304), found, fresh, lot, signed_in, representation)
-    # kept in the shared cache under the validator: a lot code's answers, and a unit code's page without its counts
-    keep = not signed_in and (lot or representation == "html")
-    key = f"public-page:{fresh.etag}" if lot else f"public-page:{fresh.etag}:{verification.suspected_copy}"
-    body = cache.get(key) if keep else None
-    if body is None:
-        shown = stand_in_counts(verification.suspected_copy) if keep and not lot else verification
-        body = _body(session, found, fresh, shown, representation)
-        if keep:
-            cache.set(key, body)
-    if keep and not lot:
-        body = put_counts(body, verification)
-    if lot and not signed_in:
-        offer(request.environ, found.code_id)  # repeats of this request may be answered from memory
+    verification = verify(session, code.id, code.kind, [] if lot else scans.waiting(code.id))
+    session.scalars(select(Batch).where(Batch.id == code.batch_id).options(*PAGE_RECORDS)).one()
+    fresh = freshness(session, code)
+    page = build_page(session, code, fresh, verification)
+    locale = str(get_locale())
+    if not lot and representation == "html" and not signed_in:
+        # kept cut around its counts, for either copy verdict: each scan puts its own counts in (cache.fill)
+        pieces = {verification.suspected_copy: cut(_body(page, representation, counts_slot=slot))}
+        other = replace(verification, suspected_copy=not verification.suspected_copy)
+        pieces[other.suspected_copy] = cut(_body(build_page(session, code, fresh, other), "html", counts_slot=slot))
+        body = fill(pieces[verification.suspected_copy], verification)
+        offer(request.environ, Offer(code.id, code.kind, locale, pieces))
+    else:
+        body = _body(page, representation)
+        if lot and not signed_in:
+            offer(request.environ, Offer(code.id, code.kind, locale))
     response = make_response(body)
     response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
-    return _headers(response, found, fresh, lot, signed_in, representation)
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    response.headers["Link"] = _linkset_link(code, representation)
+    if not lot:
+        # a unit code's page counts its scans: every answer is new, and nothing may keep it
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    audience = f"user{current_user.id}" if signed_in else "anonymous"
+    response.set_etag(etag_of(f"{representation}|{audience}|{locale}", response.get_data()))
+    response.last_modified = last_modified(page)
+    # revalidate every time, so a suspension or recall shows at once even through a proxy
+    response.headers["Cache-Control"] = ("private" if signed_in else "public") + ", no-cache"
+    return response.make_conditional(request)  # 304 to a matching validator (a signed-in visitor's)
 
 
-def _body(session, found: Probe, fresh, verification, representation: str) -> str:
-    page = build_page(session, load_code(session, found, *PAGE_RECORDS), fresh, verification)
+def _body(page, representation: str, **context) -> str:
     if representation == "json":
         return current_app.json.dumps(page_json(page))
     if representation == "linkset":
@@ -308,18 +314,5 @@ def _body(session, found: Probe, fresh, verification, representation: str) -> st
         geo_uri=geo_uri,
         grouped=grouped,
         scanned_times=scanned_times,
+        **context,
     )
-
-
-def _headers(response, found: Probe, fresh, cacheable: bool, signed_in: bool, representation: str):
-    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    response.headers["Link"] = _linkset_link(found, representation)
-    if not cacheable:
-        # a unit code's page counts its scans: every answer is new, and nothing may keep it
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    response.set_etag(fresh.etag)
-    response.last_modified = fresh.last_modified
-    # revalidate every time, so a suspension or recall shows at once even through a proxy
-    response.headers["Cache-Control"] = ("private" if signed_in else "public") + ", no-cache"
-    return response

@@ -1,4 +1,4 @@
-"""Repeat scans of a lot code answered from memory: the same answer, every scan counted, nothing stale."""
+"""Repeat scans answered from the one cache (public/cache.py): the same answer, every scan counted, nothing stale."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from traceability.batches.models import BatchStatus
 from traceability.codes.models import Scan
-from traceability.public import pagecache
+from traceability.public import cache as page_cache
 
 PHONE = {"Accept": "text/html", "Accept-Language": "vi-VN,vi;q=0.9", "User-Agent": "Mozilla/5.0 (Android) Chrome/120"}
 
@@ -70,8 +70,8 @@ def test_a_new_day_rebuilds_the_page(client, published, monkeypatch, built):
     today = dt.date.today()
     _batch, code = published(expires_on=today + dt.timedelta(days=1))
     client.get(f"/c/{code.value}", headers=PHONE)
-    monkeypatch.setattr(pagecache, "local_today", lambda: today + dt.timedelta(days=3))
-    monkeypatch.setattr("traceability.public.freshness.local_today", lambda: today + dt.timedelta(days=3))
+    monkeypatch.setattr(page_cache, "local_today", lambda: today + dt.timedelta(days=3))
+    monkeypatch.setattr("traceability.public.lookup.local_today", lambda: today + dt.timedelta(days=3))
     page = client.get(f"/c/{code.value}", headers=PHONE).get_data(as_text=True)
     assert len(built) == 2
     assert "Đã hết hạn sử dụng ngày" in page
@@ -106,15 +106,19 @@ def test_a_signed_in_visitor_is_never_answered_from_memory(client, published, lo
     assert len(built) == 2
 
 
-def test_a_unit_code_is_built_on_every_scan(client, published, db_session, make_user, built):
+def test_a_unit_code_is_kept_once_and_counted_on_every_scan(client, published, db_session, make_user, built):
     from traceability.codes.services import issue_serial_codes
 
     batch, _code = published()
     value = issue_serial_codes(db_session, batch, 1, make_user(org=batch.organization))[0]
     db_session.commit()
-    pages = [client.get(f"/c/{value}", headers=PHONE).get_data(as_text=True) for _ in range(2)]
-    assert "1 lần" in pages[0] and "2 lần" in pages[1]
-    assert len(built) == 2
+    answers = [client.get(f"/c/{value}", headers=PHONE) for _ in range(3)]
+    pages = [a.get_data(as_text=True) for a in answers]
+    assert "đã được quét 1 lần" in pages[0] and "đã được quét 2 lần" in pages[1] and "đã được quét 3 lần" in pages[2]
+    assert all(a.headers["Cache-Control"] == "no-store" and "ETag" not in a.headers for a in answers)
+    assert [int(a.headers["Content-Length"]) for a in answers] == [len(a.data) for a in answers]
+    assert pages[1].replace("quét 2 lần", "quét 1 lần") == pages[0]  # nothing else differs
+    assert len(built) == 1  # the later scans came from the cache, with their own counts
 
 
 def test_a_digital_link_is_answered_from_memory_too(client, published, db_session):
@@ -129,10 +133,10 @@ def test_when_the_version_cannot_be_read_the_app_answers(client, published, monk
     _batch, code = published()
     client.get(f"/c/{code.value}", headers=PHONE)
 
-    def broken(_connection, _dialect):
+    def broken(_connection):
         raise RuntimeError("database unreachable")
 
-    monkeypatch.setattr(pagecache, "data_version", broken)
+    monkeypatch.setattr(page_cache, "data_version", broken)
     response = client.get(f"/c/{code.value}", headers=PHONE)
     assert response.status_code == 200 and len(built) == 2
 

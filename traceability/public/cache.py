@@ -1,0 +1,257 @@
+"""The one cache of the consumer's page: its key, the data version, the fast path before Flask, and the store.
+
+Every answer of a code's page an anonymous visitor may share is kept once, in the app's Flask-Caching backend
+(`extensions.cache`: memory of the process by default, Redis with `REDIS_URL`, so every app server sees the
+same entries). An entry is the whole answer — status, headers, body, ETag, Last-Modified — under a key made of
+everything the answer depends on:
+- the data: the audit chain's newest hash (`audit.services.data_version`, one primary-key read per scan). Every
+  change the page shows is a flushed ORM change, and every flushed change is written to the chain, so a change
+  anywhere gives every page a new key at once, on every worker and server;
+- the day (expiry, certificate validity) and the page's layout (`LAYOUT`: a deploy never answers old pages);
+- the request: address, query, scheme, host, `Accept`, `Accept-Language`, the language cookie.
+
+`PageCache` answers from an entry before Flask's request stack: it records the scan, answers 304 to a matching
+validator, and for a unit code puts this scan's counts into the kept page (`fill`). Without an entry the request
+goes on to the view (`public/views.py`), which builds the answer and `offer`s it; what the app then sends is
+kept. A signed-in visitor, or any cookie but the language one, always goes to Flask.
+
+A unit (serial) code's page differs per scan only in its counts block (`templates/public/_scan_counts.html`):
+its entry keeps the page cut around that block, for both copy verdicts, and each scan renders the block alone
+from the counter row (`scans.verify`). Its answers stay `no-store`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import force_locale
+from markupsafe import Markup
+from werkzeug.http import is_resource_modified, parse_cookie, parse_date, remove_entity_headers, unquote_etag
+
+from traceability import db
+from traceability.audit.services import data_version
+from traceability.codes.models import CodeKind
+from traceability.config import PROJECT_ROOT
+from traceability.extensions import cache
+from traceability.i18n import LANG_COOKIE
+from traceability.public.lookup import local_today
+from traceability.public.representations import scanned_times
+from traceability.public.scans import ScanRecorder, Verification, verify
+
+log = logging.getLogger(__name__)
+
+PAGE_VERSION = "2"  # bump when what a page shows changes in code no file below covers
+
+
+def _layout() -> str:
+    """What the pages look like in this release: the package's version, and a digest of the templates, the
+    translations and this folder's code, so a deploy that changes any of them never answers from old entries."""
+    try:
+        release = version("traceability")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        release = "?"
+    digest = hashlib.blake2b(digest_size=8)
+    package = Path(__file__).resolve().parent.parent
+    files = [*(PROJECT_ROOT / "templates").rglob("*.html"), *package.rglob("*.mo"), *Path(__file__).parent.glob("*.py")]
+    for path in sorted(files):
+        digest.update(path.read_bytes())
+    return f"{PAGE_VERSION}/{release}/{digest.hexdigest()}"
+
+
+LAYOUT = _layout()
+OFFER = "traceability.page_cache.offer"  # environ key: what the view says the answer is (see `offer`)
+_KEY = "traceability.page_cache.key"
+_PAGE_PATH = re.compile(r"/c/[^/]+|/01/.+")  # a code's page, short or GS1 Digital Link (not its report form)
+_CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+_SLOT = re.compile(r"<!--scan-counts:(\w+)-->")  # where a unit page's counts go (page text is escaped: no '<!--')
+COUNTS = "public/_scan_counts.html"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the view built: the code's answer, and for a unit code its page cut around the counts, by verdict."""
+
+    code_id: int
+    kind: str
+    locale: str
+    pieces: dict[bool, tuple[str, ...]] | None = None  # copy suspected? → page text and slot names, alternating
+
+
+@dataclass(frozen=True)
+class Entry:
+    offer: Offer
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes  # a unit code's: empty (its body is made per scan)
+    etag: str | None
+    last_modified: Any
+
+
+def offer(environ: dict[str, Any], answer: Offer) -> None:
+    """Let the cache keep this request's answer (the view calls it for an anonymous code page it built)."""
+    if _KEY in environ:
+        environ[OFFER] = answer
+
+
+def slot(part: str) -> Markup:
+    """The mark page.html leaves where a unit page's counts go while a page is built to be kept."""
+    return Markup("<!--scan-counts:{}-->").format(part)
+
+
+def cut(html: str) -> tuple[str, ...]:
+    """A page rendered with `slot` marks, cut at them: page text, slot name, page text, …"""
+    return tuple(_SLOT.split(html))
+
+
+def fill(pieces: tuple[str, ...], verification: Verification) -> str:
+    """The kept page with this scan's counts (in an app context, in the page's language)."""
+    template = current_app.jinja_env.get_template(COUNTS)
+    return "".join(
+        piece if n % 2 == 0 else template.render(part=piece, verification=verification, scanned_times=scanned_times)
+        for n, piece in enumerate(pieces)
+    )
+
+
+def request_key(environ: dict[str, Any]) -> tuple | None:
+    """What an answer may depend on in this request, or None if the request is not one to answer from the cache."""
+    if environ.get("REQUEST_METHOD") != "GET" or not _PAGE_PATH.fullmatch(environ.get("PATH_INFO", "")):
+        return None
+    lang = None
+    if "HTTP_COOKIE" in environ:
+        cookies = parse_cookie(environ["HTTP_COOKIE"])
+        if cookies.keys() - {LANG_COOKIE}:
+            return None
+        lang = cookies.get(LANG_COOKIE)
+    return (
+        environ.get("RAW_URI") or environ.get("REQUEST_URI"),  # keeps an escaped '/' in a Digital Link
+        environ.get("SCRIPT_NAME", ""),
+        environ["PATH_INFO"],
+        environ.get("QUERY_STRING", ""),
+        environ["wsgi.url_scheme"],
+        environ.get("HTTP_HOST"),
+        environ.get("HTTP_ACCEPT"),
+        environ.get("HTTP_ACCEPT_LANGUAGE"),
+        lang,
+    )
+
+
+def entry_key(request: tuple, data: str | None) -> str:
+    parts = (LAYOUT, data, local_today().isoformat(), request)
+    return "public-page:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+def _read(body: Iterable[bytes]) -> bytes:
+    try:
+        return b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+
+
+class PageCache:
+    """WSGI middleware in front of the app: the fast path (see the module's docstring)."""
+
+    def __init__(self, app: Flask, recorder: ScanRecorder, readers: Any = None):
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self.store = app.extensions["cache"][cache]  # the backend itself: no app context needed to read it
+        self.recorder = recorder
+        self.readers = readers  # the app's own reading pool (db.reader_engine), None when bound to a connection
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        request = request_key(environ)
+        if request is None:
+            return self.wsgi_app(environ, start_response)
+        try:
+            # read before the view reads the data: a change in between makes the kept answer stale at once
+            with db.driver_connection(self.readers) as connection:
+                key = entry_key(request, data_version(connection))
+            entry = self.store.get(key)
+            if entry is not None:
+                kind = entry.offer.kind
+                address, agent = environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")
+                self.recorder.add(db.session, entry.offer.code_id, address, agent, kind)
+                if kind == CodeKind.SERIAL:
+                    return self._unit(entry, start_response)
+                return self._replay(entry, environ, start_response)
+        except Exception:  # the app answers instead, with its own error page if the database is down
+            log.exception("page cache skipped")
+            return self.wsgi_app(environ, start_response)
+        finally:
+            db.session.remove()
+        return self._build(key, environ, start_response)
+
+    def _build(self, key: str, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        environ[_KEY] = key
+        # the app builds the whole answer even for a revalidation (a 304 has no body to keep); the 304 is then
+        # answered from what was kept, so a client that only revalidates gets one build, not one per request
+        conditional = {name: environ.pop(name) for name in _CONDITIONAL if name in environ}
+        started: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started.update(status=status, headers=headers)
+            if not conditional:
+                return start_response(status, headers, exc_info)
+            return lambda _data: None  # (answered below, with or without the body)
+
+        body = self.wsgi_app(environ, capture)
+        environ.update(conditional)
+        offered: Offer | None = environ.get(OFFER)
+        headers = started.get("headers", [])
+        if offered is None or started.get("status") != "200 OK" or any(k.lower() == "set-cookie" for k, _ in headers):
+            if conditional:  # not an answer to keep: pass it on as the app gave it
+                content = _read(body)
+                start_response(started["status"], headers)
+                return [content]
+            return body
+        content = _read(body)
+        names = {k.lower(): v for k, v in headers}
+        etag = unquote_etag(names["etag"])[0] if "etag" in names else None
+        last_modified = parse_date(names["last-modified"]) if "last-modified" in names else None
+        lot = offered.kind != CodeKind.SERIAL
+        entry = Entry(offered, started["status"], list(headers), content if lot else b"", etag, last_modified)
+        try:
+            self.store.set(key, entry)
+        except Exception:  # a cache that cannot keep it (Redis down) costs a rebuild, not the answer
+            log.exception("page not kept")
+        if conditional:
+            return self._replay(entry, environ, start_response)
+        return [content]
+
+    @staticmethod
+    def _replay(entry: Entry, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if not is_resource_modified(environ, etag=entry.etag, last_modified=entry.last_modified):
+            headers = list(entry.headers)
+            remove_entity_headers(headers)  # as werkzeug answers a 304
+            start_response("304 Not Modified", headers)
+            return []
+        start_response(entry.status, list(entry.headers))
+        return [entry.body]
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A connection of the reading pool (no session to begin, ping and roll back), or the test's session."""
+        if self.readers is None:
+            yield db.session
+            return
+        with self.readers.connect() as connection:
+            yield connection
+
+    def _unit(self, entry: Entry, start_response: Callable) -> Iterable[bytes]:
+        """A unit code's kept page with this scan's counts: its counter row, the scans waiting in this worker."""
+        code_id = entry.offer.code_id
+        with self.app.app_context(), force_locale(entry.offer.locale), self._reading() as reader:
+            verification = verify(reader, code_id, CodeKind.SERIAL, self.recorder.waiting(code_id))
+            body = fill(entry.offer.pieces[verification.suspected_copy], verification).encode()
+        headers = [(k, v) for k, v in entry.headers if k.lower() != "content-length"]
+        start_response(entry.status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
