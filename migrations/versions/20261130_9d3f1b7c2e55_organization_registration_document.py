@@ -1,7 +1,7 @@
 """the business registration certificate an organisation uploads for its verification
 
 Revision ID: 9d3f1b7c2e55
-Revises: efb26d276492
+Revises: c19a9189b9ae
 Create Date: 2026-11-30 14:40:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import traceability.db
 
 revision: str = '9d3f1b7c2e55'
-down_revision: str | None = 'efb26d276492'
+down_revision: str | None = 'c19a9189b9ae'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
