@@ -32,7 +32,10 @@ MORE_VIEWS = [
     "traceability.accounts.admin_views",
     "traceability.accounts.password_views",
     "traceability.accounts.signup_views",
+    "traceability.accounts.registration_views",
     "traceability.public.report_views",
+    "traceability.public.agency",  # the agency on every page, and the favicon
+    "traceability.public.home",  # the start page's box
 ]
 
 

@@ -141,6 +141,11 @@ def load_config() -> dict:
         "SCAN_MAX_WAITING": int(os.environ.get("SCAN_MAX_WAITING", "10000")),
         # answers of code pages kept in the cache below (public/cache.py); PAGE_CACHE_SIZE=0 turns it off
         "PAGE_CACHE": os.environ.get("PAGE_CACHE_SIZE", "1000") != "0",
+        # The operating agency named on every public page; unset: the province's own (public/agency.py)
+        "AGENCY_NAME": os.environ.get("AGENCY_NAME") or None,
+        "AGENCY_HOTLINE": os.environ.get("AGENCY_HOTLINE", "1022"),
+        "AGENCY_EMBLEM": os.environ.get("AGENCY_EMBLEM") or "img/emblem.svg",
+        "AGENCY_PRIVACY_NOTE": os.environ.get("AGENCY_PRIVACY_NOTE") or None,
         # Codes: how many unit codes may be issued (per request, per batch, per organisation and local day)
         # and printed on one label sheet (made within gunicorn's 30 s timeout; larger runs print in parts)
         "CODE_ISSUE_MAX_PER_REQUEST": int(os.environ.get("CODE_ISSUE_MAX_PER_REQUEST", "20000")),

@@ -20,7 +20,8 @@ LANG_COOKIE = "lang"
 # Days as a reader of the page's language writes them, never with a two-digit year ("short" would print
 # 5/10/26): Vietnamese dd/mm/yyyy, English "Oct 5, 2026". format_date/format_datetime with "short" or "medium"
 # (the template filters, the services' messages) use these.
-_NUMBER_IN_TEXT = re.compile(r"(?<![\w.,-])\d+\.\d+(?![\w.,-])")  # "<0.01", "0.02 mg/kg"; not codes
+# "<0.01", "0.02 mg/kg", "< 0,01" (typed with a decimal comma); not codes
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w.,-])\d+[.,]\d+(?![\w.,-])")
 DAY = "dd/MM/yyyy"
 DATE_FORMATS = {
     "vi": {"date.short": DAY, "date.medium": DAY, "datetime.short": f"{DAY} HH:mm", "datetime.medium": f"{DAY} HH:mm"},
@@ -83,9 +84,9 @@ def number(value: object, places: int | None = None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):  # a measured value kept as typed ("<0.01", "0.02 mg/kg"): each number in it
-        if re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
-            return number(Decimal(value.strip()), places)
-        return _NUMBER_IN_TEXT.sub(lambda m: number(Decimal(m.group()), places), value)
+        if re.fullmatch(r"-?\d+([.,]\d+)?", value.strip()):
+            return number(Decimal(value.strip().replace(",", ".")), places)
+        return _NUMBER_IN_TEXT.sub(lambda m: number(Decimal(m.group().replace(",", ".")), places), value)
     amount = value if isinstance(value, Decimal) else Decimal(str(value))
     if places is not None:
         amount = round(amount, places)

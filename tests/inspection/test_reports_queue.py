@@ -132,6 +132,39 @@ def test_alerts_find_copied_codes_refused_publishes_expiring_certificates_and_pe
         assert text in page
 
 
+def test_a_refused_publish_says_who_what_and_why_and_leaves_the_queue_once_published(
+    app, db_session, make_batch, inspector, login_as
+):
+    batch = make_batch(status=BatchStatus.DRAFT, lot_code="LATE-1")
+    told = [
+        {"field": "harvested_on", "rule": "required", "message": "Give the harvest date or the production date."},
+        {"field": "chemicals", "rule": "banned_substance", "message": "Carbofuran is banned."},
+        {"field": "chemicals", "rule": "banned_substance", "message": "Methamidophos is banned."},
+    ]
+    db_session.add(PublishAttempt(batch_id=batch.id, is_accepted=False, problems=told, attempted_at=utcnow()))
+    db_session.commit()
+    client = login_as(inspector)
+    page = client.get("/inspect/queue?lang=en").get_data(as_text=True)
+    line = page.split('class="refused-publish"', 1)[1].split("</details>", 1)[0]
+    assert f"{batch.organization.name} could not publish lot LATE-1" in line
+    assert "no harvest or production date" in line and "a banned substance recorded among the chemicals" in line
+    assert line.count("a banned substance recorded") == 1  # two substances, one reason
+    assert "Methamidophos is banned." in line  # what the producer was told stays within reach
+    vietnamese = client.get("/inspect/queue?lang=vi").get_data(as_text=True)
+    assert "không thể công bố lô LATE-1" in vietnamese and "chưa có ngày thu hoạch hoặc ngày sản xuất" in vietnamese
+
+    # a second refusal replaces the first line; an accepted publish removes it
+    db_session.add(PublishAttempt(batch_id=batch.id, is_accepted=False, problems=told[:1], attempted_at=utcnow()))
+    db_session.commit()
+    found = alerts.alerts(db_session, utcnow(), local_today(), app.config).refused_publishes
+    assert [(a.batch.lot_code, len(a.problems)) for a in found] == [("LATE-1", 1)]
+    batch.status = BatchStatus.PUBLISHED
+    db_session.add(PublishAttempt(batch_id=batch.id, is_accepted=True, problems=[], attempted_at=utcnow()))
+    db_session.commit()
+    assert alerts.alerts(db_session, utcnow(), local_today(), app.config).refused_publishes == []
+    assert "LATE-1" not in client.get("/inspect/queue").get_data(as_text=True)
+
+
 def test_the_dashboard_counts_the_reports_still_to_handle(db_session, make_batch, make_report, inspector, login_as):
     batch = make_batch(status=BatchStatus.PUBLISHED)
     make_report(batch)

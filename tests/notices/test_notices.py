@@ -7,12 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from traceability.accounts import services as accounts
-from traceability.accounts.models import OrgStatus, Role
+from traceability.accounts.models import OrgStatus, Role, User
 from traceability.batches.models import BatchStatus
 from traceability.codes.services import lot_code_for
 from traceability.jobs.queue import huey
 from traceability.notices.models import Notice
-from traceability.notices.services import notify, notify_expiring_certificates
+from traceability.notices.services import notify, notify_expiring_certificates, text_for
 from traceability.registry.models import Certification
 
 from ..mailsink import body, subject
@@ -154,11 +154,17 @@ def test_the_workspace_lists_notices_newest_first_with_the_unread_count(
     assert api.post(f"/api/v1/notifications/{theirs}/read").status_code == 404
 
 
-def test_a_user_reads_notices_in_the_language_chosen_on_the_account_page(db_session, make_user, login_as):
+def test_a_user_reads_notices_in_the_language_chosen_on_the_account_page(app, db_session, make_user, login_as):
     user = make_user(Role.PRODUCER)
     notify(db_session, user, "batch_suspended", lot="A-1", reason="x")
     db_session.commit()
     client = login_as(user)
     assert client.post("/account/language", data={"locale": "en"}).status_code == 302
-    assert "Lot A-1 is suspended" in client.get("/app/notices?lang=vi").get_data(as_text=True)
+    user = db_session.get(User, user.id)
+    assert user.locale == "en"
+    with app.test_request_context("/?lang=vi"):  # mail is written in the chosen language, whatever the page's
+        assert text_for(user, "batch_suspended", {"lot": "A-1", "reason": "x"})[0] == "Lot A-1 is suspended"
+    # the notices page speaks the page's language, like every other word on it
+    assert "Lô A-1 bị tạm dừng" in client.get("/app/notices?lang=vi").get_data(as_text=True)
+    assert "Lot A-1 is suspended" in client.get("/app/notices?lang=en").get_data(as_text=True)
     assert client.post("/account/language", data={"locale": "fr"}).status_code == 422

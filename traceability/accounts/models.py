@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.db import Base, choice, utcnow
 from traceability.reference.models import Commune
+from traceability.storage import STORED_FILE
 
 
 class OrgKind(enum.StrEnum):
@@ -48,6 +49,10 @@ class Organization(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     website: Mapped[str | None] = mapped_column(String(300))
     gs1_prefix: Mapped[str | None] = mapped_column(String(12))
+    # the business registration certificate the organisation uploaded, for the admin who verifies it
+    registration_path: Mapped[str | None] = mapped_column(String(300), info=STORED_FILE, active_history=True)
+    registration_type: Mapped[str | None] = mapped_column(String(40))
+    registration_uploaded_at: Mapped[dt.datetime | None]
     status: Mapped[OrgStatus] = mapped_column(choice(OrgStatus, "status"), default=OrgStatus.PENDING)
     status_reason: Mapped[str | None] = mapped_column(String(500))
     status_changed_at: Mapped[dt.datetime | None]

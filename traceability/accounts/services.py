@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -101,6 +102,44 @@ def set_organization_status(
         from traceability.notices.services import notify
 
         notify(session, org, "org_status", org=org.name, status=status.value, reason=reason)
+    return org
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An earlier decision on an organisation, as the audit log kept it."""
+
+    at: dt.datetime
+    by: str
+    status: OrgStatus
+    reason: str | None
+
+
+def decision_history(session: Session, org: Organization) -> list[Decision]:
+    """Every decision on the organisation after sign-up, newest first, from the audit log (which keeps each change
+    of its row and who made it): a decision sets the status, its reason and when it was changed."""
+    from traceability.audit.models import AuditEntry
+
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == Organization.__tablename__, AuditEntry.entity_id == str(org.id))
+        .order_by(AuditEntry.seq)
+    )
+    found, status, reason = [], None, None
+    for entry in entries:
+        after = entry.after or {}
+        status, reason = after.get("status", status), after.get("status_reason", reason)  # an update lists changes only
+        if entry.action == "update" and ("status" in after or "status_changed_at" in after) and status:
+            found.append(Decision(entry.created_at, entry.actor_label, OrgStatus(status), reason))
+    return found[::-1]
+
+
+def attach_registration(session: Session, org: Organization, document: tuple[str, str]) -> Organization:
+    """The organisation's business registration certificate, stored by `storage.store`; a new one replaces the
+    old (whose file is removed once the change is committed)."""
+    org.registration_path, org.registration_type = document
+    org.registration_uploaded_at = utcnow()
+    session.flush()
     return org
 
 

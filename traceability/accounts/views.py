@@ -148,4 +148,5 @@ def organization(org_id: int):
         if not form.errors:
             flash(_("The organisation is now: %(status)s.", status=label(org.status)))
             return redirect(url_for("accounts.organization", org_id=org.id))
-    return render_template("admin/organization.html", org=org, errors=form.errors), form.status
+    decisions = services.decision_history(db.session, org)
+    return render_template("admin/organization.html", org=org, decisions=decisions, errors=form.errors), form.status

@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from traceability.accounts.models import Organization, OrgStatus
-from traceability.batches.models import Batch, PublishAttempt
+from traceability.batches.models import Batch, BatchStatus, PublishAttempt
 from traceability.codes.copies import CopyThresholds
 from traceability.codes.models import Code, CodeKind, Scan
 from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
@@ -26,6 +27,21 @@ REFUSED_LOOKBACK_DAYS = 90
 ALERT_LIMIT = 100
 # the queue names each batch's product and producer: loaded with the rows, not one query per line
 _BATCH_NAMES = (joinedload(Batch.product), joinedload(Batch.organization))
+# Why a publish was refused, in the inspector's words, by the compliance rule (and field) that refused it: the
+# producer was told what to fix, which is not what an inspector reading the queue needs to know
+REFUSAL_REASONS: dict[str | tuple[str, str], Any] = {
+    ("required", "site_id"): _l("no origin site given"),
+    ("required", "harvested_on"): _l("no harvest or production date"),
+    ("required", "quantity"): _l("no quantity given"),
+    "date_order": _l("dates in an impossible order"),
+    "pre_harvest_interval": _l("harvested before a chemical's pre-harvest interval had passed"),
+    "banned_substance": _l("a banned substance recorded among the chemicals"),
+    "certification_expired": _l("a claimed certificate not valid on the batch's date"),
+    "cycle": _l("an input made from the batch itself"),
+    "mass_balance": _l("more of an input lot used than it holds"),
+    "input_withdrawn": _l("made from a suspended or recalled lot"),
+    "reference_list_missing": _l("the list of banned substances was empty"),
+}
 
 
 @dataclass
@@ -45,6 +61,19 @@ class Alerts:
     pending_organizations: list[Organization]
     copy_thresholds: CopyThresholds  # the rule the suspects broke, and the window they were looked for in
     copy_window_days: int
+
+    @staticmethod
+    def reasons(attempt: PublishAttempt) -> list[str]:
+        """Each reason once, in the inspector's words; a rule without its own wording keeps what was stored."""
+        found: list[str] = []
+        for problem in attempt.problems:
+            problem = problem if isinstance(problem, dict) else {"message": str(problem)}
+            rule, field = problem.get("rule", ""), problem.get("field", "")
+            wording = REFUSAL_REASONS.get((rule, field)) or REFUSAL_REASONS.get(rule)
+            text = str(wording) if wording is not None else problem.get("message", "")
+            if text and text not in found:
+                found.append(text)
+        return found
 
     @property
     def total(self) -> int:
@@ -90,13 +119,21 @@ def copy_suspects(session: Session, since: dt.datetime, thresholds: CopyThreshol
 
 
 def refused_publishes(session: Session, since: dt.datetime) -> list[PublishAttempt]:
-    """Refused publish attempts since then, newest first (kept even if the batch was published later)."""
+    """Batches still unpublished whose last try to publish since then was refused, newest first: one line per
+    batch, gone once the batch is published (its record keeps every attempt)."""
+    later = aliased(PublishAttempt)
+    superseded = exists().where(later.batch_id == PublishAttempt.batch_id, later.id > PublishAttempt.id)
     return list(
         session.scalars(
             select(PublishAttempt)
             .join(Batch, PublishAttempt.batch_id == Batch.id)
             .options(contains_eager(PublishAttempt.batch).options(*_BATCH_NAMES))
-            .where(PublishAttempt.is_accepted.is_(False), PublishAttempt.attempted_at >= since)
+            .where(
+                PublishAttempt.is_accepted.is_(False),
+                PublishAttempt.attempted_at >= since,
+                Batch.status == BatchStatus.DRAFT,
+                ~superseded,
+            )
             .order_by(PublishAttempt.attempted_at.desc())
             .limit(ALERT_LIMIT)
         )

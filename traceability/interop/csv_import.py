@@ -245,5 +245,5 @@ COLUMN_HELP = {
     "unit": _l("kg, tấn, hộp …"),
     "harvested_on": _l("Dates as dd/mm/yyyy."),
     "chemical_active_ingredient": _l("Banned substances are refused."),
-    "chemical_purpose": _l("insecticide, fungicide, herbicide, fertilizer, growth_regulator, veterinary_drug, other"),
+    "chemical_purpose": _l("insecticide, fungicide, herbicide, fertilizer, growth regulator, veterinary drug, other"),
 }

@@ -55,7 +55,7 @@ CHEMICAL_REQUIRED = ("chemical_applied_on", "chemical_trade_name", "chemical_act
 
 def _purpose(text: str) -> ChemicalPurpose:
     key = " ".join(text.lower().split())
-    return ChemicalPurpose(PURPOSE_ALIASES.get(key, key))
+    return ChemicalPurpose(PURPOSE_ALIASES.get(key, key.replace(" ", "_")))  # "growth regulator" too
 
 
 @dataclass(frozen=True)

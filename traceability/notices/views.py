@@ -8,7 +8,7 @@ from flask_login import current_user
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
-from traceability.notices import services
+from traceability.notices import services, texts
 
 bp = Blueprint("notices", __name__)
 SIGNED_IN = (Role.PRODUCER, Role.INSPECTOR, Role.ADMIN)
@@ -27,7 +27,8 @@ def _unread() -> dict:
 @roles(*SIGNED_IN)
 def notices():
     rows = services.notices_of(db.session, current_user)
-    shown = [(notice, *services.text_for(current_user, notice.kind, notice.params)) for notice in rows]
+    # in the page's language (the user may have switched it); mail keeps the language the user chose
+    shown = [(notice, *texts.render(notice.kind, notice.params)) for notice in rows]
     return render_template("notices/list.html", notices=shown)
 
 

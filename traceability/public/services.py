@@ -73,3 +73,13 @@ def find_report(session: Session, typed: str) -> ConsumerReport:
     if report is None:
         raise NotFound(_("No report has this receipt code."))
     return report
+
+
+def report_for_typed(session: Session, typed: str) -> ConsumerReport | None:
+    """The report whose receipt this is, when someone types a receipt where codes are looked up; else None
+    (receipts and product codes share the alphabet and check character, so the text alone cannot tell)."""
+    try:
+        value = normalise(typed)
+    except ValueError:  # not code-shaped, or mistyped: the code lookup explains what is wrong
+        return None
+    return session.scalar(select(ConsumerReport).where(ConsumerReport.receipt == value))
