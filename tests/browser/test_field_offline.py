@@ -151,7 +151,7 @@ def _outbox_count(page: Any) -> str:
 
 def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone, live_server, live_db, tmp_path):
     commune = "Xã Thực Địa Một"
-    batch, code = _field_batch(live_db, commune, "4609990001", "FIELD-01")
+    batch, code = _field_batch(live_db, commune, "4609990101", "FIELD-01")
     video = _y4m(f"{live_server.url}/c/{code}", Path(_RUN_DIR) / "field-qr.y4m")
 
     context = phone(camera=video)
@@ -260,7 +260,7 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
 
 def test_a_recall_requested_offline_on_a_batch_that_changed_waits_for_the_inspector(phone, live_db):
     commune = "Xã Thực Địa Hai"
-    batch, code = _field_batch(live_db, commune, "4609990002", "FIELD-02")
+    batch, code = _field_batch(live_db, commune, "4609990102", "FIELD-02")
     context = phone()
     page = _page(context)
     sign_in(page, "thanhtra@example.org", DEMO_PASSWORD)
