@@ -1,4 +1,5 @@
-"""agencies kept by the admin (the communes and product categories each covers); an inspector's agency
+"""agencies kept by the admin (the communes and product categories each covers); an inspector's agency and
+the agency an inspection was recorded for
 
 Revision ID: a6e1c0d4b8f2
 Revises: 9d3f1b7c2e54, 9d3f1b7c2e55
@@ -45,9 +46,23 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('agency_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_users_agency_id_agencies'), 'agencies', ['agency_id'], ['id'], ondelete='SET NULL')
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status_agency_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_batches_status_agency_id_agencies'), 'agencies', ['status_agency_id'], ['id'], ondelete='SET NULL')
+    with op.batch_alter_table('inspections', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('agency_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_inspections_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_inspections_agency_id_agencies'), 'agencies', ['agency_id'], ['id'], ondelete='SET NULL')
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('inspections', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_inspections_agency_id_agencies'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_inspections_agency_id'))
+        batch_op.drop_column('agency_id')
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_batches_status_agency_id_agencies'), type_='foreignkey')
+        batch_op.drop_column('status_agency_id')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_users_agency_id_agencies'), type_='foreignkey')
         batch_op.drop_column('agency_id')
