@@ -49,6 +49,10 @@ def upgrade() -> None:
     with op.batch_alter_table('batches', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status_agency_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_batches_status_agency_id_agencies'), 'agencies', ['status_agency_id'], ['id'], ondelete='SET NULL')
+    with op.batch_alter_table('consumer_reports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('agency_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_consumer_reports_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_consumer_reports_agency_id_agencies'), 'agencies', ['agency_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('agency_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_inspections_agency_id'), ['agency_id'], unique=False)
@@ -59,6 +63,10 @@ def downgrade() -> None:
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_inspections_agency_id_agencies'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_inspections_agency_id'))
+        batch_op.drop_column('agency_id')
+    with op.batch_alter_table('consumer_reports', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_consumer_reports_agency_id_agencies'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_consumer_reports_agency_id'))
         batch_op.drop_column('agency_id')
     with op.batch_alter_table('batches', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_batches_status_agency_id_agencies'), type_='foreignkey')

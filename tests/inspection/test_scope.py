@@ -12,8 +12,10 @@ from sqlalchemy import select
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.batches.models import Batch, BatchStatus
+from traceability.codes.services import lot_code_for
 from traceability.inspection import scope
 from traceability.inspection.models import Inspection
+from traceability.public.models import ConsumerReport
 from traceability.reference.models import Agency, AgencyKind, Commune, ProductCategory
 
 VI = {"Accept-Language": "vi"}
@@ -142,3 +144,46 @@ def test_a_suspension_sent_from_the_field_outside_the_scope_is_held_and_applying
     applied = api.post(f"/api/v1/inspections/{answer.json['id']}/held-action", json={"decision": "apply"}, headers=EN)
     assert applied.status_code == 422
     assert status_of(away.id) == BatchStatus.PUBLISHED
+
+
+def _report(client, batch, db_session, message):
+    code = lot_code_for(db_session, batch)
+    db_session.commit()
+    response = client.post(f"/c/{code.value}/report", json={"kind": "quality", "message": message})
+    assert response.status_code == 201, response.get_json()
+    db.session.remove()
+    return db.session.scalar(select(ConsumerReport).where(ConsumerReport.message == message))
+
+
+def test_reports_are_routed_to_the_agency_covering_the_batch_and_the_queue_shows_its_own(
+    client, login_as, local, inspector, tan_cuong_agency, batches, make_org, make_product, make_batch, db_session
+):
+    here, away = batches
+    tea = db_session.scalar(select(ProductCategory).where(ProductCategory.code == "tea"))
+    agriculture = Agency(name="Sở Nông nghiệp và Môi trường", kind=AgencyKind.AGRICULTURE_ENVIRONMENT, categories=[tea])
+    db_session.add(agriculture)
+    org = make_org(name="Công ty Mật ong", commune_code=DUC_XUAN)
+    honey = make_batch(
+        org, status=BatchStatus.PUBLISHED, lot_code="MO-1", product=make_product(org, category_code="honey")
+    )
+    db_session.commit()
+    agency_ids = (tan_cuong_agency.id, agriculture.id)
+
+    # the agency naming the commune comes first; the province's tea elsewhere goes to the department
+    assert _report(client, here, db_session, "Chè Tân Cương bị mốc").agency_id == agency_ids[0]
+    assert _report(client, away, db_session, "Chè Đức Xuân bị mốc").agency_id == agency_ids[1]
+    # honey in Đức Xuân: no agency covers it, the provincial queue
+    assert _report(client, honey, db_session, "Mật ong lạ").agency_id is None
+
+    login_as(local)
+    own = client.get("/inspect/queue", headers=VI).get_data(as_text=True)
+    assert "Chè Tân Cương bị mốc" in own and "Chè Đức Xuân bị mốc" not in own and "Mật ong lạ" not in own
+    assert "Đang xem phản ánh và lô hàng thuộc cơ quan của bạn." in own
+    whole = client.get("/inspect/queue?whole=1", headers=VI).get_data(as_text=True)
+    assert all(m in whole for m in ("Chè Tân Cương bị mốc", "Chè Đức Xuân bị mốc", "Mật ong lạ"))
+
+    client.post("/logout")
+    login_as(inspector)
+    page = client.get("/inspect/queue", headers=VI).get_data(as_text=True)
+    assert all(m in page for m in ("Chè Tân Cương bị mốc", "Chè Đức Xuân bị mốc", "Mật ong lạ"))
+    assert "Xem toàn tỉnh" not in page  # nothing to switch: provincial inspectors see everything

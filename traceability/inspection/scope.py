@@ -71,6 +71,18 @@ def scope_filter(session: Session, user: User) -> ColumnElement[bool]:
     return true() if not clauses else clauses[0] if len(clauses) == 1 else clauses[0] & clauses[1]
 
 
+def agency_for(session: Session, batch: Batch) -> Agency | None:
+    """The agency a consumer report on this batch goes to; None: the provincial queue.
+
+    The rule: among the agencies covering the batch's commune and category, one that names the commune comes
+    before one covering every commune, then one that names the category before one covering every category,
+    then the oldest (the lowest id)."""
+    commune, category = batch_commune(batch), batch.product.category_code
+    found = [a for a in session.scalars(select(Agency).order_by(Agency.id)) if covers(a, commune, category)]
+    found.sort(key=lambda a: (not a.communes, not a.categories, a.id))
+    return found[0] if found else None
+
+
 def scope_text(agency: Agency) -> str:
     """The agency's scope in words, for refusals and page headings."""
     communes = ", ".join(c.name for c in agency.communes) or _("all communes")
