@@ -125,8 +125,8 @@ def reload_communes():
 # ---- agencies
 
 KIND_NAMES = {
-    AgencyKind.AGRICULTURE_ENVIRONMENT: _l("Department of Agriculture and Environment"),
-    AgencyKind.SCIENCE_TECHNOLOGY: _l("Department of Science and Technology"),
+    AgencyKind.AGRICULTURE_ENVIRONMENT: _l("Agriculture and environment"),
+    AgencyKind.SCIENCE_TECHNOLOGY: _l("Science and technology"),
     AgencyKind.MARKET_SURVEILLANCE: _l("Market surveillance"),
     AgencyKind.COMMUNE: _l("Commune or ward people's committee"),
 }
