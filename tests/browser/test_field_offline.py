@@ -54,7 +54,7 @@ def _field_batch(session, commune: str, tax_code: str, lot: str) -> tuple[Batch,
         session.flush()
     product = session.scalar(select(Product).where(Product.organization_id == org.id))
     if product is None:
-        product = Product(organization=org, name="Chè búp tươi", category="tea", unit="kg")
+        product = Product(organization=org, name="Chè búp tươi", category_code="tea", unit="kg")
         site = Site(organization=org, kind=SiteKind.FARM, name="Đồi chè số 1", province="Thái Nguyên", commune=commune)
         session.add_all([product, site])
         session.flush()

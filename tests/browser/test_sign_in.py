@@ -11,7 +11,7 @@ def test_demo_producer_signs_in_and_sees_the_workspace(page):
     sign_in(page, "htx.tancuong@example.org", DEMO_PASSWORD)
     page.wait_for_url("**/app/")
     assert page.locator("h1").inner_text() == "Hợp tác xã Chè Tân Cương Xanh"
-    assert page.get_by_text("Lô hàng").first.is_visible()  # the workspace speaks Vietnamese
+    assert page.get_by_text("Lô hàng").filter(visible=True).count() >= 1  # the workspace speaks Vietnamese
     # nothing wider than the phone's screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "producer-workspace")
