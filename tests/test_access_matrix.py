@@ -25,7 +25,7 @@ from traceability.inspection.models import Inspection, InspectionResult
 from traceability.jobs.models import Job, JobStatus
 from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport, ReportKind
-from traceability.reference.models import BannedSubstance, Commune, ProductCategory, SubstanceStatus
+from traceability.reference.models import Agency, AgencyKind, BannedSubstance, Commune, ProductCategory, SubstanceStatus
 from traceability.registry.models import Certification
 from traceability.shipments.models import Shipment, Supplier
 
@@ -98,7 +98,8 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
         reference_doc="PX-1",
     )
     supplier = Supplier(organization=owner_org, name="Hộ Nguyễn Văn A", phone="0912345678", area_code="VN-TN-1")
-    db_session.add_all([shipment, supplier])
+    agency = Agency(name="UBND xã Tân Cương", kind=AgencyKind.COMMUNE)
+    db_session.add_all([shipment, supplier, agency])
     db_session.commit()  # also gives the certification and lab test their ids
     return World(
         params={
@@ -106,6 +107,7 @@ def world(db_session, make_org, make_user, make_site, make_product, make_batch) 
             # shipped rows of the kept lists (a fresh install has them)
             "category_id": db_session.scalar(select(ProductCategory.id).where(ProductCategory.code == "tea")),
             "commune_id": db_session.scalar(select(Commune.id).where(Commune.code == "05503")),
+            "agency_id": agency.id,
             "org_id": owner_org.id,
             "user_id": users["owner"].id,
             "site_id": site.id,

@@ -25,7 +25,7 @@ from traceability.batches.models import Amendment, Batch, BatchStatus
 from traceability.codes.models import Code
 from traceability.demo import DEMO_PASSWORD, load_demo
 from traceability.labels import BY_KIND, LABELS
-from traceability.reference.models import BannedSubstance, Commune, ProductCategory
+from traceability.reference.models import Agency, BannedSubstance, Commune, ProductCategory
 from traceability.registry.models import Certification, Product, Site
 from traceability.shipments.models import Shipment, Supplier
 
@@ -179,6 +179,7 @@ def _params(session) -> dict:
         # the kept lists' pages: the first category (a key product) and the demo's commune
         "category_id": session.scalar(select(ProductCategory.id).order_by(ProductCategory.position)),
         "commune_id": session.scalar(select(Commune.id).where(Commune.code == "05503")),
+        "agency_id": session.scalar(select(Agency.id).order_by(Agency.id)),
         "shipment_id": shipment.id if shipment else None,
         "supplier_id": supplier.id if supplier else None,
         "token": invited.invite_token if invited else None,

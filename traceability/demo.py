@@ -19,6 +19,7 @@ from traceability.accounts.models import Organization, OrgKind, OrgStatus, Role,
 from traceability.batches.demo import load as load_batches
 from traceability.codes.demo import load as load_codes
 from traceability.inspection.demo import load as load_inspections
+from traceability.reference.demo import load_agencies
 from traceability.reference.services import load_substances
 from traceability.registry.models import Certification, Product, Site, SiteKind
 from traceability.shipments.demo import load as load_shipments
@@ -100,6 +101,10 @@ def load_accounts_and_registry(session: Session, ctx: DemoContext) -> None:
     )
     ctx.users["admin"] = _user(session, "admin@example.org", "Quản trị hệ thống", Role.ADMIN)
     ctx.users["inspector"] = _user(session, "thanhtra@example.org", "Nguyễn Văn Kiểm", Role.INSPECTOR)
+    ctx.users["commune_inspector"] = _user(session, "kiemtra.tancuong@example.org", "Hoàng Thị Xuân", Role.INSPECTOR)
+    department, commune = load_agencies(session)
+    ctx.users["inspector"].agency_id = department.id
+    ctx.users["commune_inspector"].agency_id = commune.id
     ctx.users["tea"] = _user(session, "htx.tancuong@example.org", "Trần Thị Hoa", Role.PRODUCER, tea)
     ctx.users["pigs"] = _user(session, "trangtrai.phubinh@example.org", "Lê Văn Bình", Role.PRODUCER, pigs)
 

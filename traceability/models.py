@@ -17,11 +17,12 @@ from traceability.inspection.models import Inspection, InspectionSample
 from traceability.jobs.models import Job
 from traceability.notices.models import Notice
 from traceability.public.models import ConsumerReport
-from traceability.reference.models import BannedSubstance
+from traceability.reference.models import Agency, BannedSubstance
 from traceability.registry.models import Certification, Product, Site
 from traceability.shipments.models import Delivery, Shipment, Supplier
 
 __all__ = [
+    "Agency",
     "Amendment",
     "ApiToken",
     "AuditEntry",

@@ -5,17 +5,19 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from traceability import db
 from traceability.accounts import services
 from traceability.accounts.models import Organization, Role, User
-from traceability.accounts.schemas import StaffUserInSchema
+from traceability.accounts.schemas import StaffUserInSchema, UserAgencyInSchema
 from traceability.accounts.views import bp
 from traceability.auth import roles
 from traceability.errors import Invalid
 from traceability.forms import handle_form
+from traceability.reference import services as reference
 from traceability.search import matches
 
 
@@ -41,7 +43,14 @@ def users():
 
     def render(values, errors):
         values = {k: v for k, v in values.items() if k != "password"}
-        return render_template("admin/users.html", users=listed, role=role, values=values, errors=errors)
+        return render_template(
+            "admin/users.html",
+            users=listed,
+            role=role,
+            values=values,
+            errors=errors,
+            agencies=reference.agencies(db.session),
+        )
 
     return handle_form(StaffUserInSchema(), save, render, {"role": Role.INSPECTOR.value})
 
@@ -59,4 +68,21 @@ def set_active(user_id: int):
     flash(
         _("%(email)s can sign in again.", email=user.email) if active else _("%(email)s is disabled.", email=user.email)
     )
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/admin/users/<int:user_id>/agency", methods=["POST"])
+@roles(Role.ADMIN)
+def set_agency(user_id: int):
+    user = services.get_user(db.session, user_id)
+    try:
+        data = UserAgencyInSchema().load({"agency_id": request.form.get("agency_id") or None})
+        services.set_user_agency(db.session, user, data["agency_id"])
+    except ValidationError as exc:
+        flash(" ".join(exc.messages["agency_id"]), "error")
+        return redirect(url_for("accounts.users"))
+    except Invalid as exc:
+        flash(" ".join(exc.errors["agency_id"]), "error")
+        return redirect(url_for("accounts.users"))
+    flash(_("Saved."))
     return redirect(url_for("accounts.users"))

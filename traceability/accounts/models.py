@@ -88,6 +88,8 @@ class User(UserMixin, Base):
     # the language of the user's mail and notices: the one they signed up in, or chose on the account page
     locale: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
     email_confirmed_at: Mapped[dt.datetime | None]
+    # the inspecting body an inspector works for; none: a provincial inspector, who sees and acts on everything
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
 
     organization: Mapped[Organization | None] = relationship(back_populates="users", foreign_keys=[organization_id])
 

@@ -137,3 +137,9 @@ class EmailSchema(BaseSchema):
 
 class MessageSchema(Schema):
     message = fields.String()
+
+
+class UserAgencyInSchema(BaseSchema):
+    """The agency an inspector works for; blank for a provincial inspector."""
+
+    agency_id = fields.Integer(load_default=None, allow_none=True)

@@ -168,6 +168,15 @@ def set_user_active(session: Session, admin: User, user: User, active: bool) -> 
     return user
 
 
+def set_user_agency(session: Session, user: User, agency_id: int | None) -> User:
+    """Admins set the agency an inspector works for; none makes the inspector provincial."""
+    if user.role != Role.INSPECTOR:
+        raise invalid("agency_id", _("Only inspectors belong to an agency."))
+    user.agency_id = reference.get_agency(session, agency_id).id if agency_id else None
+    session.flush()
+    return user
+
+
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

@@ -78,6 +78,8 @@ class Batch(Base):
     status: Mapped[BatchStatus] = mapped_column(choice(BatchStatus, "status"), default=BatchStatus.DRAFT)
     status_reason: Mapped[str | None] = mapped_column(String(500))
     status_changed_at: Mapped[dt.datetime | None]
+    # the agency of the inspector who last suspended, resumed or recalled the batch (none: provincial)
+    status_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
     published_at: Mapped[dt.datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

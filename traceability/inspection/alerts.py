@@ -85,7 +85,9 @@ class Alerts:
         )
 
 
-def copy_suspects(session: Session, since: dt.datetime, thresholds: CopyThresholds) -> list[CopySuspect]:
+def copy_suspects(
+    session: Session, since: dt.datetime, thresholds: CopyThresholds, in_scope: Any = None
+) -> list[CopySuspect]:
     """Live unit codes scanned since then whose scans break the copy rule; the most clients first.
 
     Only codes with a scan since `since` are looked at (the index on scans.scanned_at finds them), then every scan
@@ -104,6 +106,8 @@ def copy_suspects(session: Session, since: dt.datetime, thresholds: CopyThreshol
         Code.revoked_at.is_(None),
         thresholds.reachable_in_sql(scan_count),
     )
+    if in_scope is not None:  # an agency's view: the codes of its batches (scope.scope_filter)
+        busy = busy.where(Code.batch_id.in_(select(Batch.id).where(in_scope)))
     clients, scans = func.count(func.distinct(Scan.client_hash)), func.count()
     rows = session.execute(
         select(Scan.code_id, clients, scans, func.min(Scan.scanned_at), func.max(Scan.scanned_at))
@@ -118,7 +122,7 @@ def copy_suspects(session: Session, since: dt.datetime, thresholds: CopyThreshol
     return [CopySuspect(codes[r[0]], r[1], r[2], r[3], r[4]) for r in rows]
 
 
-def refused_publishes(session: Session, since: dt.datetime) -> list[PublishAttempt]:
+def refused_publishes(session: Session, since: dt.datetime, in_scope: Any = None) -> list[PublishAttempt]:
     """Batches still unpublished whose last try to publish since then was refused, newest first: one line per
     batch, gone once the batch is published (its record keeps every attempt)."""
     later = aliased(PublishAttempt)
@@ -133,6 +137,7 @@ def refused_publishes(session: Session, since: dt.datetime) -> list[PublishAttem
                 PublishAttempt.attempted_at >= since,
                 Batch.status == BatchStatus.DRAFT,
                 ~superseded,
+                *([] if in_scope is None else [in_scope]),
             )
             .order_by(PublishAttempt.attempted_at.desc())
             .limit(ALERT_LIMIT)
@@ -164,12 +169,16 @@ def pending_organizations(session: Session) -> list[Organization]:
     )
 
 
-def alerts(session: Session, now: dt.datetime, today: dt.date, config: Mapping[str, Any]) -> Alerts:
-    """Everything in the alert half of the queue; the copied-code rule and its window come from the app's config."""
+def alerts(
+    session: Session, now: dt.datetime, today: dt.date, config: Mapping[str, Any], in_scope: Any = None
+) -> Alerts:
+    """Everything in the alert half of the queue; the copied-code rule and its window come from the app's config.
+    `in_scope` (scope.scope_filter) keeps the batch alerts of an agency's communes and categories; certificates and
+    organisations waiting for verification stay province-wide."""
     thresholds, window_days = CopyThresholds.from_config(config), config["COPY_ALERT_WINDOW_DAYS"]
     return Alerts(
-        copy_suspects=copy_suspects(session, now - dt.timedelta(days=window_days), thresholds),
-        refused_publishes=refused_publishes(session, now - dt.timedelta(days=REFUSED_LOOKBACK_DAYS)),
+        copy_suspects=copy_suspects(session, now - dt.timedelta(days=window_days), thresholds, in_scope),
+        refused_publishes=refused_publishes(session, now - dt.timedelta(days=REFUSED_LOOKBACK_DAYS), in_scope),
         expiring_certifications=expiring_certifications(session, today),
         pending_organizations=pending_organizations(session),
         copy_thresholds=thresholds,
@@ -177,22 +186,30 @@ def alerts(session: Session, now: dt.datetime, today: dt.date, config: Mapping[s
     )
 
 
-def _report_filter(status: str | None, kind: str | None) -> list[Any]:
+ALL = object()  # reports of every agency and of the provincial queue
+
+
+def _report_filter(status: str | None, kind: str | None, agency_id: Any = ALL) -> list[Any]:
     if status in {s.value for s in ReportStatus}:
         conditions = [ConsumerReport.status == status]
     else:
         conditions = [ConsumerReport.status.in_([ReportStatus.NEW, ReportStatus.IN_REVIEW])]
     if kind in {k.value for k in ReportKind}:
         conditions.append(ConsumerReport.kind == kind)
+    if agency_id is not ALL:
+        conditions.append(ConsumerReport.agency_id == agency_id if agency_id else ConsumerReport.agency_id.is_(None))
     return conditions
 
 
-def open_reports(session: Session, status: str | None = None, kind: str | None = None) -> list[ConsumerReport]:
-    """Consumer reports to work: by default those not yet closed, oldest first (first come, first served)."""
+def open_reports(
+    session: Session, status: str | None = None, kind: str | None = None, agency_id: Any = ALL
+) -> list[ConsumerReport]:
+    """Consumer reports to work: by default those not yet closed, oldest first (first come, first served); with
+    `agency_id`, those routed to that agency (None: the provincial queue)."""
     return list(
         session.scalars(
             select(ConsumerReport)
-            .where(*_report_filter(status, kind))
+            .where(*_report_filter(status, kind, agency_id))
             .options(joinedload(ConsumerReport.batch).options(*_BATCH_NAMES), joinedload(ConsumerReport.code))
             .order_by(ConsumerReport.created_at, ConsumerReport.id)
             .limit(200)

@@ -27,7 +27,7 @@ from traceability.batches.models import Amendment, Batch
 from traceability.codes.models import Code, CodeKind
 from traceability.errors import Conflict, Forbidden, invalid
 from traceability.i18n import number
-from traceability.inspection import services
+from traceability.inspection import scope, services
 from traceability.inspection.models import Inspection, InspectionAction, InspectionPhotoKey
 from traceability.inspection.photos import store_photos
 from traceability.inspection.schemas import CLIENT_KEY
@@ -373,10 +373,16 @@ def sync_inspection(session: Session, inspector: User, data: dict[str, Any]) -> 
     action = data.get("action") or InspectionAction.NONE
     seen = data.get("batch_version")
     conflict: list[str] = []
-    if action in (InspectionAction.SUSPEND, InspectionAction.RECALL) and seen and data.get("batch_id"):
+    if action in (InspectionAction.SUSPEND, InspectionAction.RECALL) and data.get("batch_id"):
         batch = session.get(Batch, data["batch_id"])
         if batch is not None:
-            conflict = changes_since(session, batch, seen)
+            # outside the agency's scope: the inspection is kept, the action held with the reason (applying it
+            # is refused the same way)
+            out_of_scope = scope.refusal(session, inspector, batch)
+            if out_of_scope:
+                conflict = [out_of_scope]
+            elif seen:
+                conflict = changes_since(session, batch, seen)
     to_record = {**data, "action": InspectionAction.NONE} if conflict else data
     try:
         with session.begin_nested():  # a send repeated at the same moment: the second one finds the first

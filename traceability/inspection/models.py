@@ -42,6 +42,8 @@ class Inspection(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # the agency the inspector acted for (none: provincial), as it was when recorded
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)

@@ -19,6 +19,7 @@ from traceability.batches.genealogy import descendants
 from traceability.batches.models import Batch, BatchStatus
 from traceability.db import utcnow
 from traceability.errors import Conflict, Forbidden, NotFound, invalid
+from traceability.inspection import scope
 from traceability.inspection.models import Inspection, InspectionAction, InspectionResult, InspectionSample
 from traceability.inspection.photos import MAX_PHOTOS
 from traceability.labels import label
@@ -89,12 +90,14 @@ def _change_status(session: Session, inspector: User, batch: Batch, action: str,
     if len(reason) > 500:
         raise invalid("reason", _("Longer than the maximum length of %(max)s.", max=500))
     batch = _lock(session, batch)
+    scope.require_in_scope(session, inspector, batch)
     allowed, new_status = _TRANSITIONS[action]
     if batch.status not in allowed:
         raise Conflict(_refusal(action, batch.status))
     batch.status = new_status
     batch.status_reason = reason
     batch.status_changed_at = utcnow()
+    batch.status_agency_id = inspector.agency_id
     session.flush()
     kind = {"suspend": "batch_suspended", "resume": "batch_resumed", "recall": "batch_recalled"}[action]
     notify(session, batch.organization, kind, link=_batch_path(batch), lot=batch.lot_code, reason=reason)
@@ -203,8 +206,11 @@ def record_inspection(session: Session, inspector: User, data: dict[str, Any]) -
         if result == InspectionResult.COMPLIANT:
             raise invalid("action", _("A compliant result cannot lead to a suspension or a recall."))
 
+    if action in (InspectionAction.SUSPEND, InspectionAction.RECALL):
+        scope.require_in_scope(session, inspector, batch)  # before anything is recorded
     inspection = Inspection(
         inspector=inspector,
+        agency_id=inspector.agency_id,  # the agency the inspector acted for, kept if they move
         batch=batch,
         site=site,
         organization=org,

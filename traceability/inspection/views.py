@@ -17,7 +17,7 @@ from traceability.batches.models import Batch, BatchStatus
 from traceability.errors import Conflict, Invalid
 from traceability.forms import choices, submit_form
 from traceability.inspection import alerts as queue
-from traceability.inspection import field, offline, services
+from traceability.inspection import field, offline, scope, services
 from traceability.inspection.charts import bar_chart
 from traceability.inspection.export import yearly_workbook
 from traceability.inspection.figures import Period, dashboard, local_today, yearly_report
@@ -242,10 +242,22 @@ def photo(photo: str):
 def work_queue():
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
+    # an agency's inspector sees its reports and batches unless they ask for the whole province
+    agency = scope.agency_of(db.session, current_user)
+    whole = agency is None or request.args.get("whole") == "1"
     return render_template(
         "inspect/queue.html",
-        reports=queue.open_reports(db.session, status, kind),
-        alerts=queue.alerts(db.session, dt.datetime.now(dt.UTC), local_today(), current_app.config),
+        reports=queue.open_reports(db.session, status, kind, queue.ALL if whole else agency.id),
+        alerts=queue.alerts(
+            db.session,
+            dt.datetime.now(dt.UTC),
+            local_today(),
+            current_app.config,
+            None if whole else scope.scope_filter(db.session, current_user),
+        ),
+        agency=agency,
+        whole=whole,
+        scope_text=scope.scope_text(agency) if agency else None,
         status=status,
         kind=kind,
         statuses=list(ReportStatus),

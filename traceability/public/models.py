@@ -43,6 +43,8 @@ class ConsumerReport(Base):
     status: Mapped[ReportStatus] = mapped_column(choice(ReportStatus, "status"), default=ReportStatus.NEW)
     reply: Mapped[str | None] = mapped_column(Text)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the agency whose queue the report is in (inspection/scope.py: agency_for); none: the provincial queue
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
     client_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

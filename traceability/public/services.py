@@ -12,6 +12,7 @@ from traceability.codes.identifiers import CheckCharacterError, CodeFormatError,
 from traceability.codes.models import Code
 from traceability.codes.services import add_with_new_code
 from traceability.errors import NotFound, ServiceError
+from traceability.inspection import scope
 from traceability.notices.services import notify
 from traceability.public.models import ConsumerReport
 
@@ -32,6 +33,7 @@ def create_report(
     message = data["message"]
     if code is None and typed_code:
         message = _("Code scanned: %(code)s", code=typed_code) + "\n" + message
+    agency = scope.agency_for(session, code.batch) if code else None  # a fake code: the provincial queue
     report = add_with_new_code(
         session,
         lambda receipt: ConsumerReport(
@@ -43,6 +45,7 @@ def create_report(
             contact=data.get("contact"),
             photo_path=photo_path,
             client_hash=client,
+            agency_id=agency.id if agency else None,
         ),
     )
     if code is not None:  # the producer hears of it (a report on an unknown code goes to the inspectors only)

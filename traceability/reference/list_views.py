@@ -1,16 +1,25 @@
-"""Administration of the kept lists: product categories and the province's communes and wards."""
+"""Administration of the kept lists: product categories, the province's communes and wards, and the agencies
+that inspect them."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
 from traceability.forms import FormResult, submit_form
 from traceability.reference import services
-from traceability.reference.schemas import CategoryInSchema, CategorySchema, CommuneInSchema, CommuneSchema
+from traceability.reference.models import AgencyKind
+from traceability.reference.schemas import (
+    AgencyInSchema,
+    CategoryInSchema,
+    CategorySchema,
+    CommuneInSchema,
+    CommuneSchema,
+)
 from traceability.reference.views import bp
 
 
@@ -111,3 +120,69 @@ def _edit_commune(commune):
 def reload_communes():
     _reloaded()
     return redirect(url_for("reference.communes"))
+
+
+# ---- agencies
+
+KIND_NAMES = {
+    AgencyKind.AGRICULTURE_ENVIRONMENT: _l("Agriculture and environment"),
+    AgencyKind.SCIENCE_TECHNOLOGY: _l("Science and technology"),
+    AgencyKind.MARKET_SURVEILLANCE: _l("Market surveillance"),
+    AgencyKind.COMMUNE: _l("Commune or ward people's committee"),
+}
+
+def _as_lists(values: dict) -> dict:
+    # one option chosen in a multi-select arrives as a plain value, several as a list
+    out = dict(values)
+    for key in ("commune_ids", "category_ids"):
+        chosen = out.get(key, [])
+        out[key] = [v for v in (chosen if isinstance(chosen, list) else [chosen]) if v != ""]
+    return out
+
+
+@bp.route("/agencies")
+@roles(Role.ADMIN)
+def agencies():
+    return render_template("admin/agencies.html", agencies=services.agencies(db.session), kind_names=KIND_NAMES)
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_agency():
+    return _edit_agency(None)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_agency(agency_id: int):
+    return _edit_agency(services.get_agency(db.session, agency_id))
+
+
+def _edit_agency(agency):
+    if agency:
+        values = {
+            "name": agency.name,
+            "kind": agency.kind.value,
+            "commune_ids": [c.id for c in agency.communes],
+            "category_ids": [c.id for c in agency.categories],
+        }
+    else:
+        values = {"kind": AgencyKind.COMMUNE.value, "commune_ids": [], "category_ids": []}
+    form = FormResult(values=values)
+    if request.method == "POST":
+        form = submit_form(AgencyInSchema(), lambda data: services.save_agency(db.session, data, agency), _as_lists)
+        if not form.errors:
+            flash(_("Saved."))
+            return redirect(url_for("reference.agencies"))
+        form.values = _as_lists(form.values)
+    chosen = {key: {str(v) for v in form.values.get(key, [])} for key in ("commune_ids", "category_ids")}
+    return render_template(
+        "admin/agency.html",
+        agency=agency,
+        values=form.values,
+        chosen=chosen,
+        errors=form.errors,
+        kind_names=KIND_NAMES,
+        communes=services.communes(db.session),
+        categories=services.categories(db.session),
+    ), form.status

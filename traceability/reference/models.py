@@ -6,8 +6,8 @@ import datetime as dt
 import enum
 
 from flask_babel import get_locale
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.db import Base, choice, utcnow
 
@@ -120,6 +120,50 @@ class Commune(Base):
         choice(ListOrigin, "origin"), default=ListOrigin.ADMIN, server_default=ListOrigin.ADMIN.value
     )
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyKind(enum.StrEnum):
+    """The province's inspecting bodies (after the 2025 reform)."""
+
+    AGRICULTURE_ENVIRONMENT = "agriculture_environment"  # Sở Nông nghiệp và Môi trường
+    SCIENCE_TECHNOLOGY = "science_technology"  # Sở Khoa học và Công nghệ
+    MARKET_SURVEILLANCE = "market_surveillance"  # Quản lý thị trường
+    COMMUNE = "commune_committee"  # Ủy ban nhân dân xã/phường
+
+
+agency_communes = Table(
+    "agency_communes",
+    Base.metadata,
+    Column("agency_id", ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True),
+    Column("commune_id", ForeignKey("communes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+agency_categories = Table(
+    "agency_categories",
+    Base.metadata,
+    Column("agency_id", ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("product_categories.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Agency(Base):
+    """An inspecting body kept by the admin: the communes and product categories it covers. No commune chosen
+    means every commune of the province; no category chosen means every category."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[AgencyKind] = mapped_column(choice(AgencyKind, "kind"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    communes: Mapped[list[Commune]] = relationship(secondary=agency_communes, order_by=Commune.name)
+    categories: Mapped[list[ProductCategory]] = relationship(
+        secondary=agency_categories, order_by=ProductCategory.position
+    )
 
     def __str__(self) -> str:
         return self.name

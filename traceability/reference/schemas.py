@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from traceability.reference.models import CommuneKind, SubstanceKind, SubstanceStatus
+from traceability.reference.models import AgencyKind, CommuneKind, SubstanceKind, SubstanceStatus
 from traceability.schemas import BaseSchema
 
 
@@ -69,3 +69,12 @@ class CommuneSchema(Schema):
 
 class CommuneQuerySchema(Schema):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class AgencyInSchema(BaseSchema):
+    """An inspecting body, as the admin keeps it: none chosen among communes (or categories) means all of them."""
+
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.Enum(AgencyKind, by_value=True, required=True)
+    commune_ids = fields.List(fields.Integer(), load_default=list)
+    category_ids = fields.List(fields.Integer(), load_default=list)

@@ -8,12 +8,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from traceability.audit.services import record_many
 from traceability.errors import NotFound, invalid
 from traceability.reference import lists, shipped
 from traceability.reference.models import (
+    Agency,
     BannedSubstance,
     Commune,
     CommuneKind,
@@ -265,3 +266,49 @@ def reload_lists(session: Session) -> tuple[lists.ListLoad, lists.ListLoad]:
     report = lists.load_categories(connection), lists.load_communes(connection)
     session.expire_all()
     return report
+
+
+# ---- agencies
+
+
+def agencies(session: Session) -> list[Agency]:
+    return list(
+        session.scalars(
+            select(Agency)
+            .options(selectinload(Agency.communes), selectinload(Agency.categories))
+            .order_by(Agency.kind, Agency.name)
+        )
+    )
+
+
+def get_agency(session: Session, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(_("Not found."))
+    return agency
+
+
+def save_agency(session: Session, data: dict, agency: Agency | None = None) -> Agency:
+    """Add an agency or change one; the communes and categories it covers are chosen from the kept lists."""
+    taken = select(Agency.id).where(Agency.name == data["name"])
+    if agency is not None:
+        taken = taken.where(Agency.id != agency.id)
+    if session.scalar(taken):
+        raise invalid("name", _("An agency of this name already exists."))
+    commune_ids, category_ids = set(data.pop("commune_ids")), set(data.pop("category_ids"))
+    communes = list(session.scalars(select(Commune).where(Commune.id.in_(commune_ids))))
+    categories = list(session.scalars(select(ProductCategory).where(ProductCategory.id.in_(category_ids))))
+    if len(communes) != len(commune_ids):
+        raise invalid("commune_ids", _("Choose communes from the list."))
+    if len(categories) != len(category_ids):
+        raise invalid("category_ids", _("Choose categories from the list."))
+    if agency is None:
+        agency = Agency(**data)
+        session.add(agency)
+    else:
+        for key, value in data.items():
+            setattr(agency, key, value)
+    agency.communes = communes
+    agency.categories = categories
+    session.flush()
+    return agency
