@@ -2,7 +2,7 @@
 the agency an inspection was recorded for
 
 Revision ID: a6e1c0d4b8f2
-Revises: 9d3f1b7c2e54, 9d3f1b7c2e55
+Revises: 9d3f1b7c2e55
 Create Date: 2026-11-30 16:10:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import traceability.db
 
 revision: str = 'a6e1c0d4b8f2'
-down_revision: str | Sequence[str] | None = ('9d3f1b7c2e54', '9d3f1b7c2e55')
+down_revision: str | Sequence[str] | None = '9d3f1b7c2e55'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
