@@ -129,9 +129,13 @@ def _open_field_page(page: Any) -> None:
         page.fill("#f-email", "thanhtra@example.org")
         page.fill("#f-password", DEMO_PASSWORD)
         page.click("form button[type=submit]")
-        page.goto("/inspect/field/")
-    # the service worker keeps the page and its files before it takes control
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)")
+        page.wait_for_url("**/inspect/field/")  # the sign-in sends the phone back to where it was going
+    # the service worker keeps the page and its files before it takes control; a page opened before it was
+    # active is controlled from its next load
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
 def _prepare_pack(page: Any, commune: str) -> None:
@@ -183,6 +187,7 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
     # a code outside the pack is unknown offline, never called a fake
     page.fill("#f-q", "7KQ2-M9XH-4TAB-C")
     page.click("#find-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#find-message').textContent.trim() !== ''")  # read from IndexedDB
     message = page.locator("#find-message").inner_text()
     assert "Chưa rõ khi ngoại tuyến" in message and "giả" not in message
 
