@@ -14,12 +14,8 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from traceability.accounts.models import Role
-from traceability.auth import PUBLIC
-from traceability.demo import DEMO_PASSWORD, load_demo
-
 from .test_catalogs import CATALOGS
-from .test_vietnamese_pages import _enum_classes, _pages, _params, visible_text
+from .test_vietnamese_pages import _enum_classes, visible_text, walk_demo_pages
 
 # Vietnamese number forms: "180,5", "2,50", "120.000", "1.234.567"; a day as dd/mm/yyyy ("05/10/2026"). Not inside
 # codes, paths, times or versions ("TC-2026.11", "127.0.0.1", "v1.2").
@@ -80,39 +76,7 @@ def raw() -> dict[str, re.Pattern]:
 
 
 def test_every_page_of_the_demo_reads_in_english(app, db_session, vietnamese, raw):
-    load_demo(db_session)
-    params = _params(db_session)
-    db_session.commit()
-    pages, unknown = _pages(app, params)
-    visitors = {
-        "anonymous": None,
-        "producer": "htx.tancuong@example.org",
-        "inspector": "thanhtra@example.org",
-        "admin": "admin@example.org",
-    }
-    failures, walked = [], 0
-    for visitor, email in visitors.items():
-        client = app.test_client()
-        client.set_cookie("lang", "en")
-        if email:
-            assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302, email
-        for path, declared in pages:
-            if visitor == "anonymous" and PUBLIC not in (declared or ()):
-                continue
-            if visitor != "anonymous" and PUBLIC not in (declared or ()) and Role(visitor) not in (declared or ()):
-                continue
-            response = client.get(path, headers={"Accept-Language": "en"})
-            if response.status_code >= 500:
-                failures.append(f"{path} as {visitor}: server error")
-            if response.mimetype != "text/html":
-                continue
-            walked += 1
-            html = response.get_data(as_text=True)
-            if response.status_code == 200 and '<html lang="en">' not in html:
-                failures.append(f"{path} as {visitor}: not marked as English")
-            failures += [f"{path} as {visitor}: {p}" for p in english_problems(visible_text(html), vietnamese, raw)]
-    assert failures == [], "\n".join(failures)
-    assert walked > 80, f"only {walked} pages walked; URLs needing unknown values: {unknown}"
+    walk_demo_pages(app, db_session, "en", lambda html: english_problems(visible_text(html), vietnamese, raw))
 
 
 def test_the_english_checks_catch_what_they_look_for(vietnamese, raw):

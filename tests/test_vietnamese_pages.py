@@ -205,21 +205,25 @@ def _pages(app, params: dict) -> tuple[list[tuple[str, object]], list[str]]:
     return pages, unknown
 
 
-def test_every_page_of_the_demo_reads_in_vietnamese(app, db_session, english_ids, enum_words):
+DEMO_VISITORS = {
+    "anonymous": None,
+    "producer": "htx.tancuong@example.org",
+    "inspector": "thanhtra@example.org",
+    "admin": "admin@example.org",
+}
+
+
+def walk_demo_pages(app, db_session, language: str, check) -> None:
+    """Every GET page of the demo as each visitor may see it, in `language`: `check(html)` lists a page's problems.
+    Fails on a server error or a problem, and when too few pages could be walked."""
     load_demo(db_session)
     params = _params(db_session)
     db_session.commit()
     pages, unknown = _pages(app, params)
-    visitors = {
-        "anonymous": None,
-        "producer": "htx.tancuong@example.org",
-        "inspector": "thanhtra@example.org",
-        "admin": "admin@example.org",
-    }
     failures, walked = [], 0
-    for visitor, email in visitors.items():
+    for visitor, email in DEMO_VISITORS.items():
         client = app.test_client()
-        client.set_cookie("lang", "vi")
+        client.set_cookie("lang", language)
         if email:
             assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302, email
         for path, declared in pages:
@@ -227,16 +231,22 @@ def test_every_page_of_the_demo_reads_in_vietnamese(app, db_session, english_ids
                 continue
             if visitor != "anonymous" and PUBLIC not in (declared or ()) and Role(visitor) not in (declared or ()):
                 continue
-            response = client.get(path)
+            response = client.get(path, headers={"Accept-Language": language})
             if response.status_code >= 500:
                 failures.append(f"{path} as {visitor}: server error")
             if response.mimetype != "text/html":
                 continue
             walked += 1
-            text = visible_text(response.get_data(as_text=True))
-            failures += [f"{path} as {visitor}: {p}" for p in problems_on_page(text, english_ids, enum_words)]
-    assert failures == [], '\n'.join(failures)
+            html = response.get_data(as_text=True)
+            if response.status_code == 200 and f'<html lang="{language}">' not in html:
+                failures.append(f"{path} as {visitor}: not marked as {language}")
+            failures += [f"{path} as {visitor}: {p}" for p in check(html)]
+    assert failures == [], "\n".join(failures)
     assert walked > 80, f"only {walked} pages walked; URLs needing unknown values: {unknown}"
+
+
+def test_every_page_of_the_demo_reads_in_vietnamese(app, db_session, english_ids, enum_words):
+    walk_demo_pages(app, db_session, "vi", lambda html: problems_on_page(visible_text(html), english_ids, enum_words))
 
 
 def test_the_checks_catch_what_they_look_for(app, english_ids, enum_words):

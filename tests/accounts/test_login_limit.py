@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -16,37 +14,15 @@ import redis
 from traceability.config import PROJECT_ROOT, ConfigError, load_config
 
 from ..conftest import database_url
+from ..live_server import private_redis
 
 pytestmark = pytest.mark.no_db
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    """A private Redis server on a free loopback port (scripts/ensure-system-packages.sh installs it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError(f"the private Redis server did not start on port {port}")
+    with private_redis(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture
