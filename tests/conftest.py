@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -307,6 +308,11 @@ def make_batch(db_session, make_org, make_site, make_product):
         return batch
 
     return _make
+
+
+def page_without_form_tokens(response: Any) -> str:
+    """A page's text without its CSRF tokens, which carry the second they were signed."""
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
 
 
 def login(client: Any, user: User, password: str = PASSWORD) -> Any:
