@@ -7,6 +7,7 @@ savepoint, and works the same in the CLI and in scripts.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -158,6 +159,12 @@ def driver_connection(readers: Engine | None) -> Iterator[Any]:
         raise
     finally:
         connection.close()
+
+
+def driver_sql(connection: Any, sql: str) -> str:
+    """`sql` written with psycopg2's %s placeholders, for the driver under `connection` (sqlite3 wants ?)."""
+    raw = getattr(connection, "dbapi_connection", connection)  # a pool's proxy, or the driver's connection
+    return sql.replace("%s", "?") if isinstance(raw, sqlite3.Connection) else sql
 
 
 def bind(engine_or_connection: Any, **kwargs: Any) -> None:

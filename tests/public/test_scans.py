@@ -120,7 +120,7 @@ def test_the_kept_unit_page_equals_a_page_built_with_its_counts(app, published, 
     result must be the page the view renders with those counts, in either language and either copy verdict."""
     from flask_babel import force_locale
 
-    from traceability.public.cache import cut, fill, slot
+    from traceability.public.cache import Entry, counted, counts_forms, cut, fill, slot
     from traceability.public.facts import build_page
     from traceability.public.lookup import find_code, freshness
     from traceability.public.scans import Verification
@@ -128,20 +128,42 @@ def test_the_kept_unit_page_equals_a_page_built_with_its_counts(app, published, 
 
     batch, _code = published()
     unit = serial_code(batch)
+    first = dt.datetime(2026, 10, 5, 16, 45, tzinfo=dt.UTC)
     for language in ("vi", "en"):
         for suspected in (False, True):
-            real = Verification(True, "serial", 37, dt.datetime(2026, 10, 5, 16, 45, tzinfo=dt.UTC), 9, suspected)
-            with app.test_request_context(f"/c/{unit.value}", headers={"Accept-Language": language}):
-                found = find_code(db_session, unit.value)
-                page = build_page(db_session, found, freshness(db_session, found), real)
-                built = _body(page, "html")
-                pieces = cut(_body(page, "html", counts_slot=slot))
-            with app.app_context(), force_locale(language):  # as the cache's fast path fills it
-                kept = fill(pieces, real)
-            assert kept == built
-            first_scan = "05/10/2026 23:45" if language == "vi" else "Oct 5, 2026, 23:45"
-            assert "37" in built and first_scan in built
-            assert len(pieces) == (5 if suspected else 3)  # the copy warning's counts, the count sentence
+            for count in (1, 2, 37, 1200):
+                real = Verification(True, "serial", count, first, 9, suspected)
+                with app.test_request_context(f"/c/{unit.value}", headers={"Accept-Language": language}):
+                    found = find_code(db_session, unit.value)
+                    page = build_page(db_session, found, freshness(db_session, found), real)
+                    built = _body(page, "html")
+                    pieces = cut(_body(page, "html", counts_slot=slot))
+                    forms = counts_forms(real)
+                with app.app_context(), force_locale(language):  # when the counts cannot be put in directly
+                    kept = fill(pieces, real)
+                assert kept == built
+                # as the cache's fast path answers: the forms rendered ahead, with this scan's count put in
+                text = tuple(p.encode() if n % 2 == 0 else p for n, p in enumerate(pieces))
+                kept_forms = ({suspected: text}, {suspected: forms}, first.timestamp())
+                entry = Entry(unit.id, "serial", language, *kept_forms, "200 OK", [], b"", None, None)
+                assert counted(entry, real) == built.encode()
+                first_scan = "05/10/2026 23:45" if language == "vi" else "Oct 5, 2026, 23:45"
+                sentence = f"quét {count} lần." if language == "vi" else f"scanned {count} time{'s' * (count > 1)}."
+                assert sentence in built and first_scan in built
+                assert len(pieces) == (5 if suspected else 3)  # the copy warning's counts, the count sentence
+
+
+def test_a_kept_unit_page_shows_an_earlier_first_scan_written_since(client, published, serial_code, db_session):
+    """Another server's scan, earlier than any this one knew when it kept the page, is written later: the next
+    answer shows it as the first scan (the counts are then rendered by the template, not put into the forms)."""
+    batch, _code = published()
+    unit = serial_code(batch)
+    assert "quét 1 lần" in client.get(f"/c/{unit.value}").get_data(as_text=True)
+    earlier = dt.datetime(2026, 11, 2, 1, 30, tzinfo=dt.UTC)  # 08:30 on 2 November in Việt Nam
+    db_session.add(Scan(code_id=unit.id, scanned_at=earlier, client_hash="b" * 64))
+    db_session.commit()
+    page = client.get(f"/c/{unit.value}").get_data(as_text=True)
+    assert "quét 3 lần" in page and "Lần quét đầu tiên: 02/11/2026 08:30." in page
 
 
 def test_scans_not_yet_written_are_counted(app, published, serial_code, db_session):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import random
 import re
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, request, request_started
@@ -31,7 +31,8 @@ _ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")  # nothing that could fo
 
 def request_id(environ: dict[str, Any]) -> str:
     given = environ.get("HTTP_X_REQUEST_ID", "")
-    return given if _ACCEPTED_ID.fullmatch(given) else uuid.uuid4().hex
+    # not a secret, only unique: the module's generator is reseeded in every forked worker
+    return given if _ACCEPTED_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
 
 
 class RequestLog:
@@ -47,8 +48,7 @@ class RequestLog:
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             answered["status"] = status.split(" ", 1)[0]
-            headers = [(k, v) for k, v in headers if k.lower() != "x-request-id"] + [(HEADER, rid)]
-            return start_response(status, headers, exc_info)
+            return start_response(status, [*headers, (HEADER, rid)], exc_info)  # the app never sets it
 
         def finish() -> None:
             seconds = time.perf_counter() - started

@@ -22,15 +22,15 @@ from the counter row (`scans.verify`). Its answers stay `no-store`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from flask_babel import force_locale
@@ -74,6 +74,7 @@ _PAGE_PATH = re.compile(r"/c/[^/]+|/01/.+")  # a code's page, short or GS1 Digit
 _CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 _SLOT = re.compile(r"<!--scan-counts:(\w+)-->")  # where a unit page's counts go (page text is escaped: no '<!--')
 COUNTS = "public/_scan_counts.html"
+MANY = 9_182_736_455  # a count no page shows otherwise: the digits `counted` replaces
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,25 @@ class Offer:
     kind: str
     locale: str
     pieces: dict[bool, tuple[str, ...]] | None = None  # copy suspected? → page text and slot names, alternating
+    counts: dict[bool, dict[str, tuple[str, str]]] | None = None  # copy suspected? → `counts_forms`
+    first: dt.datetime | None = None  # the first scan the counts were rendered with
 
 
-@dataclass(frozen=True)
-class Entry:
-    offer: Offer
+class Entry(NamedTuple):
+    """A kept answer, stored as a plain tuple of built-in values: unpickled on every scan, where a dataclass
+    holding an enum and a datetime took several times as long."""
+
+    code_id: int
+    kind: str  # CodeKind's value
+    locale: str
+    pieces: dict[bool, tuple[bytes | str, ...]] | None  # a unit code's page (UTF-8), cut around its counts
+    counts: dict[bool, dict[str, tuple[str, str]]] | None  # its counts, rendered ahead (`counts_forms`)
+    first: float | None  # the first scan they show (POSIX seconds)
     status: str
     headers: list[tuple[str, str]]
     body: bytes  # a unit code's: empty (its body is made per scan)
     etag: str | None
-    last_modified: Any
+    last_modified: int | None  # POSIX seconds
 
 
 def offer(environ: dict[str, Any], answer: Offer) -> None:
@@ -113,12 +123,41 @@ def cut(html: str) -> tuple[str, ...]:
 
 
 def fill(pieces: tuple[str, ...], verification: Verification) -> str:
-    """The kept page with this scan's counts (in an app context, in the page's language)."""
+    """The kept page with this scan's counts, rendered by the template (in an app context, in the page's
+    language): the view's own answer, and a scan whose counts `counted` cannot fill."""
     template = current_app.jinja_env.get_template(COUNTS)
     return "".join(
         piece if n % 2 == 0 else template.render(part=piece, verification=verification, scanned_times=scanned_times)
         for n, piece in enumerate(pieces)
     )
+
+
+def counts_forms(verification: Verification) -> dict[str, tuple[str, str]]:
+    """Each counts part rendered ahead, when the page is kept, in the two plural forms of the registry's
+    languages (Vietnamese has one, English "one" and "other"): for one scan, and for `MANY` scans, whose
+    digits each scan replaces with its own count. The template stays the only source of the words."""
+    template = current_app.jinja_env.get_template(COUNTS)
+    return {
+        part: tuple(
+            template.render(part=part, verification=replace(verification, scan_count=n), scanned_times=scanned_times)
+            for n in (1, MANY)
+        )
+        for part in ("verification", "warning")
+    }
+
+
+def counted(entry: Entry, verification: Verification) -> bytes | None:
+    """The kept page with this scan's counts put into the forms rendered ahead, without the template; None
+    when they cannot serve: the first scan they show is no longer the first one known (another server's
+    earlier scan was written since), or nothing was counted."""
+    first = verification.first_scanned_at
+    if verification.scan_count < 1 or first is None or first.timestamp() != entry.first:
+        return None
+    count = verification.scan_count
+    forms = entry.counts[verification.suspected_copy]
+    text = {part: one if count == 1 else many.replace(str(MANY), str(count)) for part, (one, many) in forms.items()}
+    pieces = entry.pieces[verification.suspected_copy]
+    return b"".join(piece if n % 2 == 0 else text[piece].encode() for n, piece in enumerate(pieces))
 
 
 def request_key(environ: dict[str, Any]) -> tuple | None:
@@ -172,17 +211,19 @@ class PageCache:
         if request is None:
             return self.wsgi_app(environ, start_response)
         try:
-            # read before the view reads the data: a change in between makes the kept answer stale at once
+            # one driver connection for the scan's reads: the data version, then a unit code's counter.
+            # The version is read before the view reads the data: a change in between makes the kept answer
+            # stale at once.
             with db.driver_connection(self.readers) as connection:
                 key = entry_key(request, data_version(connection))
-            entry = self.store.get(key)
-            if entry is not None:
-                kind = entry.offer.kind
-                address, agent = environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")
-                self.recorder.add(db.session, entry.offer.code_id, address, agent, kind)
-                if kind == CodeKind.SERIAL:
-                    return self._unit(entry, start_response)
-                return self._replay(entry, environ, start_response)
+                kept = self.store.get(key)
+                if kept is not None:
+                    entry = Entry._make(kept)
+                    address, agent = environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")
+                    self.recorder.add(db.session, entry.code_id, address, agent, entry.kind)
+                    if entry.kind == CodeKind.SERIAL:
+                        return self._unit(entry, connection, start_response)
+                    return self._replay(entry, environ, start_response)
         except Exception:  # the app answers instead, with its own error page if the database is down
             log.exception("page cache skipped")
             return self.wsgi_app(environ, start_response)
@@ -216,11 +257,27 @@ class PageCache:
         content = _read(body)
         names = {k.lower(): v for k, v in headers}
         etag = unquote_etag(names["etag"])[0] if "etag" in names else None
-        last_modified = parse_date(names["last-modified"]) if "last-modified" in names else None
+        modified = parse_date(names["last-modified"]) if "last-modified" in names else None
         lot = offered.kind != CodeKind.SERIAL
-        entry = Entry(offered, started["status"], list(headers), content if lot else b"", etag, last_modified)
+        pieces = offered.pieces and {  # page text as it is sent; slot names as they are
+            verdict: tuple(piece.encode() if n % 2 == 0 else piece for n, piece in enumerate(cut_page))
+            for verdict, cut_page in offered.pieces.items()
+        }
+        entry = Entry(
+            offered.code_id,
+            str(offered.kind),
+            offered.locale,
+            pieces,
+            offered.counts,
+            offered.first.timestamp() if offered.first else None,
+            started["status"],
+            list(headers),
+            content if lot else b"",
+            etag,
+            int(modified.timestamp()) if modified else None,
+        )
         try:
-            self.store.set(key, entry)
+            self.store.set(key, tuple(entry))
         except Exception:  # a cache that cannot keep it (Redis down) costs a rebuild, not the answer
             log.exception("page not kept")
         if conditional:
@@ -229,29 +286,28 @@ class PageCache:
 
     @staticmethod
     def _replay(entry: Entry, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        if not is_resource_modified(environ, etag=entry.etag, last_modified=entry.last_modified):
-            headers = list(entry.headers)
-            remove_entity_headers(headers)  # as werkzeug answers a 304
-            start_response("304 Not Modified", headers)
-            return []
+        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+            modified = entry.last_modified
+            when = dt.datetime.fromtimestamp(modified, dt.UTC) if modified is not None else None
+            if not is_resource_modified(environ, etag=entry.etag, last_modified=when):
+                headers = list(entry.headers)
+                remove_entity_headers(headers)  # as werkzeug answers a 304
+                start_response("304 Not Modified", headers)
+                return []
         start_response(entry.status, list(entry.headers))
         return [entry.body]
 
-    @contextmanager
-    def _reading(self) -> Iterator[Any]:
-        """A connection of the reading pool (no session to begin, ping and roll back), or the test's session."""
-        if self.readers is None:
-            yield db.session
-            return
-        with self.readers.connect() as connection:
-            yield connection
-
-    def _unit(self, entry: Entry, start_response: Callable) -> Iterable[bytes]:
+    def _unit(self, entry: Entry, connection: Any, start_response: Callable) -> Iterable[bytes]:
         """A unit code's kept page with this scan's counts: its counter row, the scans waiting in this worker."""
-        code_id = entry.offer.code_id
-        with self.app.app_context(), force_locale(entry.offer.locale), self._reading() as reader:
-            verification = verify(reader, code_id, CodeKind.SERIAL, self.recorder.waiting(code_id))
-            body = fill(entry.offer.pieces[verification.suspected_copy], verification).encode()
+        code_id = entry.code_id
+        waiting = self.recorder.waiting(code_id)
+        verification = verify(connection, code_id, CodeKind.SERIAL, waiting, self.app.config)
+        body = counted(entry, verification)
+        if body is None:
+            pieces = entry.pieces[verification.suspected_copy]
+            page = tuple(piece.decode() if n % 2 == 0 else piece for n, piece in enumerate(pieces))
+            with self.app.app_context(), force_locale(entry.locale):
+                body = fill(page, verification).encode()
         headers = [(k, v) for k, v in entry.headers if k.lower() != "content-length"]
         start_response(entry.status, [*headers, ("Content-Length", str(len(body)))])
         return [body]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -22,7 +23,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cachetools import LRUCache
 from flask import current_app
@@ -30,15 +31,14 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from psycopg2.extras import execute_values
-from sqlalchemy import Connection, bindparam, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session, scoped_session
 
 from traceability import db
 from traceability.codes.copies import CopyThresholds
-from traceability.codes.models import CodeKind, Scan
+from traceability.codes.models import CodeKind
 from traceability.db import UTCDateTime, utcnow
 from traceability.ops import metrics
-from traceability.public.models import ScanCount
 
 # (pattern, family) in the order they must be tried: in-app browsers and Edge announce Chrome/Safari too
 _FAMILIES = [
@@ -58,6 +58,7 @@ MAX_WAITING = 10_000  # scans a process keeps in memory; the one that fills the 
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=1024)  # phones in use announce few distinct strings; each costs up to ten searches
 def user_agent_family(user_agent: str | None) -> str | None:
     """A coarse browser family: enough for statistics, too coarse to single anyone out."""
     if not user_agent:
@@ -71,9 +72,13 @@ def user_agent_family(user_agent: str | None) -> str | None:
 def client_hash(address: str | None, now: dt.datetime | None = None, secret: str | None = None) -> str:
     """HMAC-SHA256 of the address with a key that rotates every UTC day."""
     day = (now or utcnow()).astimezone(dt.UTC).date().isoformat()
-    secret_key = (secret or current_app.config["SECRET_KEY"]).encode()
-    daily_key = hmac.new(secret_key, b"scan-salt|" + day.encode(), hashlib.sha256).digest()
-    return hmac.new(daily_key, (address or "").encode(), hashlib.sha256).hexdigest()
+    key = _daily_key(secret or current_app.config["SECRET_KEY"], day)
+    return hmac.digest(key, (address or "").encode(), "sha256").hex()  # the one-shot C function
+
+
+@functools.lru_cache(maxsize=4)  # the same for every scan of a day
+def _daily_key(secret: str, day: str) -> bytes:
+    return hmac.new(secret.encode(), b"scan-salt|" + day.encode(), hashlib.sha256).digest()
 
 
 class PendingScan(NamedTuple):
@@ -507,35 +512,55 @@ class Verification:
     suspected_copy: bool = False
 
 
-# built once: a unit code's every scan reads it, and building the statement cost as much as running it
-_COUNTER = select(ScanCount.scan_count, ScanCount.first_scanned_at, ScanCount.client_count).where(
-    ScanCount.code_id == bindparam("code_id")
-)
+_COUNTER = "SELECT scan_count, first_scanned_at, client_count FROM scan_counts WHERE code_id = %s"
+_KNOWN = "SELECT COUNT(DISTINCT client_hash) FROM scans WHERE code_id = %s AND client_hash IN ({})"
+
+
+def _read_one(connection: Any, sql: str, params: tuple) -> tuple | None:
+    """One row through the driver's own cursor: a unit code's every scan reads its counter, and SQLAlchemy's
+    statement handling cost more than the read (see `db.driver_connection`)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(db.driver_sql(connection, sql), params)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _as_utc(value: Any) -> dt.datetime | None:
+    """A timestamp as the driver returns it (SQLite: text in UTC, as UTCDateTime keeps it), time-zone aware."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def verify(
-    session: Session | Connection, code_id: int, kind: str, waiting: list[PendingScan] = ()
+    connection: Session | Any, code_id: int, kind: str, waiting: list[PendingScan] = (), config: Any = None
 ) -> Verification:
     """Is the code genuine, and for a unit code: how often and by how many has it been scanned — its counter
     row (`scan_counts`, kept by the database as scans are written) and the scans still `waiting` in this
-    process (`ScanRecorder.waiting`). Read with the request's session, or a connection of the app's reading
-    pool (the page cache's fast path)."""
+    process (`ScanRecorder.waiting`). Read on a driver connection: the page cache's (`db.driver_connection`), or
+    the one under a session's transaction when given a session (the view). `config`: the app's (default: the
+    current app's)."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
-    counted = session.execute(_COUNTER, {"code_id": code_id}).first()
+    if isinstance(connection, Session | scoped_session):
+        connection = connection.connection().connection
+    counted = _read_one(connection, _COUNTER, (code_id,))
     count, first, clients = counted or (0, None, 0)
+    first = _as_utc(first)
     if isinstance(waiting, Waiting):
         waiting = waiting.settle()
     if waiting:
-        hashes = {row.client_hash for row in waiting}
+        hashes = sorted({row.client_hash for row in waiting})
         # the waiting scans' clients that already scanned it (an index probe each, not the code's history)
-        known = session.scalar(
-            select(func.count(Scan.client_hash.distinct())).where(Scan.code_id == code_id, Scan.client_hash.in_(hashes))
-        )
+        (known,) = _read_one(connection, _KNOWN.format(", ".join(["%s"] * len(hashes))), (code_id, *hashes))
         count += len(waiting)
         first = min(t for t in (first, *(row.scanned_at for row in waiting)) if t is not None)
         clients += len(hashes) - known
-    suspected = CopyThresholds.from_config(current_app.config).exceeded(clients)
+    suspected = CopyThresholds.from_config(config or current_app.config).exceeded(clients)
     return Verification(
         genuine=True,
         code_kind=kind,

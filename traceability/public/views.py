@@ -27,7 +27,7 @@ from traceability.codes.models import Code, CodeKind
 from traceability.codes.urls import code_url, expand_compressed_path
 from traceability.errors import error_payload
 from traceability.extensions import limiter
-from traceability.public.cache import Offer, cut, fill, offer, slot
+from traceability.public.cache import Offer, counts_forms, cut, fill, offer, slot
 from traceability.public.facts import PAGE_RECORDS, build_page, chemical_sentence
 from traceability.public.lookup import (
     LookupProblem,
@@ -281,7 +281,8 @@ def serve(code: Code):
         other = replace(verification, suspected_copy=not verification.suspected_copy)
         pieces[other.suspected_copy] = cut(_body(build_page(session, code, fresh, other), "html", counts_slot=slot))
         body = fill(pieces[verification.suspected_copy], verification)
-        offer(request.environ, Offer(code.id, code.kind, locale, pieces))
+        counts = {v.suspected_copy: counts_forms(v) for v in (verification, other)}
+        offer(request.environ, Offer(code.id, code.kind, locale, pieces, counts, verification.first_scanned_at))
     else:
         body = _body(page, representation)
         if lot and not signed_in:
