@@ -253,3 +253,25 @@ def test_a_writer_leaves_a_scan_younger_than_the_grace_to_the_request_counting_i
     monkeypatch.setattr(RedisScanQueue, "GRACE_SECONDS", 0)
     assert other.write(db_session) == 1
     assert recorder.waiting(unit.id).settle() == []
+
+
+def test_the_scans_queued_in_redis_are_a_metric(
+    app, client, published, serial_code, db_session, redis_url, queue_redis, monkeypatch
+):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def queued() -> list[float]:
+        text = client.get("/metrics", buffered=True).get_data(as_text=True)
+        families = text_string_to_metric_families(text)
+        return [s.value for f in families for s in f.samples if s.name == "traceability_scans_queued"]
+
+    assert queued() == []  # without Redis there is no shared queue to report
+    _unit_code, lot = _unit(published, serial_code)
+    recorder = ScanRecorder("s", delay=3600, redis_url=redis_url)
+    monkeypatch.setitem(app.extensions, "scans", recorder)
+    with app.app_context():
+        for n in range(3):
+            recorder.add(db_session, lot.id, f"198.51.100.{n}", PHONE, "lot")
+    assert queued() == [3]
+    recorder.write(db_session)
+    assert queued() == [0]

@@ -91,6 +91,26 @@ class JobsCollector:
         yield family
 
 
+class ScanQueueCollector:
+    """The scans queued in Redis and not yet written (with REDIS_URL), read at each scrape: the queue is shared by
+    every worker and server, so no process could count it alone. A queue that keeps growing means the writers do
+    not keep up, or cannot reach the database."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def collect(self):
+        queue = getattr(self.app.extensions.get("scans"), "queue", None)
+        if queue is None:
+            return
+        try:
+            length = queue.length()
+        except Exception:  # Redis unreachable: a missing series; /readyz says why
+            log.warning("scan queue unreachable for metrics", exc_info=True)
+            return
+        yield GaugeMetricFamily("traceability_scans_queued", "Scans queued in Redis, not yet written", value=length)
+
+
 def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None  # set by ops/multiproc.py before this module loads
 
@@ -105,6 +125,7 @@ def scrape_registry(app: Flask) -> CollectorRegistry:
             registry = CollectorRegistry()
             registry.register(_Forward(REGISTRY))
         registry.register(JobsCollector(app))
+        registry.register(ScanQueueCollector(app))
         app.extensions["metrics_registry"] = registry
     return registry
 
