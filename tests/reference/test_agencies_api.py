@@ -233,8 +233,12 @@ def test_the_admin_page_asks_before_deleting_and_says_why_it_cannot(client, make
         answer = getattr(client, method)(f"/admin/agencies/{kept.id}/delete", headers=VI, follow_redirects=True)
         text = answer.get_data(as_text=True)
         assert "1 cán bộ kiểm tra vẫn thuộc Đội QLTT số 1" in text and 'name="name"' in text
+    # nor is it made inactive from its page: the box unticked is refused with the same reason
+    unticked = client.post(f"/admin/agencies/{kept.id}", data={"name": kept.name, "kind": "market_surveillance"},
+                           headers=VI)  # fmt: skip
+    assert unticked.status_code == 422 and "1 cán bộ kiểm tra vẫn thuộc" in unticked.get_data(as_text=True)
     db_session.expire_all()
-    assert db_session.get(Agency, kept.id) is not None
+    assert db_session.get(Agency, kept.id).is_active
 
 
 def test_the_agency_routes_are_in_the_api_document(client):
