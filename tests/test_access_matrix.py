@@ -229,3 +229,20 @@ def test_operations_routes_are_declared_public(app):
     rules = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()}
     for path in ("/healthz", "/readyz", "/metrics"):
         assert access_rule(app.view_functions[rules[path]], "GET") == frozenset({PUBLIC}), path
+
+
+def test_agencies_are_read_by_inspectors_and_kept_by_admins(app):
+    # the agency API and pages: every route named here exists and says who may use it
+    rules = {(rule.rule, method): rule.endpoint for endpoint, method, rule in _routes(app)}
+    reader, keeper = frozenset({Role.INSPECTOR, Role.ADMIN}), frozenset({Role.ADMIN})
+    expected = {
+        ("/api/v1/agencies", "GET"): reader,
+        ("/api/v1/agencies", "POST"): keeper,
+        ("/api/v1/agencies/<int:agency_id>", "GET"): reader,
+        ("/api/v1/agencies/<int:agency_id>", "PATCH"): keeper,
+        ("/api/v1/agencies/<int:agency_id>", "DELETE"): keeper,
+        ("/admin/agencies/<int:agency_id>/delete", "GET"): keeper,
+        ("/admin/agencies/<int:agency_id>/delete", "POST"): keeper,
+    }
+    declared = {key: access_rule(app.view_functions[rules[key]], key[1]) for key in expected}
+    assert declared == expected

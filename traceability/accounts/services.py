@@ -172,7 +172,10 @@ def set_user_agency(session: Session, user: User, agency_id: int | None) -> User
     """Admins set the agency an inspector works for; none makes the inspector provincial."""
     if user.role != Role.INSPECTOR:
         raise invalid("agency_id", _("Only inspectors belong to an agency."))
-    user.agency_id = reference.get_agency(session, agency_id).id if agency_id else None
+    agency = reference.get_agency(session, agency_id) if agency_id else None
+    if agency is not None and not agency.is_active and agency.id != user.agency_id:
+        raise invalid("agency_id", _("%(name)s is inactive: choose another agency.", name=agency.name))
+    user.agency_id = agency.id if agency else None
     session.flush()
     return user
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from traceability import db
 from traceability.accounts.models import Role
 from traceability.auth import roles
+from traceability.errors import Conflict
 from traceability.forms import FormResult, submit_form
 from traceability.reference import services
 from traceability.reference.models import AgencyKind
@@ -131,6 +132,7 @@ KIND_NAMES = {
     AgencyKind.COMMUNE: _l("Commune or ward people's committee"),
 }
 
+
 def _as_lists(values: dict) -> dict:
     # one option chosen in a multi-select arrives as a plain value, several as a list
     out = dict(values)
@@ -143,7 +145,8 @@ def _as_lists(values: dict) -> dict:
 @bp.route("/agencies")
 @roles(Role.ADMIN)
 def agencies():
-    return render_template("admin/agencies.html", agencies=services.agencies(db.session), kind_names=KIND_NAMES)
+    found = services.with_inspector_counts(db.session, services.agencies(db.session))
+    return render_template("admin/agencies.html", agencies=found, kind_names=KIND_NAMES)
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
@@ -165,9 +168,10 @@ def _edit_agency(agency):
             "kind": agency.kind.value,
             "commune_ids": [c.id for c in agency.communes],
             "category_ids": [c.id for c in agency.categories],
+            "is_active": agency.is_active,
         }
     else:
-        values = {"kind": AgencyKind.COMMUNE.value, "commune_ids": [], "category_ids": []}
+        values = {"kind": AgencyKind.COMMUNE.value, "commune_ids": [], "category_ids": [], "is_active": True}
     form = FormResult(values=values)
     if request.method == "POST":
         form = submit_form(AgencyInSchema(), lambda data: services.save_agency(db.session, data, agency), _as_lists)
@@ -186,3 +190,30 @@ def _edit_agency(agency):
         communes=services.communes(db.session),
         categories=services.categories(db.session),
     ), form.status
+
+
+@bp.route("/agencies/<int:agency_id>/delete", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def delete_agency(agency_id: int):
+    """GET asks for confirmation (a page: works without JavaScript); POST deletes. An agency that may not be
+    deleted (inspectors work for it, or it recorded actions) sends back to its page saying why."""
+    agency = services.get_agency(db.session, agency_id)
+    name = agency.name
+    try:
+        if request.method == "GET":
+            services.check_deletable(db.session, agency)
+            return render_template(
+                "app/confirm.html",
+                title=_("Delete the agency %(name)s?", name=name),
+                what=f"{name} · {KIND_NAMES[agency.kind]}",
+                consequences=[_("No inspector works for it and no recorded action names it.")],
+                action=url_for("reference.delete_agency", agency_id=agency.id),
+                confirm=_("Delete"),
+                back=url_for("reference.edit_agency", agency_id=agency.id),
+            )
+        services.delete_agency(db.session, agency)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("reference.edit_agency", agency_id=agency_id))
+    flash(_("Agency %(name)s deleted.", name=name))
+    return redirect(url_for("reference.agencies"))

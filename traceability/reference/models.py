@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 from flask_babel import get_locale
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceability.db import Base, choice, utcnow
@@ -151,19 +152,23 @@ agency_categories = Table(
 
 class Agency(Base):
     """An inspecting body kept by the admin: the communes and product categories it covers. No commune chosen
-    means every commune of the province; no category chosen means every category."""
+    means every commune of the province; no category chosen means every category. An agency that recorded
+    actions is never deleted (they keep naming it): it is made inactive, and no inspector can join it."""
 
     __tablename__ = "agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[AgencyKind] = mapped_column(choice(AgencyKind, "kind"))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     communes: Mapped[list[Commune]] = relationship(secondary=agency_communes, order_by=Commune.name)
     categories: Mapped[list[ProductCategory]] = relationship(
         secondary=agency_categories, order_by=ProductCategory.position
     )
+    # how many users work for it: set by services.with_inspector_counts (not a column)
+    inspector_count: ClassVar[int | None] = None
 
     def __str__(self) -> str:
         return self.name

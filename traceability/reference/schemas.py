@@ -78,3 +78,63 @@ class AgencyInSchema(BaseSchema):
     kind = fields.Enum(AgencyKind, by_value=True, required=True)
     commune_ids = fields.List(fields.Integer(), load_default=list)
     category_ids = fields.List(fields.Integer(), load_default=list)
+    is_active = fields.Boolean(load_default=False)  # a form's unticked box sends nothing
+
+
+_ALL = "none: every {} of the province"
+_CODE = validate.Length(min=1, max=60)
+
+
+class AgencyApiInSchema(BaseSchema):
+    """An inspecting body through the API: the communes and categories it covers named by their codes."""
+
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.Enum(AgencyKind, by_value=True, required=True)
+    commune_codes = fields.List(
+        fields.String(validate=_CODE),
+        load_default=list,
+        validate=validate.Length(max=500),
+        metadata={"description": "codes of `GET /api/v1/communes`; " + _ALL.format("commune")},
+    )
+    category_codes = fields.List(
+        fields.String(validate=_CODE),
+        load_default=list,
+        validate=validate.Length(max=500),
+        metadata={"description": "codes of `GET /api/v1/categories`; " + _ALL.format("category")},
+    )
+    is_active = fields.Boolean(
+        load_default=True, metadata={"description": "false: kept for the actions it recorded; no inspector joins it"}
+    )
+
+
+class AgencyPatchSchema(AgencyApiInSchema):
+    """Only the fields given change; a list given replaces the one kept."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class CoveredCommuneSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class CoveredCategorySchema(Schema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+
+
+class AgencySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.Enum(AgencyKind, by_value=True)
+    is_active = fields.Boolean()
+    communes = fields.List(
+        fields.Nested(CoveredCommuneSchema), metadata={"description": "the communes covered; " + _ALL.format("commune")}
+    )
+    categories = fields.List(
+        fields.Nested(CoveredCategorySchema),
+        metadata={"description": "the product categories covered; " + _ALL.format("category")},
+    )
+    inspector_count = fields.Integer(metadata={"description": "the inspectors who work for it"})

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from traceability.audit.services import record_many
-from traceability.errors import NotFound, invalid
+from traceability.accounts.models import User
+from traceability.audit.services import record, record_many
+from traceability.db import Base
+from traceability.errors import Conflict, NotFound, invalid
 from traceability.reference import lists, shipped
 from traceability.reference.models import (
     Agency,
@@ -271,14 +274,15 @@ def reload_lists(session: Session) -> tuple[lists.ListLoad, lists.ListLoad]:
 # ---- agencies
 
 
-def agencies(session: Session) -> list[Agency]:
-    return list(
-        session.scalars(
-            select(Agency)
-            .options(selectinload(Agency.communes), selectinload(Agency.categories))
-            .order_by(Agency.kind, Agency.name)
-        )
+def agencies(session: Session, *, active_only: bool = False) -> list[Agency]:
+    query = (
+        select(Agency)
+        .options(selectinload(Agency.communes), selectinload(Agency.categories))
+        .order_by(Agency.kind, Agency.name)
     )
+    if active_only:
+        query = query.where(Agency.is_active.is_(True))
+    return list(session.scalars(query))
 
 
 def get_agency(session: Session, agency_id: int) -> Agency:
@@ -288,27 +292,136 @@ def get_agency(session: Session, agency_id: int) -> Agency:
     return agency
 
 
+def inspector_count(session: Session, agency: Agency) -> int:
+    """How many accounts work for the agency (inspectors; disabled accounts too, as they still name it)."""
+    return session.scalar(select(func.count()).where(User.agency_id == agency.id)) or 0
+
+
+def with_inspector_counts(session: Session, found: list[Agency]) -> list[Agency]:
+    """The agencies with `inspector_count` set, in one query for the whole list."""
+    counts = dict(
+        session.execute(
+            select(User.agency_id, func.count())
+            .where(User.agency_id.in_([a.id for a in found]))
+            .group_by(User.agency_id)
+        ).all()
+    )
+    for agency in found:
+        agency.inspector_count = counts.get(agency.id, 0)
+    return found
+
+
+def _chosen(session: Session, model: Any, data: dict, by_id: str, by_code: str, wrong: str, unknown: str) -> Any:
+    """The rows of a kept list an agency covers: by id (the admin page's selects) or by code (the API). None:
+    not given, left as it is. Anything not on the list is refused naming the field and what it was."""
+    if by_id in data:
+        wanted, field, key = set(data.pop(by_id)), by_id, model.id
+    elif by_code in data:
+        wanted, field, key = set(data.pop(by_code)), by_code, model.code
+    else:
+        return None
+    rows = list(session.scalars(select(model).where(key.in_(wanted)))) if wanted else []
+    missing = sorted(wanted - {getattr(row, key.key) for row in rows}, key=str)
+    if missing:
+        raise invalid(field, wrong if field == by_id else unknown % {"codes": ", ".join(map(str, missing))})
+    return rows
+
+
+def _coverage(agency: Agency) -> dict[str, list[str]]:
+    communes, categories = sorted(c.code for c in agency.communes), sorted(c.code for c in agency.categories)
+    return {"communes": communes, "categories": categories}
+
+
 def save_agency(session: Session, data: dict, agency: Agency | None = None) -> Agency:
-    """Add an agency or change one; the communes and categories it covers are chosen from the kept lists."""
-    taken = select(Agency.id).where(Agency.name == data["name"])
-    if agency is not None:
-        taken = taken.where(Agency.id != agency.id)
-    if session.scalar(taken):
-        raise invalid("name", _("An agency of this name already exists."))
-    commune_ids, category_ids = set(data.pop("commune_ids")), set(data.pop("category_ids"))
-    communes = list(session.scalars(select(Commune).where(Commune.id.in_(commune_ids))))
-    categories = list(session.scalars(select(ProductCategory).where(ProductCategory.id.in_(category_ids))))
-    if len(communes) != len(commune_ids):
-        raise invalid("commune_ids", _("Choose communes from the list."))
-    if len(categories) != len(category_ids):
-        raise invalid("category_ids", _("Choose categories from the list."))
+    """Add an agency or change one (a change gives only the fields it changes); the communes and categories it
+    covers are chosen from the kept lists, by id or by code. The ORM hook audits the agency's row; the coverage
+    lives in association tables the hook does not see, so a change of it is recorded here (`coverage`)."""
+    data = dict(data)
+    if "name" in data:
+        # compared in Python: SQLite lowers ASCII letters only, and the list is short
+        others = session.execute(select(Agency.id, Agency.name).where(Agency.id != (agency.id if agency else None)))
+        if any(name.casefold() == data["name"].casefold() for _key, name in others):
+            raise invalid("name", _("An agency of this name already exists."))
+    communes = _chosen(
+        session, Commune, data, "commune_ids", "commune_codes",
+        _("Choose communes from the list."), _("Not on the list of communes: %(codes)s."),
+    )  # fmt: skip
+    categories = _chosen(
+        session, ProductCategory, data, "category_ids", "category_codes",
+        _("Choose categories from the list."), _("Not on the list of product categories: %(codes)s."),
+    )  # fmt: skip
+    if agency is not None and agency.is_active and data.get("is_active") is False:
+        _no_inspectors(session, agency, lambda message: invalid("is_active", message))
+    before = _coverage(agency) if agency is not None else None
     if agency is None:
         agency = Agency(**data)
         session.add(agency)
     else:
         for key, value in data.items():
             setattr(agency, key, value)
-    agency.communes = communes
-    agency.categories = categories
+    if communes is not None:
+        agency.communes = communes
+    if categories is not None:
+        agency.categories = categories
     session.flush()
+    after = _coverage(agency)
+    if after != before:
+        record(session, "coverage", "agencies", agency.id, before, after)
     return agency
+
+
+def _no_inspectors(session: Session, agency: Agency, error: Any) -> None:
+    count = inspector_count(session, agency)
+    if count:
+        raise error(
+            ngettext(
+                "%(num)d inspector still works for %(name)s: move them to another agency (or make them provincial) "
+                "on the accounts page first.",
+                "%(num)d inspectors still work for %(name)s: move them to another agency (or make them provincial) "
+                "on the accounts page first.",
+                count,
+                name=agency.name,
+            )
+        )
+
+
+def recorded_actions(session: Session, agency: Agency) -> int:
+    """How many recorded actions name the agency: every column that refers to it (inspections, decisions on
+    batches, consumer reports routed to it), found from the schema so a new one is counted too. Accounts and the
+    agency's own coverage are not actions."""
+    total = 0
+    for table in Base.metadata.sorted_tables:
+        if table.name in ("users", "agency_communes", "agency_categories"):
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == Agency.__tablename__:
+                total += session.scalar(select(func.count()).select_from(table).where(fk.parent == agency.id)) or 0
+    return total
+
+
+def delete_agency(session: Session, agency: Agency) -> None:
+    """Delete an agency made by mistake. Refused while inspectors work for it (the admin moves each one, which
+    decides their jurisdiction), and for good once it has recorded actions: they keep naming it (the foreign
+    keys would otherwise set them blank, losing the history and leaving rows the audit no longer matches), so
+    it is made inactive instead."""
+    check_deletable(session, agency)
+    record(session, "coverage", "agencies", agency.id, _coverage(agency), None)
+    session.delete(agency)
+    session.flush()
+
+
+def check_deletable(session: Session, agency: Agency) -> None:
+    """Raise Conflict, saying why, when the agency may not be deleted (delete_agency says the rules)."""
+    _no_inspectors(session, agency, Conflict)
+    actions = recorded_actions(session, agency)
+    if actions:
+        raise Conflict(
+            ngettext(
+                "%(name)s cannot be deleted: %(num)d recorded action names it (an inspection, a decision on a batch "
+                "or a consumer report). Make it inactive instead.",
+                "%(name)s cannot be deleted: %(num)d recorded actions name it (inspections, decisions on batches "
+                "or consumer reports). Make it inactive instead.",
+                actions,
+                name=agency.name,
+            )
+        )
