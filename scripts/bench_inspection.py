@@ -2,8 +2,9 @@
 
 Builds a year of data — 20,000 published batches with a lot code each, 400,000 unit codes, 2,000,000 scans spread
 over the year before "now" (so most of them are old), 3,000 inspections, 2,000 reports and a recall tree of 1,051
-batches — then times the dashboard, the yearly report, the alert queue and listing what a recall reaches, each
-against a baseline measured in the same run: one `SELECT count(*)` over the scans table.
+batches — then times the dashboard, the yearly report (the province's, with its table by agency, and an agency's
+covering tea), the alert queue and listing what a recall reaches, each against a baseline measured in the same
+run: one `SELECT count(*)` over the scans table.
 Half the scans are of lot codes (many phones each, which is normal); the unit codes are scanned a few times by one
 or two phones, except 40 copied ones scanned by 30 phones each: 20 in the last weeks, 20 only months ago.
 Run alone: `.venv/bin/python scripts/bench_inspection.py` (about a minute, loopback only: no network).
@@ -223,6 +224,20 @@ def build(session: Session) -> int:
     return 1
 
 
+def tea_inspector(session: Session) -> User:
+    """An inspector of an agency covering tea in every commune."""
+    from traceability.reference.models import Agency, AgencyKind, ProductCategory
+
+    tea = session.scalar(select(ProductCategory).where(ProductCategory.code == "tea"))
+    agency = Agency(name="Chi cục Chè", kind=AgencyKind.AGRICULTURE_ENVIRONMENT, categories=[tea])
+    session.add(agency)
+    session.flush()
+    user = session.get(User, 1)
+    user.agency_id = agency.id
+    session.commit()
+    return user
+
+
 def timed(fn, repeat: int = 5) -> float:
     """Median wall time of `fn`, in milliseconds."""
     samples = []
@@ -236,6 +251,7 @@ def timed(fn, repeat: int = 5) -> float:
 def main() -> None:
     from traceability.inspection.alerts import alerts
     from traceability.inspection.figures import Period, dashboard, yearly_report
+    from traceability.inspection.scope import scope_filter
     from traceability.inspection.services import affected_by
 
     path = Path(os.environ["INSTANCE_PATH"]) / "bench.db"
@@ -252,15 +268,21 @@ def main() -> None:
             now, today = NOW, NOW.date()
             root_batch = session.get(Batch, root)
             baseline = timed(lambda: session.execute(text("SELECT count(*) FROM scans")).scalar())
+            in_scope = scope_filter(session, tea_inspector(session))  # a sixth of the batches
             results = {
                 "dashboard (a year)": timed(lambda: dashboard(session, year)),
+                "dashboard, an agency's": timed(lambda: dashboard(session, year, in_scope)),
                 "yearly report (a year)": timed(lambda: yearly_report(session, year)),
+                "yearly report, by agency": timed(lambda: yearly_report(session, year, by_agency=True)),
+                "yearly report, an agency's": timed(lambda: yearly_report(session, year, in_scope)),
                 "alert queue": timed(lambda: alerts(session, now, today, config)),
                 "recall reach (1,050 batches)": timed(lambda: affected_by(session, root_batch)),
             }
             assert len(affected_by(session, root_batch)) == 1_050
             batches = session.scalar(select(text("count(*)")).select_from(Batch))
             assert dashboard(session, year).batches_total == batches
+            tea = select(text("count(*)")).select_from(Batch).join(Product).where(Product.category_code == "tea")
+            assert dashboard(session, year, in_scope).batches_total == session.scalar(tea)
             suspects = alerts(session, now, today, config).copy_suspects
             recent_copies = {BATCHES + SERIALS - COPIED + 1 + k for k in range(0, COPIED, 2)}
             assert {s.code.id for s in suspects} == recent_copies, "the alert lists the copies scanned lately"

@@ -217,6 +217,8 @@ def open_reports(
     )
 
 
-def count_open_reports(session: Session) -> int:
-    """How many reports are not yet closed (the dashboard's tile), without loading them."""
-    return session.scalar(select(func.count()).select_from(ConsumerReport).where(*_report_filter(None, None))) or 0
+def count_open_reports(session: Session, agency_id: Any = ALL) -> int:
+    """How many reports are not yet closed (the dashboard's tile), without loading them; `agency_id` as for
+    `open_reports`."""
+    conditions = _report_filter(None, None, agency_id)
+    return session.scalar(select(func.count()).select_from(ConsumerReport).where(*conditions)) or 0

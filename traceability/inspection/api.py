@@ -12,8 +12,8 @@ from traceability.apidoc import binary
 from traceability.auth import roles
 from traceability.batches.models import Batch
 from traceability.errors import NotFound
-from traceability.inspection import field, services
-from traceability.inspection.alerts import open_reports
+from traceability.inspection import field, scope, services
+from traceability.inspection.alerts import ALL, open_reports
 from traceability.inspection.models import Inspection
 from traceability.inspection.photos import send_photo, store_photos
 from traceability.inspection.schemas import (
@@ -169,9 +169,15 @@ def recall(data, batch_id: int):
 @blp.arguments(ReportQuerySchema, location="query")
 @blp.response(200, ReportSchema(many=True))
 def list_reports(query):
-    """Consumer reports: open ones (new, in review) oldest first, or those of `?status=`, `?kind=`."""
+    """Consumer reports: open ones (new, in review) oldest first, or those of `?status=`, `?kind=`.
+
+    An agency's inspector gets the reports sent to their agency, as their queue page shows; `?whole=true` gives
+    the whole province's (every agency's and the provincial queue's). An inspector without an agency always gets
+    the whole province's."""
     status, kind = query.get("status"), query.get("kind")
-    return open_reports(db.session, status.value if status else None, kind.value if kind else None)
+    agency = scope.agency_of(db.session, current_user)
+    agency_id = ALL if agency is None or query["whole"] else agency.id
+    return open_reports(db.session, status.value if status else None, kind.value if kind else None, agency_id)
 
 
 @blp.route("/reports/<int:report_id>", methods=["PATCH"])

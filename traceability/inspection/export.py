@@ -1,4 +1,5 @@
-"""The yearly report as an XLSX workbook: a summary sheet, then one sheet per breakdown and the recalls."""
+"""The yearly report as an XLSX workbook: a summary sheet, the province's figures by agency, then one sheet per
+breakdown and the recalls."""
 
 from __future__ import annotations
 
@@ -37,13 +38,15 @@ def _pairs(rows: list[tuple[object, int]]) -> list[list[object]]:
     return [[label(key), count] for key, count in rows]
 
 
-def yearly_workbook(report: YearlyReport) -> bytes:
-    """The report's figures, every number as a number so the sheet can be summed and sorted."""
+def yearly_workbook(report: YearlyReport, scope: str = "") -> bytes:
+    """The report's figures, every number as a number so the sheet can be summed and sorted; `scope` says whose
+    (the whole province, or an agency's scope in words)."""
     book = Workbook()
     book.remove(book.active)
     period = f"{report.period.first_on.isoformat()} – {report.period.last_on.isoformat()}"
     summary = [
         [_("Period"), period],
+        *([[_("Scope"), scope]] if scope else []),
         [_("Organisations registered"), report.organizations["registered"]],
         [_("New organisations"), report.organizations["new"]],
         [_("Verified organisations"), report.organizations["verified"]],
@@ -58,6 +61,23 @@ def yearly_workbook(report: YearlyReport) -> bytes:
         [_("Recalls"), len(report.recalls)],
     ]
     _sheet(book, _("Summary"), [_("Figure"), _("Value")], summary)
+    if report.by_agency is not None:
+        # no total row: the columns sum to the summary's figures
+        _sheet(
+            book,
+            _("By agency"),
+            [_("Agency"), _("Batches published"), _("Inspections"), _("Suspended or recalled"), _("Consumer reports")],
+            [
+                [
+                    row.agency.name if row.agency else _("No agency covers it"),
+                    row.batches_published,
+                    row.inspections,
+                    row.suspended_or_recalled,
+                    row.reports,
+                ]
+                for row in report.by_agency
+            ],
+        )
     count = _("Count")
     _sheet(book, _("Organisations by kind"), [_("Kind"), count], _pairs(report.organizations_by_kind))
     _sheet(book, _("Products by category"), [_("Category"), count], _pairs(report.products_by_category))

@@ -80,6 +80,10 @@ class ReportUpdateSchema(BaseSchema):
 class ReportQuerySchema(BaseSchema):
     status = fields.Enum(ReportStatus, by_value=True, load_default=None)
     kind = fields.Enum(ReportKind, by_value=True, load_default=None)
+    whole = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: every agency's reports; by default an agency's inspector gets its own."},
+    )
 
 
 class PeriodSchema(BaseSchema):
@@ -90,6 +94,7 @@ class PeriodSchema(BaseSchema):
     year = fields.Integer(
         load_default=None, validate=validate.Range(2000, 2100, error=_l("A year between 2000 and 2100."))
     )
+    whole = fields.Boolean(load_default=False)  # the whole province rather than the inspector's agency
 
     @validates_schema
     def _order(self, data: dict, **_kwargs: object) -> None:

@@ -9,7 +9,7 @@ to every inspector: scope limits the default views and what they may suspend or 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import Session
 
 from traceability.accounts.models import Organization, User
@@ -42,33 +42,43 @@ def in_scope(session: Session, user: User, batch: Batch) -> bool:
 
 
 def scope_filter(session: Session, user: User) -> ColumnElement[bool]:
-    """A WHERE clause on `Batch` keeping the batches in the user's scope (always true for provincial users)."""
+    """A WHERE clause on `Batch` keeping the batches in the user's scope (always true for provincial users).
+
+    Uncorrelated subqueries of ids (sites, organisations, products of the agency's communes and categories): the
+    database reads each once, where a lookup per batch made a year's figures of an agency several times slower."""
     agency = agency_of(session, user)
     if agency is None:
         return true()
     clauses = []
     if agency.communes:
-        commune = func.coalesce(
-            select(Site.commune_code).where(Site.id == Batch.site_id).scalar_subquery(),
-            select(Organization.commune_code).where(Organization.id == Batch.organization_id).scalar_subquery(),
+        codes = (
+            select(Commune.code)
+            .join(agency_communes, agency_communes.c.commune_id == Commune.id)
+            .where(agency_communes.c.agency_id == agency.id)
+            .correlate(None)
         )
+        # the site's commune where the batch has a site with one, else the organisation's (batch_commune)
+        placed_sites = select(Site.id).where(Site.commune_code.is_not(None)).correlate(None)
         clauses.append(
-            commune.in_(
-                select(Commune.code)
-                .join(agency_communes, agency_communes.c.commune_id == Commune.id)
-                .where(agency_communes.c.agency_id == agency.id)
+            Batch.site_id.in_(select(Site.id).where(Site.commune_code.in_(codes)).correlate(None))
+            | (
+                (Batch.site_id.is_(None) | Batch.site_id.not_in(placed_sites))
+                & Batch.organization_id.in_(
+                    select(Organization.id).where(Organization.commune_code.in_(codes)).correlate(None)
+                )
             )
         )
     if agency.categories:
-        category = select(Product.category_code).where(Product.id == Batch.product_id).scalar_subquery()
-        clauses.append(
-            category.in_(
-                select(ProductCategory.code)
-                .join(agency_categories, agency_categories.c.category_id == ProductCategory.id)
-                .where(agency_categories.c.agency_id == agency.id)
-            )
+        category_codes = (
+            select(ProductCategory.code)
+            .join(agency_categories, agency_categories.c.category_id == ProductCategory.id)
+            .where(agency_categories.c.agency_id == agency.id)
+            .correlate(None)
         )
-    return true() if not clauses else clauses[0] if len(clauses) == 1 else clauses[0] & clauses[1]
+        clauses.append(
+            Batch.product_id.in_(select(Product.id).where(Product.category_code.in_(category_codes)).correlate(None))
+        )
+    return and_(*clauses) if clauses else true()
 
 
 def agency_for(session: Session, batch: Batch) -> Agency | None:
@@ -77,10 +87,13 @@ def agency_for(session: Session, batch: Batch) -> Agency | None:
     The rule: among the agencies covering the batch's commune and category, one that names the commune comes
     before one covering every commune, then one that names the category before one covering every category,
     then the oldest (the lowest id)."""
-    commune, category = batch_commune(batch), batch.product.category_code
-    found = [a for a in session.scalars(select(Agency).order_by(Agency.id)) if covers(a, commune, category)]
-    found.sort(key=lambda a: (not a.communes, not a.categories, a.id))
-    return found[0] if found else None
+    return responsible(list(session.scalars(select(Agency))), batch_commune(batch), batch.product.category_code)
+
+
+def responsible(agencies: list[Agency], commune_code: str | None, category_code: str | None) -> Agency | None:
+    """Among these agencies, the one in charge of a commune and category by the rule of `agency_for`."""
+    found = [a for a in agencies if covers(a, commune_code, category_code)]
+    return min(found, key=lambda a: (not a.communes, not a.categories, a.id), default=None)
 
 
 def scope_text(agency: Agency) -> str:

@@ -20,7 +20,7 @@ from traceability.inspection import alerts as queue
 from traceability.inspection import field, offline, scope, services
 from traceability.inspection.charts import bar_chart
 from traceability.inspection.export import yearly_workbook
-from traceability.inspection.figures import Period, dashboard, local_today, yearly_report
+from traceability.inspection.figures import Period, dashboard, local_today, total, yearly_report
 from traceability.inspection.lookup import MistypedCode, batch_record, resolve_scanned, search_batches
 from traceability.inspection.models import Inspection, InspectionAction, InspectionResult
 from traceability.inspection.photos import send_photo, store_photos
@@ -35,6 +35,7 @@ from traceability.inspection.schemas import (
 )
 from traceability.labels import label
 from traceability.public.models import ConsumerReport, ReportKind, ReportStatus
+from traceability.reference.models import Agency
 from traceability.schemas import form_data
 from traceability.shipments.services import shipments_of_lot, shipments_of_organization
 from traceability.tenancy import get_visible
@@ -58,13 +59,38 @@ def _period(default: Period) -> tuple[Period, dict]:
     return default, {}
 
 
+def _scope() -> tuple[Agency | None, bool]:
+    """The user's agency, and whether the page shows the whole province: an agency's inspector sees its scope
+    unless they ask for the whole province (?whole=1); inspectors without an agency and admins see it always."""
+    agency = scope.agency_of(db.session, current_user)
+    return agency, agency is None or request.args.get("whole") == "1"
+
+
+def _in_scope(whole: bool):
+    return None if whole else scope.scope_filter(db.session, current_user)
+
+
+def _scope_context(agency: Agency | None, whole: bool) -> dict:
+    """What the page says about its scope, and the links to this page in the other scope."""
+    args = {k: v for k, v in request.args.items() if k != "whole"}
+    return {
+        "agency": agency,
+        "whole": whole,
+        "scope_text": scope.scope_text(agency) if agency else None,
+        "own_url": url_for(request.endpoint, **args),
+        "whole_url": url_for(request.endpoint, **args, whole=1),
+        "whole_arg": 1 if agency and whole else None,  # carried by the page's links and forms
+    }
+
+
 @bp.route("/")
 @roles(Role.INSPECTOR, Role.ADMIN)
 def home():
     today = local_today()
     period, errors = _period(Period(dt.date(today.year, 1, 1), today))
-    figures = dashboard(db.session, period)
-    alerts = queue.alerts(db.session, dt.datetime.now(dt.UTC), today, current_app.config)
+    agency, whole = _scope()
+    figures = dashboard(db.session, period, _in_scope(whole))
+    alerts = queue.alerts(db.session, dt.datetime.now(dt.UTC), today, current_app.config, _in_scope(whole))
     return render_template(
         "inspect/home.html",
         figures=figures,
@@ -72,8 +98,9 @@ def home():
         errors=errors,
         chart=bar_chart,
         label=label,
-        open_reports=queue.count_open_reports(db.session),
+        open_reports=queue.count_open_reports(db.session, queue.ALL if whole else agency.id),
         alerts=alerts,
+        **_scope_context(agency, whole),
     )
 
 
@@ -243,8 +270,7 @@ def work_queue():
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
     # an agency's inspector sees its reports and batches unless they ask for the whole province
-    agency = scope.agency_of(db.session, current_user)
-    whole = agency is None or request.args.get("whole") == "1"
+    agency, whole = _scope()
     return render_template(
         "inspect/queue.html",
         reports=queue.open_reports(db.session, status, kind, queue.ALL if whole else agency.id),
@@ -308,18 +334,26 @@ def _yearly_period() -> tuple[Period, dict]:
     return _period(Period.year(local_today().year))
 
 
+def _scope_label(agency: Agency | None, whole: bool) -> str:
+    return _("The whole province") if whole else scope.scope_text(agency)
+
+
 @bp.route("/report")
 @roles(Role.INSPECTOR, Role.ADMIN)
 def yearly():
     period, errors = _yearly_period()
+    agency, whole = _scope()
+    report = yearly_report(db.session, period, _in_scope(whole), by_agency=whole)
     return render_template(
         "inspect/yearly.html",
-        report=yearly_report(db.session, period),
+        report=report,
+        agency_total=total(report.by_agency) if report.by_agency is not None else None,
         period=period,
         errors=errors,
         chart=bar_chart,
         label=label,
         years=range(local_today().year, local_today().year - 6, -1),
+        **_scope_context(agency, whole),
     ), (422 if errors else 200)
 
 
@@ -329,7 +363,9 @@ def yearly_xlsx():
     period, errors = _yearly_period()
     if errors:
         raise Invalid(errors)
-    body = yearly_workbook(yearly_report(db.session, period))
+    agency, whole = _scope()
+    report = yearly_report(db.session, period, _in_scope(whole), by_agency=whole)
+    body = yearly_workbook(report, _scope_label(agency, whole))
     name = f"bao-cao-truy-xuat-{period.first_on.isoformat()}-{period.last_on.isoformat()}.xlsx"
     return body, 200, {"Content-Type": XLSX, "Content-Disposition": f'attachment; filename="{name}"'}
 
@@ -338,13 +374,14 @@ def yearly_xlsx():
 @roles(Role.INSPECTOR, Role.ADMIN)
 def yearly_job():
     """The page's download: the workbook made by the worker (the job's page shows progress, then the file). The
-    period comes in the query string, as for the page."""
+    period and `whole` come in the query string, as for the page."""
     from traceability.inspection.report_job import submit_yearly_report
 
     period, errors = _yearly_period()
     if errors:
         raise Invalid(errors)
-    job = submit_yearly_report(db.session, current_user, period)
+    _agency, whole = _scope()
+    job = submit_yearly_report(db.session, current_user, period, whole)
     return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
