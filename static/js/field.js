@@ -55,8 +55,9 @@
     if (!pack) { status.textContent = T.no_pack; return; }
     status.textContent = fill(T.pack_ready, { n: pack.batches.length, when: pack.prepared_at_text }) +
       (pack.communes.length ? " (" + pack.communes.join(", ") + ")" : "");
+    var codes = pack.commune_codes || [];
     var boxes = document.querySelectorAll("#pack-form input[name=commune]");
-    Array.prototype.forEach.call(boxes, function (box) { box.checked = pack.communes.indexOf(box.value) >= 0; });
+    Array.prototype.forEach.call(boxes, function (box) { box.checked = codes.indexOf(box.value) >= 0; });
   }
 
   $("pack-form").addEventListener("submit", function (event) {

@@ -37,16 +37,19 @@ from .test_inspector_scan import _y4m
 pytestmark = pytest.mark.browser
 
 
-def _field_batch(session, commune: str, tax_code: str, lot: str) -> tuple[Batch, str]:
-    """A tea cooperative of its own commune, with a published batch and its lot code."""
+def _field_batch(session, commune: tuple[str, str], tax_code: str, lot: str) -> tuple[Batch, str]:
+    """A tea cooperative of a commune of the list (code, name), with a published batch and its lot code; its
+    tea hill's commune is typed as before the list, in lower case without accents (the pack finds it by name)."""
+    code, name = commune
     org = session.scalar(select(Organization).where(Organization.tax_code == tax_code))
     if org is None:
         org = Organization(
-            name=f"HTX Chè {commune}",
+            name=f"HTX Chè {name}",
             kind=OrgKind.COOPERATIVE,
             tax_code=tax_code,
             province="Thái Nguyên",
-            commune=commune,
+            commune=name,
+            commune_code=code,
             address="Xóm Đồi",
             status=OrgStatus.VERIFIED,
         )
@@ -55,7 +58,8 @@ def _field_batch(session, commune: str, tax_code: str, lot: str) -> tuple[Batch,
     product = session.scalar(select(Product).where(Product.organization_id == org.id))
     if product is None:
         product = Product(organization=org, name="Chè búp tươi", category_code="tea", unit="kg")
-        site = Site(organization=org, kind=SiteKind.FARM, name="Đồi chè số 1", province="Thái Nguyên", commune=commune)
+        typed = name.lower().replace("xã ", "xa ")
+        site = Site(organization=org, kind=SiteKind.FARM, name="Đồi chè số 1", province="Thái Nguyên", commune=typed)
         session.add_all([product, site])
         session.flush()
     batch = session.scalar(select(Batch).where(Batch.lot_code == lot))
@@ -138,8 +142,8 @@ def _open_field_page(page: Any) -> None:
     page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
-def _prepare_pack(page: Any, commune: str) -> None:
-    page.check(f"#pack-form input[name=commune][value='{commune}']")
+def _prepare_pack(page: Any, commune: tuple[str, str]) -> None:
+    page.check(f"#pack-form input[name=commune][value='{commune[0]}']")  # the list's code, shown by its name
     page.click("#pack-form button[type=submit]")
     page.wait_for_selector("#pack-status:has-text('Gói dữ liệu thực địa trên điện thoại này')")
 
@@ -154,7 +158,7 @@ def _outbox_count(page: Any) -> str:
 
 
 def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone, live_server, live_db, tmp_path):
-    commune = "Xã Thực Địa Một"
+    commune = ("01879", "Xã Cao Minh")
     batch, code = _field_batch(live_db, commune, "4609990101", "FIELD-01")
     video = _y4m(f"{live_server.url}/c/{code}", Path(_RUN_DIR) / "field-qr.y4m")
 
@@ -183,6 +187,7 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
     assert reloaded.from_service_worker
     assert "FIELD-01" not in page.locator("#field-record").inner_text()
     assert "1 lô hàng" in page.locator("#pack-status").inner_text()
+    assert "Xã Cao Minh" in page.locator("#pack-status").inner_text()
 
     # a code outside the pack is unknown offline, never called a fake
     page.fill("#f-q", "7KQ2-M9XH-4TAB-C")
@@ -264,7 +269,7 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
 
 
 def test_a_recall_requested_offline_on_a_batch_that_changed_waits_for_the_inspector(phone, live_db):
-    commune = "Xã Thực Địa Hai"
+    commune = ("01882", "Xã Nghiên Loan")
     batch, code = _field_batch(live_db, commune, "4609990102", "FIELD-02")
     context = phone()
     page = _page(context)

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -32,6 +32,9 @@ from traceability.inspection.models import Inspection, InspectionAction, Inspect
 from traceability.inspection.photos import store_photos
 from traceability.inspection.schemas import CLIENT_KEY
 from traceability.labels import fact_label, fact_value, label
+from traceability.reference import lists
+from traceability.reference import services as reference
+from traceability.reference.models import Commune
 from traceability.registry.models import Site
 
 MAX_COMMUNES = 20
@@ -43,30 +46,68 @@ MAX_UNIT_CODES = 500
 
 @dataclass
 class PackChoice:
-    """What the inspector chose to take along: communes (free text today), or organisations, or sites."""
+    """What the inspector chose to take along: communes of the reference list (codes, or names as typed, which
+    must name one commune of the list), or organisations, or sites."""
 
     communes: list[str] = field(default_factory=list)
     organization_ids: list[int] = field(default_factory=list)
     site_ids: list[int] = field(default_factory=list)
 
 
-def pack_communes(session: Session) -> list[str]:
-    """Communes where organisations or sites are registered, to choose from (free text until a reference list)."""
-    names = set(session.scalars(select(Organization.commune).distinct())) | set(
-        session.scalars(select(Site.commune).distinct())
-    )
-    return sorted(n for n in names if n)
+def pack_communes(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The communes to choose from: the province's reference list (active units), wards then communes, as
+    option groups [(title, [(code, name)])]."""
+    return reference.commune_options(session)
 
 
-def pack_batch_ids(session: Session, choice: PackChoice) -> list[int]:
-    """The batches a pack holds. The one place that reads the choice: a communes reference list replaces the
-    free-text match here, and nowhere else."""
-    commune = func.coalesce(Site.commune, Organization.commune)
+def chosen_communes(session: Session, choice: PackChoice) -> list[Commune]:
+    """The reference list's communes the choice names: by code, else by name (accents, case and "xã"/"phường"
+    aside) when it names exactly one. Anything else is refused, naming what was not found."""
+    found: dict[str, Commune] = {}
+    values = [v.strip() for v in choice.communes if v and v.strip()]
+    by_code = {c.code: c for c in session.scalars(select(Commune).where(Commune.code.in_(values)))} if values else {}
+    unknown = []
+    for value in values:
+        commune = by_code.get(value) or reference.match_commune(session, value)
+        if commune is None:
+            unknown.append(value)
+        else:
+            found.setdefault(commune.code, commune)
+    if unknown:
+        raise invalid(
+            "commune",
+            _("Not a commune or ward of the province's list: %(names)s.", names=", ".join(unknown)),
+            "query",
+        )
+    return list(found.values())
+
+
+def _in_communes(session: Session, model: type, communes: list[Commune]) -> ColumnElement[bool]:
+    """Rows of `model` (sites or organisations) located in `communes`: tied to the list by code, or, for rows
+    kept as typed (no code: typed before the list, or a name the list could not tell apart), whose text names one
+    of them whatever its spelling. The few distinct texts without a code are compared here, in Python, with the
+    reference list's own comparison (lists.commune_key), so both databases decide alike."""
+    keys = {lists.commune_key(c.name) for c in communes}
+    typed = [
+        text
+        for text in session.scalars(select(model.commune).where(model.commune_code.is_(None)).distinct())
+        if text and lists.commune_key(text) in keys
+    ]
+    located = model.commune_code.in_([c.code for c in communes])
+    if typed:
+        located = or_(located, and_(model.commune_code.is_(None), model.commune.in_(typed)))
+    return located
+
+
+def pack_batch_ids(session: Session, choice: PackChoice, communes: list[Commune] | None = None) -> list[int]:
+    """The batches a pack holds: those whose site or producer is in a chosen commune (of the reference list),
+    or of a chosen organisation or site. The one place that reads the choice."""
+    if communes is None:
+        communes = chosen_communes(session, choice)
     conditions = []
-    if choice.communes:
-        wanted = _lowered(choice.communes)
-        conditions.append(func.lower(commune).in_(wanted))
-        conditions.append(func.lower(Organization.commune).in_(wanted))
+    if communes:
+        conditions.append(_in_communes(session, Site, communes))
+        conditions.append(_in_communes(session, Organization, communes))
     if choice.organization_ids:
         conditions.append(Batch.organization_id.in_(choice.organization_ids))
     if choice.site_ids:
@@ -87,11 +128,6 @@ def pack_batch_ids(session: Session, choice: PackChoice) -> list[int]:
             "commune", _("More than %(n)s batches: choose fewer communes.", n=number(MAX_PACK_BATCHES)), "query"
         )
     return ids
-
-
-def _lowered(communes: list[str]) -> list:
-    # lowered by the database on both sides: SQLite's lower() leaves Vietnamese capitals (Đ, Ứ…) as they are
-    return [func.lower(literal(c.strip())) for c in communes if c.strip()]
 
 
 def batch_version(batch: Batch) -> str:
@@ -232,7 +268,8 @@ def _batch(
 
 def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = None) -> dict[str, Any]:
     """The field pack: everything the phone needs to find and read the chosen batches without signal."""
-    ids = pack_batch_ids(session, choice)
+    communes = chosen_communes(session, choice)
+    ids = pack_batch_ids(session, choice, communes)
     w = _Writer()
     batches = list(
         session.scalars(
@@ -283,18 +320,18 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
         inspections.setdefault(i.batch_id, []).append(_inspection(w, i))
     orgs = {b.organization_id: b.organization for b in batches}
     sites = {b.site_id: b.site for b in batches if b.site is not None}
-    if choice.communes:  # organisations and sites of the communes that have no batch yet come along too
-        wanted = _lowered(choice.communes)
-        for org in session.scalars(select(Organization).where(func.lower(Organization.commune).in_(wanted))):
+    if communes:  # organisations and sites of the communes that have no batch yet come along too
+        for org in session.scalars(select(Organization).where(_in_communes(session, Organization, communes))):
             orgs.setdefault(org.id, org)
-        for site in session.scalars(select(Site).where(func.lower(Site.commune).in_(wanted))):
+        for site in session.scalars(select(Site).where(_in_communes(session, Site, communes))):
             sites.setdefault(site.id, site)
             orgs.setdefault(site.organization_id, site.organization)
     now = now or dt.datetime.now(dt.UTC)
     return {
         "prepared_at": now.isoformat(),
         "prepared_at_text": _dt(now),
-        "communes": sorted({c.strip() for c in choice.communes if c.strip()}),
+        "communes": [c.name for c in communes],
+        "commune_codes": [c.code for c in communes],
         "organizations": [_org(w, o) for o in sorted(orgs.values(), key=lambda o: o.name)],
         "sites": [_site(w, s) for s in sorted(sites.values(), key=lambda s: s.name)],
         "batches": [
