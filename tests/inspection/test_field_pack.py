@@ -3,15 +3,21 @@ sites and organisations whose commune was typed before the list (any spelling, c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 from traceability.accounts.models import Role
 from traceability.batches.models import BatchStatus
+from traceability.db import utcnow
+from traceability.public.models import ReportStatus
+from traceability.shipments.models import Shipment, ShipmentStatus
 
 from ..conftest import login
 
 EN = {"Accept-Language": "en"}
+VI = {"Accept-Language": "vi"}
 LA_BANG, TAN_CUONG, LA_HIEN = "05818", "05503", "05740"
 
 
@@ -87,3 +93,50 @@ def test_the_field_page_offers_the_lists_communes_in_vietnamese(client, make_use
     assert len(boxes) == 92
     assert (LA_BANG, "Xã La Bằng") in [(code, name.strip()) for code, name in boxes]
     assert "Phường" in page and "Xã Tân Cương" in page
+
+
+def test_the_pack_warns_of_recalled_and_suspended_inputs_and_carries_open_reports(
+    api_as, inspector, tree, make_report, db_session
+):
+    now = utcnow()
+    tree.leaf.status, tree.leaf.status_reason, tree.leaf.status_changed_at = BatchStatus.RECALLED, "Dư lượng.", now
+    tree.processed.status, tree.processed.status_changed_at = BatchStatus.SUSPENDED, now
+    tree.processed.status_reason = "Chờ kết quả kiểm nghiệm"
+    # the shop received the dried tea from the processor: a shipment accepted into its own lot
+    db_session.add(
+        Shipment(
+            organization_id=tree.processed.organization_id,
+            batch_id=tree.processed.id,
+            to_tax_code=tree.packed.organization.tax_code,
+            to_organization_id=tree.packed.organization_id,
+            quantity=Decimal(20),
+            unit="kg",
+            shipped_on=dt.date(2026, 11, 2),
+            reference_doc="PX-001",
+            status=ShipmentStatus.ACCEPTED,
+            received_batch_id=tree.packed.id,
+        )
+    )
+    make_report(tree.packed, message="Hộp quà bị rách tem", contact="0988 000 111")
+    make_report(tree.packed, status=ReportStatus.RESOLVED, message="Đã xử lý")
+    db_session.commit()
+
+    pack = api_as(inspector).get("/api/v1/field-pack", query_string={"commune": "Phan Đình Phùng"}, headers=EN)
+    box = next(b for b in pack.get_json()["batches"] if b["lot_code"] == "BOX-1")
+    # nearest first: the dried tea it was received from (suspended), then the fresh tea that went into it
+    assert [(u["lot_code"], u["kind"], u["received"]) for u in box["upstream"]] == [
+        ("DRY-1", "suspension", True),
+        ("LEAF-1", "recall", False),
+    ]
+    assert box["upstream"][0]["text"].startswith("Received from Công ty Chè Sông Cầu")
+    assert "Chờ kết quả kiểm nghiệm" in box["upstream"][0]["text"]
+    assert box["upstream"][1]["text"].startswith("Made from") and "recalled on" in box["upstream"][1]["text"]
+    assert "Dư lượng." in box["upstream"][1]["text"] and "Dư lượng.." not in box["upstream"][1]["text"]
+    assert [r["message"] for r in box["reports"]] == ["Hộp quà bị rách tem"]  # the resolved one is not carried
+    assert "0988" not in json.dumps(box, ensure_ascii=False)  # nor the consumer's contact
+    assert box["reports"][0]["kind_text"] and box["reports"][0]["receipt"]
+
+    vi = api_as(inspector).get("/api/v1/field-pack", query_string={"commune": "Phan Đình Phùng"}, headers=VI)
+    box = next(b for b in vi.get_json()["batches"] if b["lot_code"] == "BOX-1")
+    assert box["upstream"][0]["text"].startswith("Nhận từ Công ty Chè Sông Cầu")
+    assert box["upstream"][1]["text"].startswith("Làm từ") and "thu hồi" in box["upstream"][1]["text"]

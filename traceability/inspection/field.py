@@ -18,12 +18,12 @@ from typing import Any
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from traceability.accounts.models import Organization, User
-from traceability.batches.models import Amendment, Batch
+from traceability.batches.models import Amendment, Batch, BatchStatus
 from traceability.codes.models import Code, CodeKind
 from traceability.errors import Conflict, Forbidden, invalid
 from traceability.i18n import number
@@ -32,10 +32,12 @@ from traceability.inspection.models import Inspection, InspectionAction, Inspect
 from traceability.inspection.photos import store_photos
 from traceability.inspection.schemas import CLIENT_KEY
 from traceability.labels import fact_label, fact_value, label
+from traceability.public.models import ConsumerReport, ReportStatus
 from traceability.reference import lists
 from traceability.reference import services as reference
 from traceability.reference.models import Commune
 from traceability.registry.models import Site
+from traceability.shipments.models import Shipment, ShipmentStatus
 
 MAX_COMMUNES = 20
 MAX_PACK_BATCHES = 2000  # a phone holds this easily (about 2 KB a batch); more is a sign of a wrong choice
@@ -210,7 +212,14 @@ def _inspection(w: _Writer, i: Inspection) -> dict[str, Any]:
 
 
 def _batch(
-    w: _Writer, b: Batch, lot: str | None, serials: list[str] | None, unit_count: int, inspections: list
+    w: _Writer,
+    b: Batch,
+    lot: str | None,
+    serials: list[str] | None,
+    unit_count: int,
+    inspections: list,
+    upstream: list,
+    reports: list,
 ) -> dict:
     return {
         "id": b.id,
@@ -263,7 +272,116 @@ def _batch(
             for m in b.amendments
         ],
         "inspections": inspections,
+        "upstream": upstream,  # recalled or suspended inputs, nearest first
+        "reports": reports,  # open consumer reports
     }
+
+
+
+# The inputs upstream of each batch of the pack, at any depth, that are suspended or recalled:
+# (batch, flagged input, depth). The consumer page's walk (public/lookup.py) for many batches in one statement.
+_FLAGGED_UPSTREAM = text(
+    """
+    WITH RECURSIVE upstream(root, id, depth) AS (
+      SELECT batch_id, input_batch_id, 1 FROM batch_inputs WHERE batch_id IN :ids
+      UNION
+      SELECT upstream.root, batch_inputs.input_batch_id, upstream.depth + 1
+      FROM batch_inputs JOIN upstream ON batch_inputs.batch_id = upstream.id
+      WHERE upstream.depth < 1000
+    )
+    SELECT upstream.root, batches.id, min(upstream.depth)
+    FROM upstream JOIN batches ON batches.id = upstream.id
+    WHERE batches.status IN ('suspended', 'recalled')
+    GROUP BY upstream.root, batches.id
+    """
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _upstream_warnings(session: Session, w: _Writer, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """For each batch, what an inspector must know of its inputs: a lot it was made from, or received from a
+    supplier, that is recalled or suspended (nearest first). Three statements for the whole pack."""
+    found = session.execute(_FLAGGED_UPSTREAM, {"ids": ids}).all() if ids else []
+    if not found:
+        return {}
+    flagged = {
+        b.id: b
+        for b in session.scalars(
+            select(Batch)
+            .where(Batch.id.in_({upstream for _root, upstream, _depth in found}))
+            .options(selectinload(Batch.product), selectinload(Batch.organization))
+        )
+    }
+    received = set(
+        session.execute(
+            select(Shipment.received_batch_id, Shipment.batch_id).where(
+                Shipment.received_batch_id.in_({root for root, _upstream, _depth in found}),
+                Shipment.status == ShipmentStatus.ACCEPTED,
+            )
+        ).all()
+    )
+    warnings: dict[int, list[tuple]] = {}
+    for root, upstream_id, depth in found:
+        upstream = flagged[upstream_id]
+        values = {
+            "input": f"{upstream.product.name} ({upstream.lot_code})",
+            "producer": upstream.organization.name,
+            "day": w.d(upstream.status_changed_at),
+            "reason": (upstream.status_reason or "").strip().rstrip(".") or _("no reason given"),
+        }
+        from_supplier = depth == 1 and (root, upstream_id) in received
+        recalled = upstream.status == BatchStatus.RECALLED
+        if from_supplier:
+            message = (
+                _("Received from %(producer)s: %(input)s, recalled on %(day)s: %(reason)s.", **values)
+                if recalled
+                else _("Received from %(producer)s: %(input)s, suspended on %(day)s: %(reason)s.", **values)
+            )
+        else:
+            message = (
+                _("Made from %(input)s of %(producer)s, recalled on %(day)s: %(reason)s.", **values)
+                if recalled
+                else _("Made from %(input)s of %(producer)s, suspended on %(day)s: %(reason)s.", **values)
+            )
+        warnings.setdefault(root, []).append(
+            (
+                depth,
+                upstream_id,
+                {
+                    "kind": "recall" if recalled else "suspension",
+                    "batch_id": upstream_id,
+                    "lot_code": upstream.lot_code,
+                    "received": from_supplier,
+                    "text": message,
+                },
+            )
+        )
+    return {root: [e[2] for e in sorted(entries, key=lambda e: e[:2])] for root, entries in warnings.items()}
+
+
+def _open_reports(session: Session, w: _Writer, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The consumer reports on each batch still to be worked (new or in review), oldest first. The consumer's
+    contact stays on the server: the phone may be lost."""
+    reports: dict[int, list[dict[str, Any]]] = {}
+    if not ids:
+        return reports
+    for r in session.scalars(
+        select(ConsumerReport)
+        .where(
+            ConsumerReport.batch_id.in_(ids),
+            ConsumerReport.status.in_([ReportStatus.NEW, ReportStatus.IN_REVIEW]),
+        )
+        .order_by(ConsumerReport.created_at, ConsumerReport.id)
+    ):
+        reports.setdefault(r.batch_id, []).append(
+            {
+                "receipt": r.receipt,
+                "when": w.dt(r.created_at),
+                "kind_text": w.label(r.kind),
+                "status_text": w.label(r.status),
+                "message": r.message,
+            }
+        )
+    return reports
 
 
 def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -318,6 +436,8 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
         .order_by(Inspection.inspected_at.desc())
     ):
         inspections.setdefault(i.batch_id, []).append(_inspection(w, i))
+    upstream = _upstream_warnings(session, w, ids)
+    reports = _open_reports(session, w, ids)
     orgs = {b.organization_id: b.organization for b in batches}
     sites = {b.site_id: b.site for b in batches if b.site is not None}
     if communes:  # organisations and sites of the communes that have no batch yet come along too
@@ -342,6 +462,8 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
                 serials.get(b.id, []) if b.id in small else None,
                 counts.get(b.id, 0),
                 inspections.get(b.id, []),
+                upstream.get(b.id, []),
+                reports.get(b.id, []),
             )
             for b in batches
         ],
