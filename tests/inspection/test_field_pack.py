@@ -15,6 +15,7 @@ from traceability.public.models import ReportStatus
 from traceability.shipments.models import Shipment, ShipmentStatus
 
 from ..conftest import login
+from .test_query_counts import counted
 
 EN = {"Accept-Language": "en"}
 VI = {"Accept-Language": "vi"}
@@ -140,3 +141,43 @@ def test_the_pack_warns_of_recalled_and_suspended_inputs_and_carries_open_report
     box = next(b for b in vi.get_json()["batches"] if b["lot_code"] == "BOX-1")
     assert box["upstream"][0]["text"].startswith("Nhận từ Công ty Chè Sông Cầu")
     assert box["upstream"][1]["text"].startswith("Làm từ") and "thu hồi" in box["upstream"][1]["text"]
+
+
+def _pack_statements(n, api, engine, make_org, make_batch, make_report, db_session) -> tuple[int, int]:
+    """Statements to prepare the pack of a commune of n more organisations, each with its own product, a batch
+    made from a recalled lot, and an open report."""
+    recalled = make_batch(make_org(commune_code=TAN_CUONG, commune="Xã Tân Cương"), BatchStatus.RECALLED)
+    for i in range(n):
+        org = make_org(commune_code=LA_HIEN, commune="Xã La Hiên", name=f"HTX La Hiên {n}-{i}")
+        batch = make_batch(org, BatchStatus.PUBLISHED, lot_code=f"LH-{n}-{i}", inputs=[(recalled, 1)])
+        make_report(batch)
+    db_session.commit()
+    with counted(engine) as statements:
+        response = api.get("/api/v1/field-pack", query_string={"commune": LA_HIEN}, headers=EN)
+    assert response.status_code == 200
+    batches = response.get_json()["batches"]
+    assert all(b["upstream"] and b["reports"] and b["category_text"] for b in batches)
+    return len(batches), len(statements)
+
+
+def test_preparing_a_pack_costs_the_same_statements_however_many_batches(
+    api_as, inspector, engine, make_org, make_batch, make_report, db_session
+):
+    api = api_as(inspector)
+    few = _pack_statements(2, api, engine, make_org, make_batch, make_report, db_session)
+    many = _pack_statements(6, api, engine, make_org, make_batch, make_report, db_session)
+    assert (few[0], many[0]) == (2, 8)
+    assert many[1] == few[1]  # one statement per kind of row, not per batch, product or category
+
+
+def test_the_packs_times_are_written_as_the_workspace_writes_them(app):
+    from flask_babel import format_datetime
+
+    from traceability.inspection.field import _Writer
+
+    moments = [dt.datetime(2026, 11, 30, 17, 5), dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)]
+    for language in ("vi", "en"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            w = _Writer()
+            assert [w.dt(m) for m in moments] == [format_datetime(m, "short") for m in moments]
+            assert w.dt(None) == ""
