@@ -55,8 +55,9 @@
     if (!pack) { status.textContent = T.no_pack; return; }
     status.textContent = fill(T.pack_ready, { n: pack.batches.length, when: pack.prepared_at_text }) +
       (pack.communes.length ? " (" + pack.communes.join(", ") + ")" : "");
+    var codes = pack.commune_codes || [];
     var boxes = document.querySelectorAll("#pack-form input[name=commune]");
-    Array.prototype.forEach.call(boxes, function (box) { box.checked = pack.communes.indexOf(box.value) >= 0; });
+    Array.prototype.forEach.call(boxes, function (box) { box.checked = codes.indexOf(box.value) >= 0; });
   }
 
   $("pack-form").addEventListener("submit", function (event) {
@@ -156,6 +157,14 @@
     if (b.status_reason && b.status !== "published") {
       box.appendChild(el("p", T.reason + ": " + b.status_reason + " (" + b.status_changed_at + ")", "flash warning"));
     }
+    if (b.upstream && b.upstream.length) {
+      var up = el("section", null, "upstream");
+      up.appendChild(el("h3", T.upstream));
+      b.upstream.forEach(function (u) {
+        up.appendChild(el("p", u.text, "flash " + (u.kind === "recall" ? "error" : "warning")));
+      });
+      box.appendChild(up);
+    }
     var dl = el("dl", null, "facts");
     facts(dl, [
       [T.producer, [org.name, org.status_text, org.tax_code, org.address, org.commune, org.phone, org.email]
@@ -167,6 +176,12 @@
       [T.unit_codes, b.unit_codes ? String(b.unit_codes.length) : fill(T.unit_codes_not_kept, { n: b.unit_code_count })]
     ]);
     box.appendChild(dl);
+    if (b.reports && b.reports.length) {
+      section(box, T.open_reports, b.reports, function (r) {
+        return [r.when, r.receipt, r.kind_text, r.status_text, r.message].filter(Boolean).join(" · ");
+      });
+      box.lastElementChild.className = "open-reports";
+    }
     section(box, T.inspections, b.inspections, function (i) {
       return [i.when, i.inspector, i.result_text, i.action_text, i.findings].filter(Boolean).join(" · ");
     });
@@ -296,7 +311,15 @@
         if (r.body.action === "recall") what += " · " + T.recall_requested;
         if (r.photos.length) what += " · " + fill(T.photos_waiting, { n: r.photos.length });
         li.appendChild(el("span", what));
-        if (r.state === "refused") li.appendChild(el("p", fill(T.refused, { problem: r.problem }), "error-msg"));
+        if (r.state === "refused") {
+          li.appendChild(el("p", fill(T.refused, { problem: r.problem }), "error-msg"));
+          var discard = el("button", T.discard, "btn secondary discard");
+          discard.type = "button";
+          discard.addEventListener("click", function () {
+            if (window.confirm(T.discard_confirm)) discardRecord(r).then(showOutbox);
+          });
+          li.appendChild(discard);
+        }
         if (r.state === "conflict") {
           var box = el("div", null, "conflict");
           box.appendChild(el("p", T.conflict, "flash warning"));
@@ -314,6 +337,12 @@
         ul.appendChild(li);
       });
     });
+  }
+
+  function discardRecord(record) {
+    // the server will never take this record as it is: the inspector removes it, and its photos, from the phone
+    return Promise.all(record.photos.map(function (k) { return db.del("photo:" + k); }))
+      .then(function () { return db.del("inspection:" + record.key); });
   }
 
   function signedOut(response) {
@@ -342,14 +371,16 @@
   }
 
   function problem(body) {
-    if (body.message) return body.message;
-    var errors = body.errors || {};
-    var out = [];
-    Object.keys(errors).forEach(function (where) {
-      var e = errors[where];
-      if (typeof e === "string") out.push(e);
-      else Object.keys(e).forEach(function (f) { out.push(f + ": " + [].concat(e[f]).join(" ")); });
-    });
+    var out = body.message ? [body.message] : [];
+    // {json: {samples: {"0": {sample_code: ["…"]}}}}: each message with the field it is about ("samples 1 sample_code")
+    function walk(e, path) {
+      if (typeof e === "string") { out.push((path.length ? path.join(" ") + ": " : "") + e); return; }
+      if (Array.isArray(e)) { e.forEach(function (m) { walk(m, path); }); return; }
+      Object.keys(e || {}).forEach(function (k) {
+        walk(e[k], /^\d+$/.test(k) ? path.concat([String(Number(k) + 1)]) : path.concat([k]));
+      });
+    }
+    Object.keys(body.errors || {}).forEach(function (where) { walk(body.errors[where], []); });
     return out.join(" ") || String(body.code || "");
   }
 

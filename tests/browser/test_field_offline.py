@@ -22,12 +22,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from traceability.accounts.models import Organization, OrgKind, OrgStatus
-from traceability.batches.models import Batch, BatchStatus
+from traceability.batches.models import Batch, BatchInput, BatchStatus
 from traceability.codes.identifiers import grouped
 from traceability.codes.services import issue_lot_code
 from traceability.db import utcnow
 from traceability.demo import DEMO_PASSWORD
 from traceability.inspection.models import Inspection
+from traceability.public.models import ConsumerReport, ReportKind
 from traceability.registry.models import Product, Site, SiteKind
 
 from ..conftest import _RUN_DIR
@@ -37,16 +38,19 @@ from .test_inspector_scan import _y4m
 pytestmark = pytest.mark.browser
 
 
-def _field_batch(session, commune: str, tax_code: str, lot: str) -> tuple[Batch, str]:
-    """A tea cooperative of its own commune, with a published batch and its lot code."""
+def _field_batch(session, commune: tuple[str, str], tax_code: str, lot: str) -> tuple[Batch, str]:
+    """A tea cooperative of a commune of the list (code, name), with a published batch and its lot code; its
+    tea hill's commune is typed as before the list, in lower case without accents (the pack finds it by name)."""
+    code, name = commune
     org = session.scalar(select(Organization).where(Organization.tax_code == tax_code))
     if org is None:
         org = Organization(
-            name=f"HTX Chè {commune}",
+            name=f"HTX Chè {name}",
             kind=OrgKind.COOPERATIVE,
             tax_code=tax_code,
             province="Thái Nguyên",
-            commune=commune,
+            commune=name,
+            commune_code=code,
             address="Xóm Đồi",
             status=OrgStatus.VERIFIED,
         )
@@ -55,7 +59,8 @@ def _field_batch(session, commune: str, tax_code: str, lot: str) -> tuple[Batch,
     product = session.scalar(select(Product).where(Product.organization_id == org.id))
     if product is None:
         product = Product(organization=org, name="Chè búp tươi", category_code="tea", unit="kg")
-        site = Site(organization=org, kind=SiteKind.FARM, name="Đồi chè số 1", province="Thái Nguyên", commune=commune)
+        typed = name.lower().replace("xã ", "xa ")
+        site = Site(organization=org, kind=SiteKind.FARM, name="Đồi chè số 1", province="Thái Nguyên", commune=typed)
         session.add_all([product, site])
         session.flush()
     batch = session.scalar(select(Batch).where(Batch.lot_code == lot))
@@ -138,8 +143,8 @@ def _open_field_page(page: Any) -> None:
     page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
-def _prepare_pack(page: Any, commune: str) -> None:
-    page.check(f"#pack-form input[name=commune][value='{commune}']")
+def _prepare_pack(page: Any, commune: tuple[str, str]) -> None:
+    page.check(f"#pack-form input[name=commune][value='{commune[0]}']")  # the list's code, shown by its name
     page.click("#pack-form button[type=submit]")
     page.wait_for_selector("#pack-status:has-text('Gói dữ liệu thực địa trên điện thoại này')")
 
@@ -154,7 +159,7 @@ def _outbox_count(page: Any) -> str:
 
 
 def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone, live_server, live_db, tmp_path):
-    commune = "Xã Thực Địa Một"
+    commune = ("01879", "Xã Cao Minh")
     batch, code = _field_batch(live_db, commune, "4609990101", "FIELD-01")
     video = _y4m(f"{live_server.url}/c/{code}", Path(_RUN_DIR) / "field-qr.y4m")
 
@@ -183,6 +188,7 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
     assert reloaded.from_service_worker
     assert "FIELD-01" not in page.locator("#field-record").inner_text()
     assert "1 lô hàng" in page.locator("#pack-status").inner_text()
+    assert "Xã Cao Minh" in page.locator("#pack-status").inner_text()
 
     # a code outside the pack is unknown offline, never called a fake
     page.fill("#f-q", "7KQ2-M9XH-4TAB-C")
@@ -264,8 +270,17 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
 
 
 def test_a_recall_requested_offline_on_a_batch_that_changed_waits_for_the_inspector(phone, live_db):
-    commune = "Xã Thực Địa Hai"
+    commune = ("01882", "Xã Nghiên Loan")
     batch, code = _field_batch(live_db, commune, "4609990102", "FIELD-02")
+    # made from a lot of another commune that was recalled, and a consumer's report still open
+    upstream, _code = _field_batch(live_db, ("01894", "Xã Phúc Lộc"), "4609990103", "FIELD-UP")
+    upstream = live_db.get(Batch, upstream.id)
+    upstream.status, upstream.status_reason, upstream.status_changed_at = BatchStatus.RECALLED, "Nhiễm chì", utcnow()
+    live_db.add(BatchInput(batch_id=batch.id, input_batch_id=upstream.id, quantity=Decimal(5)))
+    live_db.add(
+        ConsumerReport(receipt="FIELDRPT0001", batch_id=batch.id, kind=ReportKind.QUALITY, message="Chè có mùi khét")
+    )
+    live_db.commit()
     context = phone()
     page = _page(context)
     sign_in(page, "thanhtra@example.org", DEMO_PASSWORD)
@@ -277,6 +292,13 @@ def test_a_recall_requested_offline_on_a_batch_that_changed_waits_for_the_inspec
     page.fill("#f-q", grouped(code).lower())  # typed as printed under the QR
     page.click("#find-form button[type=submit]")
     page.wait_for_selector("#record-title:has-text('FIELD-02')")
+    # offline, the record warns of the recalled input and shows the open report, in Vietnamese
+    warning = page.locator("#field-record .upstream").inner_text()
+    assert "Cảnh báo về nguyên liệu đầu vào" in warning and "FIELD-UP" in warning and "thu hồi" in warning
+    assert "Nhiễm chì" in warning and "HTX Chè Xã Phúc Lộc" in warning
+    reports = page.locator("#field-record").inner_text()
+    assert "Phản ánh của người tiêu dùng chưa xử lý" in reports and "Chè có mùi khét" in reports
+    screenshot(page, "field-offline-upstream-warning")
     page.select_option("#f-result", "violation")
     page.fill("#f-findings", "Bao bì giả mạo nhãn hiệu")
     page.select_option("#f-request", "recall")
@@ -307,3 +329,51 @@ def test_a_recall_requested_offline_on_a_batch_that_changed_waits_for_the_inspec
     assert live_db.get(Batch, batch.id).status == BatchStatus.RECALLED
     inspection = live_db.scalar(select(Inspection).where(Inspection.batch_id == batch.id))
     assert inspection.action.value == "recall" and inspection.held_action is None
+    live_db.rollback()  # let go of SQLite's write lock before the browser writes
+
+
+def test_a_record_the_server_refuses_shows_why_and_can_be_discarded(phone, live_db):
+    commune = ("01921", "Xã Thượng Minh")
+    batch, _code = _field_batch(live_db, commune, "4609990104", "FIELD-03")
+    context = phone()
+    page = _page(context)
+    sign_in(page, "thanhtra@example.org", DEMO_PASSWORD)
+    _open_field_page(page)
+    _prepare_pack(page, commune)
+
+    context.set_offline(True)
+    page.fill("#f-q", "FIELD-03")
+    page.click("#find-form button[type=submit]")
+    page.wait_for_selector("#record-title:has-text('FIELD-03')")
+    page.select_option("#f-result", "compliant")
+    page.fill("#f-sample-code-0", "MAU-" + "9" * 70)  # longer than a sample code may be
+    page.set_input_files("#f-photos", str(_photo(Path(_RUN_DIR) / "IMG_0003.jpg")))
+    page.click("#field-form button[type=submit]")
+    page.wait_for_selector("#outbox-status:has-text('Đang chờ gửi: 1')")
+
+    context.set_offline(False)
+    page.click("#send-now")
+    page.wait_for_selector("#outbox .discard")
+    item = page.locator("#outbox").inner_text()
+    assert "Máy chủ từ chối" in item and "samples 1 sample_code" in item  # the reason, and the field it is about
+    screenshot(page, "field-offline-refused")
+
+    # the inspector changes their mind at the confirmation: nothing is removed
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#outbox .discard")
+    page.wait_for_timeout(300)
+    assert page.locator("#outbox .discard").count() == 1
+    assert sorted(k.split(":")[0] for k in page.evaluate("idbKeyval.keys()")) == ["inspection", "pack", "photo"]
+
+    messages: list[str] = []
+
+    def _accept(dialog: Any) -> None:
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", _accept)
+    page.click("#outbox .discard")
+    page.wait_for_selector("#outbox-status:has-text('Không có gì đang chờ gửi')")
+    assert "Xóa bản ghi này" in messages[0]
+    assert page.evaluate("idbKeyval.keys()") == ["pack"]  # the record and its photo are gone from the phone
+    assert live_db.scalar(select(Inspection).where(Inspection.batch_id == batch.id)) is None

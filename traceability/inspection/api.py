@@ -89,8 +89,9 @@ def put_photo(files, inspection_id: int, client_key: str):
 @blp.arguments(FieldPackQuerySchema, location="query")
 @blp.response(200)
 def field_pack(query):
-    """The field pack of communes (`?commune=`, repeated), organisations (`?organization_id=`) or sites
-    (`?site_id=`): organisations, sites and batches with their records, codes and versions, for offline work."""
+    """The field pack of communes of the reference list (`?commune=`, a code or a name, repeated), organisations
+    (`?organization_id=`) or sites (`?site_id=`): organisations, sites and batches with their records, codes,
+    versions, recalled or suspended inputs and open consumer reports, for offline work."""
     choice = field.PackChoice(query["commune"], query["organization_id"], query["site_id"])
     return field.build_pack(db.session, choice)
 

@@ -16,14 +16,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_date, format_datetime
+from babel import dates
+from flask_babel import format_date, format_datetime, get_babel, get_locale, get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from traceability.accounts.models import Organization, User
-from traceability.batches.models import Amendment, Batch
+from traceability.batches.models import Amendment, Batch, BatchStatus
 from traceability.codes.models import Code, CodeKind
 from traceability.errors import Conflict, Forbidden, invalid
 from traceability.i18n import number
@@ -32,7 +33,12 @@ from traceability.inspection.models import Inspection, InspectionAction, Inspect
 from traceability.inspection.photos import store_photos
 from traceability.inspection.schemas import CLIENT_KEY
 from traceability.labels import fact_label, fact_value, label
-from traceability.registry.models import Site
+from traceability.public.models import ConsumerReport, ReportStatus
+from traceability.reference import lists
+from traceability.reference import services as reference
+from traceability.reference.models import Commune
+from traceability.registry.models import Product, Site
+from traceability.shipments.models import Shipment, ShipmentStatus
 
 MAX_COMMUNES = 20
 MAX_PACK_BATCHES = 2000  # a phone holds this easily (about 2 KB a batch); more is a sign of a wrong choice
@@ -43,30 +49,68 @@ MAX_UNIT_CODES = 500
 
 @dataclass
 class PackChoice:
-    """What the inspector chose to take along: communes (free text today), or organisations, or sites."""
+    """What the inspector chose to take along: communes of the reference list (codes, or names as typed, which
+    must name one commune of the list), or organisations, or sites."""
 
     communes: list[str] = field(default_factory=list)
     organization_ids: list[int] = field(default_factory=list)
     site_ids: list[int] = field(default_factory=list)
 
 
-def pack_communes(session: Session) -> list[str]:
-    """Communes where organisations or sites are registered, to choose from (free text until a reference list)."""
-    names = set(session.scalars(select(Organization.commune).distinct())) | set(
-        session.scalars(select(Site.commune).distinct())
-    )
-    return sorted(n for n in names if n)
+def pack_communes(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The communes to choose from: the province's reference list (active units), wards then communes, as
+    option groups [(title, [(code, name)])]."""
+    return reference.commune_options(session)
 
 
-def pack_batch_ids(session: Session, choice: PackChoice) -> list[int]:
-    """The batches a pack holds. The one place that reads the choice: a communes reference list replaces the
-    free-text match here, and nowhere else."""
-    commune = func.coalesce(Site.commune, Organization.commune)
+def chosen_communes(session: Session, choice: PackChoice) -> list[Commune]:
+    """The reference list's communes the choice names: by code, else by name (accents, case and "xã"/"phường"
+    aside) when it names exactly one. Anything else is refused, naming what was not found."""
+    found: dict[str, Commune] = {}
+    values = [v.strip() for v in choice.communes if v and v.strip()]
+    by_code = {c.code: c for c in session.scalars(select(Commune).where(Commune.code.in_(values)))} if values else {}
+    unknown = []
+    for value in values:
+        commune = by_code.get(value) or reference.match_commune(session, value)
+        if commune is None:
+            unknown.append(value)
+        else:
+            found.setdefault(commune.code, commune)
+    if unknown:
+        raise invalid(
+            "commune",
+            _("Not a commune or ward of the province's list: %(names)s.", names=", ".join(unknown)),
+            "query",
+        )
+    return list(found.values())
+
+
+def _in_communes(session: Session, model: type, communes: list[Commune]) -> ColumnElement[bool]:
+    """Rows of `model` (sites or organisations) located in `communes`: tied to the list by code, or, for rows
+    kept as typed (no code: typed before the list, or a name the list could not tell apart), whose text names one
+    of them whatever its spelling. The few distinct texts without a code are compared here, in Python, with the
+    reference list's own comparison (lists.commune_key), so both databases decide alike."""
+    keys = {lists.commune_key(c.name) for c in communes}
+    typed = [
+        text
+        for text in session.scalars(select(model.commune).where(model.commune_code.is_(None)).distinct())
+        if text and lists.commune_key(text) in keys
+    ]
+    located = model.commune_code.in_([c.code for c in communes])
+    if typed:
+        located = or_(located, and_(model.commune_code.is_(None), model.commune.in_(typed)))
+    return located
+
+
+def pack_batch_ids(session: Session, choice: PackChoice, communes: list[Commune] | None = None) -> list[int]:
+    """The batches a pack holds: those whose site or producer is in a chosen commune (of the reference list),
+    or of a chosen organisation or site. The one place that reads the choice."""
+    if communes is None:
+        communes = chosen_communes(session, choice)
     conditions = []
-    if choice.communes:
-        wanted = _lowered(choice.communes)
-        conditions.append(func.lower(commune).in_(wanted))
-        conditions.append(func.lower(Organization.commune).in_(wanted))
+    if communes:
+        conditions.append(_in_communes(session, Site, communes))
+        conditions.append(_in_communes(session, Organization, communes))
     if choice.organization_ids:
         conditions.append(Batch.organization_id.in_(choice.organization_ids))
     if choice.site_ids:
@@ -89,11 +133,6 @@ def pack_batch_ids(session: Session, choice: PackChoice) -> list[int]:
     return ids
 
 
-def _lowered(communes: list[str]) -> list:
-    # lowered by the database on both sides: SQLite's lower() leaves Vietnamese capitals (Đ, Ứ…) as they are
-    return [func.lower(literal(c.strip())) for c in communes if c.strip()]
-
-
 def batch_version(batch: Batch) -> str:
     """What the pack remembers of a batch to tell later whether it changed: its status and last change."""
     changed = batch.updated_at
@@ -114,12 +153,19 @@ def _dt(value: dt.datetime | None) -> str:
 
 
 class _Writer:
-    """Labels and dates as the workspace writes them, each distinct value written once per pack (a pack repeats
-    the same few statuses and kinds thousands of times, and Flask-Babel looks up the language at every call)."""
+    """Labels, dates and numbers as the workspace writes them, each distinct value written once per pack (a pack
+    repeats the same few statuses and kinds thousands of times). The language and time zone are looked up once:
+    Flask-Babel looks them up at every call, which was a good part of preparing a pack of 200 batches."""
 
     def __init__(self) -> None:
         self._labels: dict = {}
         self._dates: dict = {}
+        self._numbers: dict = {}
+        self._facts: dict = {}
+        self._locale = get_locale()
+        self._tz = get_timezone()
+        # the app's own pattern for the language (traceability/i18n.py), as flask_babel.format_datetime finds it
+        self._dt_format = get_babel().instance.date_formats["datetime.short"] or "short"
 
     def label(self, value: object) -> str:
         if value not in self._labels:
@@ -132,7 +178,27 @@ class _Writer:
         return self._dates[value]
 
     def dt(self, value: dt.datetime | None) -> str:
-        return _dt(value)
+        """As flask_babel.format_datetime(value, "short") writes it."""
+        if not value:
+            return ""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return dates.format_datetime(value, self._dt_format, tzinfo=self._tz, locale=self._locale)
+
+    def number(self, value: object) -> str:
+        if value not in self._numbers:
+            self._numbers[value] = number(value)
+        return self._numbers[value]
+
+    def label_of_fact(self, name: str) -> str:
+        if ("fact", name) not in self._labels:
+            self._labels["fact", name] = fact_label(name)
+        return self._labels["fact", name]
+
+    def fact(self, name: str, value: str | None) -> str:
+        if (name, value) not in self._facts:
+            self._facts[name, value] = fact_value(name, value)
+        return self._facts[name, value]
 
 
 def _org(w: _Writer, org: Organization) -> dict[str, Any]:
@@ -174,7 +240,14 @@ def _inspection(w: _Writer, i: Inspection) -> dict[str, Any]:
 
 
 def _batch(
-    w: _Writer, b: Batch, lot: str | None, serials: list[str] | None, unit_count: int, inspections: list
+    w: _Writer,
+    b: Batch,
+    lot: str | None,
+    serials: list[str] | None,
+    unit_count: int,
+    inspections: list,
+    upstream: list,
+    reports: list,
 ) -> dict:
     return {
         "id": b.id,
@@ -188,7 +261,7 @@ def _batch(
         "status_changed_at": w.dt(b.status_changed_at),
         "organization_id": b.organization_id,
         "site_id": b.site_id,
-        "quantity_text": f"{number(b.quantity)} {b.unit}",
+        "quantity_text": f"{w.number(b.quantity)} {b.unit}",
         "harvested_on": w.d(b.harvested_on),
         "produced_on": w.d(b.produced_on),
         "expires_on": w.d(b.expires_on),
@@ -219,27 +292,138 @@ def _batch(
         "amendments": [
             {
                 "when": w.dt(m.created_at),
-                "field_text": fact_label(m.field),
-                "before": fact_value(m.field, m.old_value),
-                "after": fact_value(m.field, m.new_value),
+                "field_text": w.label_of_fact(m.field),
+                "before": w.fact(m.field, m.old_value),
+                "after": w.fact(m.field, m.new_value),
                 "reason": m.reason,
             }
             for m in b.amendments
         ],
         "inspections": inspections,
+        "upstream": upstream,  # recalled or suspended inputs, nearest first
+        "reports": reports,  # open consumer reports
     }
+
+
+# The inputs upstream of each batch of the pack, at any depth, that are suspended or recalled:
+# (batch, flagged input, depth). The consumer page's walk (public/lookup.py) for many batches in one statement.
+_FLAGGED_UPSTREAM = text(
+    """
+    WITH RECURSIVE upstream(root, id, depth) AS (
+      SELECT batch_id, input_batch_id, 1 FROM batch_inputs WHERE batch_id IN :ids
+      UNION
+      SELECT upstream.root, batch_inputs.input_batch_id, upstream.depth + 1
+      FROM batch_inputs JOIN upstream ON batch_inputs.batch_id = upstream.id
+      WHERE upstream.depth < 1000
+    )
+    SELECT upstream.root, batches.id, min(upstream.depth)
+    FROM upstream JOIN batches ON batches.id = upstream.id
+    WHERE batches.status IN ('suspended', 'recalled')
+    GROUP BY upstream.root, batches.id
+    """
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _upstream_warnings(session: Session, w: _Writer, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """For each batch, what an inspector must know of its inputs: a lot it was made from, or received from a
+    supplier, that is recalled or suspended (nearest first). Three statements for the whole pack."""
+    found = session.execute(_FLAGGED_UPSTREAM, {"ids": ids}).all() if ids else []
+    if not found:
+        return {}
+    flagged = {
+        b.id: b
+        for b in session.scalars(
+            select(Batch)
+            .where(Batch.id.in_({upstream for _root, upstream, _depth in found}))
+            .options(selectinload(Batch.product), selectinload(Batch.organization))
+        )
+    }
+    received = set(
+        session.execute(
+            select(Shipment.received_batch_id, Shipment.batch_id).where(
+                Shipment.received_batch_id.in_({root for root, _upstream, _depth in found}),
+                Shipment.status == ShipmentStatus.ACCEPTED,
+            )
+        ).all()
+    )
+    warnings: dict[int, list[tuple]] = {}
+    for root, upstream_id, depth in found:
+        upstream = flagged[upstream_id]
+        values = {
+            "input": f"{upstream.product.name} ({upstream.lot_code})",
+            "producer": upstream.organization.name,
+            "day": w.d(upstream.status_changed_at),
+            "reason": (upstream.status_reason or "").strip().rstrip(".") or _("no reason given"),
+        }
+        from_supplier = depth == 1 and (root, upstream_id) in received
+        recalled = upstream.status == BatchStatus.RECALLED
+        if from_supplier:
+            message = (
+                _("Received from %(producer)s: %(input)s, recalled on %(day)s: %(reason)s.", **values)
+                if recalled
+                else _("Received from %(producer)s: %(input)s, suspended on %(day)s: %(reason)s.", **values)
+            )
+        else:
+            message = (
+                _("Made from %(input)s of %(producer)s, recalled on %(day)s: %(reason)s.", **values)
+                if recalled
+                else _("Made from %(input)s of %(producer)s, suspended on %(day)s: %(reason)s.", **values)
+            )
+        warnings.setdefault(root, []).append(
+            (
+                depth,
+                upstream_id,
+                {
+                    "kind": "recall" if recalled else "suspension",
+                    "batch_id": upstream_id,
+                    "lot_code": upstream.lot_code,
+                    "received": from_supplier,
+                    "text": message,
+                },
+            )
+        )
+    return {root: [e[2] for e in sorted(entries, key=lambda e: e[:2])] for root, entries in warnings.items()}
+
+
+def _open_reports(session: Session, w: _Writer, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The consumer reports on each batch still to be worked (new or in review), oldest first. The consumer's
+    contact stays on the server: the phone may be lost."""
+    reports: dict[int, list[dict[str, Any]]] = {}
+    if not ids:
+        return reports
+    for r in session.scalars(
+        select(ConsumerReport)
+        .where(
+            ConsumerReport.batch_id.in_(ids),
+            ConsumerReport.status.in_([ReportStatus.NEW, ReportStatus.IN_REVIEW]),
+        )
+        .order_by(ConsumerReport.created_at, ConsumerReport.id)
+    ):
+        reports.setdefault(r.batch_id, []).append(
+            {
+                "receipt": r.receipt,
+                "when": w.dt(r.created_at),
+                "kind_text": w.label(r.kind),
+                "status_text": w.label(r.status),
+                "message": r.message,
+            }
+        )
+    return reports
 
 
 def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = None) -> dict[str, Any]:
     """The field pack: everything the phone needs to find and read the chosen batches without signal."""
-    ids = pack_batch_ids(session, choice)
+    communes = chosen_communes(session, choice)
+    ids = pack_batch_ids(session, choice, communes)
     w = _Writer()
+    # one statement a kind of row, whatever the number of batches: each relation the pack writes is loaded here
+    # (a product's category was loaded product by product)
     batches = list(
         session.scalars(
             select(Batch)
             .where(Batch.id.in_(ids))
             .options(
-                selectinload(Batch.product),
+                selectinload(Batch.product).selectinload(Product.category),
                 selectinload(Batch.organization),
                 selectinload(Batch.site),
                 selectinload(Batch.events),
@@ -252,15 +436,18 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
     )
     lots: dict[int, str] = {}
     serials: dict[int, list[str]] = {}
+    # the codes are most of the pack's rows (100 a batch and more): read as plain rows, without the ORM's
+    # per-row work
+    connection = session.connection()
     counts: dict[int, int] = dict(
-        session.execute(
+        connection.execute(
             select(Code.batch_id, func.count())
             .where(Code.batch_id.in_(ids), Code.kind == CodeKind.SERIAL)
             .group_by(Code.batch_id)
         ).all()
     )
     small = [i for i in ids if counts.get(i, 0) <= MAX_UNIT_CODES]
-    for batch_id, value, kind in session.execute(
+    for batch_id, value, kind in connection.execute(
         select(Code.batch_id, Code.value, Code.kind)
         .where(
             Code.batch_id.in_(ids),
@@ -269,7 +456,7 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
         )
         .order_by(Code.id)
     ):
-        if kind == CodeKind.LOT:
+        if kind == CodeKind.LOT.value:
             lots[batch_id] = value
         else:
             serials.setdefault(batch_id, []).append(value)
@@ -281,20 +468,24 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
         .order_by(Inspection.inspected_at.desc())
     ):
         inspections.setdefault(i.batch_id, []).append(_inspection(w, i))
+    upstream = _upstream_warnings(session, w, ids)
+    reports = _open_reports(session, w, ids)
     orgs = {b.organization_id: b.organization for b in batches}
     sites = {b.site_id: b.site for b in batches if b.site is not None}
-    if choice.communes:  # organisations and sites of the communes that have no batch yet come along too
-        wanted = _lowered(choice.communes)
-        for org in session.scalars(select(Organization).where(func.lower(Organization.commune).in_(wanted))):
+    if communes:  # organisations and sites of the communes that have no batch yet come along too
+        for org in session.scalars(select(Organization).where(_in_communes(session, Organization, communes))):
             orgs.setdefault(org.id, org)
-        for site in session.scalars(select(Site).where(func.lower(Site.commune).in_(wanted))):
+        for site in session.scalars(
+            select(Site).where(_in_communes(session, Site, communes)).options(selectinload(Site.organization))
+        ):
             sites.setdefault(site.id, site)
             orgs.setdefault(site.organization_id, site.organization)
     now = now or dt.datetime.now(dt.UTC)
     return {
         "prepared_at": now.isoformat(),
-        "prepared_at_text": _dt(now),
-        "communes": sorted({c.strip() for c in choice.communes if c.strip()}),
+        "prepared_at_text": w.dt(now),
+        "communes": [c.name for c in communes],
+        "commune_codes": [c.code for c in communes],
         "organizations": [_org(w, o) for o in sorted(orgs.values(), key=lambda o: o.name)],
         "sites": [_site(w, s) for s in sorted(sites.values(), key=lambda s: s.name)],
         "batches": [
@@ -305,6 +496,8 @@ def build_pack(session: Session, choice: PackChoice, now: dt.datetime | None = N
                 serials.get(b.id, []) if b.id in small else None,
                 counts.get(b.id, 0),
                 inspections.get(b.id, []),
+                upstream.get(b.id, []),
+                reports.get(b.id, []),
             )
             for b in batches
         ],

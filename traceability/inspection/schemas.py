@@ -168,7 +168,8 @@ class HeldActionSchema(BaseSchema):
 
 
 class FieldPackQuerySchema(BaseSchema):
-    """What to take along: communes (repeat `commune`), organisations or sites (repeat the id)."""
+    """What to take along: communes of the reference list (repeat `commune`: a code, or a name naming one),
+    organisations or sites (repeat the id)."""
 
     commune = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
     organization_id = fields.List(fields.Integer(), load_default=list)
