@@ -187,3 +187,15 @@ def test_reports_are_routed_to_the_agency_covering_the_batch_and_the_queue_shows
     page = client.get("/inspect/queue", headers=VI).get_data(as_text=True)
     assert all(m in page for m in ("Chè Tân Cương bị mốc", "Chè Đức Xuân bị mốc", "Mật ong lạ"))
     assert "Xem toàn tỉnh" not in page  # nothing to switch: provincial inspectors see everything
+
+
+def test_an_inactive_agency_is_sent_no_new_report(client, tan_cuong_agency, batches, db_session):
+    here, _away = batches
+    first = _report(client, here, db_session, "Chè Tân Cương bị mốc")
+    agency_id = tan_cuong_agency.id
+    assert first.agency_id == agency_id
+    db.session.get(Agency, agency_id).is_active = False
+    db.session.commit()
+    later = _report(client, here, db_session, "Chè Tân Cương lại bị mốc")
+    assert later.agency_id is None  # the provincial queue
+    assert db.session.get(ConsumerReport, first.id).agency_id == agency_id  # its past report stays its own

@@ -91,8 +91,9 @@ def agency_for(session: Session, batch: Batch) -> Agency | None:
 
 
 def responsible(agencies: list[Agency], commune_code: str | None, category_code: str | None) -> Agency | None:
-    """Among these agencies, the one in charge of a commune and category by the rule of `agency_for`."""
-    found = [a for a in agencies if covers(a, commune_code, category_code)]
+    """Among these agencies, the one in charge of a commune and category by the rule of `agency_for`. An inactive
+    agency is in charge of nothing new (its past reports stay its own)."""
+    found = [a for a in agencies if a.is_active and covers(a, commune_code, category_code)]
     return min(found, key=lambda a: (not a.communes, not a.categories, a.id), default=None)
 
 
