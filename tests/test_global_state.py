@@ -61,6 +61,28 @@ def test_making_apps_leaves_marshmallow_classes_unchanged(tmp_path):
     assert "Không phải" in done.stderr or "tối đa" in done.stderr or "dài" in done.stderr, done.stderr[-2000:]
 
 
+IMPORT_PATH = r"""
+import pkgutil, sys
+import traceability
+
+before = list(sys.path)
+for module in pkgutil.walk_packages(traceability.__path__, "traceability."):
+    if not module.name.endswith(("wsgi", "__main__")):
+        __import__(module.name)
+print(sys.path == before, sys.path[:2])
+"""
+
+
+def test_importing_the_app_leaves_the_import_path_alone(tmp_path):
+    """A library that moves site-packages to the front of sys.path makes a dependency's top-level `tests` package
+    shadow the project's own in every process started afterwards (the spawned workers of a test)."""
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "tests-only-secret"}
+    env.pop("TEST_DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-c", IMPORT_PATH], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1].startswith("True"), done.stdout
+
+
 def _listeners(session: Session, name: str) -> list[str]:
     return [getattr(fn, "__qualname__", repr(fn)) for fn in getattr(session.dispatch, name)]
 

@@ -148,8 +148,7 @@ def test_event_ids_are_stable_event_hashes(tea_chain, add_event, api_for):
 
 def test_event_id_is_the_cbv_hash_of_the_event_whatever_the_key_order(tea_chain, add_event, api_for):
     """A partner recomputing the hash from the event it received finds the same eventID."""
-    from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
-    from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
+    from traceability.interop.event_hash import epcis_hashes_from_events, event_list_from_epcis_document_json
 
     add_event(tea_chain["tea"], EventType.PROCESSING, partner="x")
     document = api_for(Role.INSPECTOR).get(f"/api/v1/batches/{tea_chain['tea'].id}/epcis").get_json()

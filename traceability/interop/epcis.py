@@ -16,8 +16,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
-from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -26,6 +24,7 @@ from traceability.batches.models import Batch, BatchInput, Event, EventType
 from traceability.codes.models import Code, CodeKind
 from traceability.db import utcnow
 from traceability.interop import identifiers as ids
+from traceability.interop.event_hash import epcis_hashes_from_events, event_list_from_epcis_document_json
 from traceability.shipments.services import get_visible_shipment, shipments_by_event, visible_to_producer
 from traceability.tenancy import get_visible
 
