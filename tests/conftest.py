@@ -32,6 +32,7 @@ from traceability.audit.services import reset_actor  # noqa: E402
 from traceability.batches.models import Batch, BatchInput, BatchStatus  # noqa: E402
 from traceability.codes.services import issue_lot_code  # noqa: E402
 from traceability.db import utcnow  # noqa: E402
+from traceability.extensions import limiter  # noqa: E402
 from traceability.registry.models import Product, Site, SiteKind  # noqa: E402
 
 PASSWORD = "correct horse battery"
@@ -308,6 +309,21 @@ def make_batch(db_session, make_org, make_site, make_product):
         return batch
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Rate-limit and scan-recording counters live in memory for the whole run: every test that uses the app
+    starts and ends with none (the consumer-report limit, 5 an hour per address, is soon reached otherwise)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    limiter.reset()
+    app.extensions["scans"].reset_limits()
+    yield
+    limiter.reset()
+    app.extensions["scans"].reset_limits()
 
 
 def page_without_form_tokens(response: Any) -> str:

@@ -13,18 +13,6 @@ from traceability.codes.identifiers import new_code
 from traceability.codes.models import Code, CodeKind
 from traceability.codes.services import lot_code_for
 from traceability.db import utcnow
-from traceability.extensions import limiter
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app):
-    """Rate-limit and scan-recording counters live in memory for the whole run: start and end each test with
-    none."""
-    limiter.reset()
-    app.extensions["scans"].reset_limits()
-    yield
-    limiter.reset()
-    app.extensions["scans"].reset_limits()
 
 
 @pytest.fixture
