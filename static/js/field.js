@@ -58,6 +58,56 @@
     var codes = pack.commune_codes || [];
     var boxes = document.querySelectorAll("#pack-form input[name=commune]");
     Array.prototype.forEach.call(boxes, function (box) { box.checked = codes.indexOf(box.value) >= 0; });
+    filterCommunes();
+  }
+
+  // ---- finding a commune in the long list: typed without accents, case or "xã"/"phường", folded as the
+  // server's search folds (traceability/search.py, reference/lists.py commune_key); a chosen commune always shows
+
+  var MARKS = /[\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323]/g; // the marks Vietnamese uses
+  var KIND = /^(xa|phuong|thi tran|dac khu)\s+/;
+  var filterBox = $("f-commune-filter");
+  var communeGroups = document.querySelectorAll("#pack-form details.commune-group");
+  var communeItems = Array.prototype.map.call(document.querySelectorAll("#pack-form label.check"), function (label) {
+    return { label: label, box: label.querySelector("input[name=commune]"), key: communeKey(label.textContent) };
+  });
+
+  function fold(text) {
+    return text.normalize("NFD").replace(MARKS, "").replace(/[đĐ]/g, "d").toLowerCase();
+  }
+
+  function communeKey(text) {
+    return fold(text).split(/\s+/).filter(Boolean).join(" ").replace(KIND, "");
+  }
+
+  function filterCommunes() {
+    var words = communeKey(filterBox.value).split(" ").filter(Boolean);
+    var matching = 0, chosenOthers = 0;
+    communeItems.forEach(function (item) {
+      var match = words.every(function (w) { return item.key.indexOf(w) >= 0; });
+      if (match) matching++; else if (item.box.checked) chosenOthers++;
+      item.label.hidden = !match && !item.box.checked;
+    });
+    Array.prototype.forEach.call(communeGroups, function (group) {
+      var shown = group.querySelector("label.check:not([hidden])");
+      group.hidden = !shown;
+      if (shown && words.length) group.open = true; // a match inside a closed group would stay out of sight
+    });
+    var line = "";
+    if (words.length) {
+      line = matching ? fill(T.communes_matching, { n: matching, total: communeItems.length }) : T.no_commune_matches;
+      if (chosenOthers) line += " " + fill(T.chosen_shown, { n: chosenOthers });
+    }
+    $("commune-count").textContent = line;
+  }
+
+  if (communeItems.length) {
+    $("commune-filter").hidden = false;
+    // a box that is unticked stays until the next keystroke: the list does not move under the finger
+    filterBox.addEventListener("input", filterCommunes);
+    filterBox.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); filterBox.blur(); } // not the pack form's submit
+    });
   }
 
   $("pack-form").addEventListener("submit", function (event) {

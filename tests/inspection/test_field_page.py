@@ -61,3 +61,19 @@ def test_the_phone_sends_through_the_workspace_once(client, make_user, make_batc
         "/inspect/field/inspections", json={"batch_id": batch.id, "result": "compliant"}, headers=headers
     )
     assert missing.status_code == 422 and "client_key" in json.dumps(missing.get_json())
+
+
+def test_the_commune_search_is_hidden_until_the_script_shows_it_and_speaks_the_inspectors_language(client, make_user):
+    login(client, make_user(Role.INSPECTOR))
+    for lang, label, matching in (
+        ("vi", "Tìm xã, phường", "Khớp: %(n)s trên %(total)s xã, phường."),
+        ("en", "Find a commune or ward", "Matching: %(n)s of %(total)s communes and wards."),
+    ):
+        client.set_cookie("lang", lang)
+        page = client.get("/inspect/field/").get_data(as_text=True)
+        # without the script the box would filter nothing: the page has it hidden, the whole list shows
+        assert '<div class="field" id="commune-filter" hidden>' in page
+        assert f'<label for="f-commune-filter">{label}</label>' in page
+        strings = json.loads(re.search(r"data-strings='([^']*)'", page).group(1))
+        assert strings["communes_matching"] == matching
+        assert page.index('id="f-commune-filter"') < page.index('name="commune"')  # above the list

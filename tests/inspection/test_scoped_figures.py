@@ -290,3 +290,38 @@ def test_the_sql_scope_takes_the_sites_commune_else_the_organisations_as_in_scop
     kept = db_session.scalars(select(Batch.id).where(Batch.id.in_(ids), scope.scope_filter(db_session, province.local)))
     expected = {name for name, b in shapes.items() if scope.in_scope(db_session, province.local, b)}
     assert {ids[i] for i in kept} == expected == {"site here", "site without commune, org here", "no site, org here"}
+
+
+def test_an_agencys_workbook_is_named_after_the_agency_and_the_provinces_keeps_its_name(
+    app, client, login_as, province, db_session, make_user
+):
+    def disposition(response) -> str:
+        assert response.status_code == 200
+        return response.headers["Content-Disposition"]
+
+    login_as(province.local)
+    own = disposition(client.get("/inspect/report.xlsx?year=2025", headers=VI))
+    assert own == 'attachment; filename="bao-cao-truy-xuat-ubnd-xa-tan-cuong-2025-01-01-2025-12-31.xlsx"'
+    whole = disposition(client.get("/inspect/report.xlsx?year=2025&whole=1", headers=VI))
+    assert whole == 'attachment; filename="bao-cao-truy-xuat-2025-01-01-2025-12-31.xlsx"'
+    login_as(province.provincial)  # no agency: the province's report, named as before
+    assert disposition(client.get("/inspect/report.xlsx?year=2025", headers=VI)) == whole
+
+    # the worker's workbook is named alike; an agency named in other letters gets a name of its own
+    huey.flush()
+    long = _agency(db_session, "Chi cục Quản lý Chất lượng Nông Lâm sản & Thủy sản — Ñ", AgencyKind.SCIENCE_TECHNOLOGY)
+    odd = _agency(db_session, "Сельхоз", AgencyKind.MARKET_SURVEILLANCE)
+    tea, other = make_user(Role.INSPECTOR), make_user(Role.INSPECTOR)
+    tea.agency_id, other.agency_id = long.id, odd.id
+    db_session.commit()
+    for user, expected in (
+        (tea, "bao-cao-truy-xuat-chi-cuc-quan-ly-chat-luong-nong-lam-san-thuy-san-n-2025-01-01-2025-12-31.xlsx"),
+        (other, f"bao-cao-truy-xuat-co-quan-{odd.id}-2025-01-01-2025-12-31.xlsx"),
+    ):
+        login_as(user)
+        started = client.post("/inspect/report/job?from=2025-01-01&to=2025-12-31", headers=VI)
+        with app.app_context():
+            assert run_queued() == 1
+        named = disposition(client.get(f"{started.headers['Location']}/download", headers=VI))
+        assert named == f"attachment; filename={expected}"
+    huey.flush()

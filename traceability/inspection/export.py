@@ -5,15 +5,36 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import unicodedata
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from traceability.inspection.figures import LOCAL_TZ, YearlyReport
+from traceability.inspection.figures import LOCAL_TZ, Period, YearlyReport
 from traceability.labels import label
+from traceability.reference.models import Agency
+from traceability.search import fold
 from traceability.spreadsheet import xlsx_row
+
+
+def workbook_name(period: Period, agency: Agency | None = None) -> str:
+    """The workbook's file name: the province's names only its period; an agency's also names the agency, so an
+    inspector's download is not taken for the province's. ASCII only: every browser and mail client keeps it."""
+    dates = f"{period.first_on.isoformat()}-{period.last_on.isoformat()}"
+    if agency is None:
+        return f"bao-cao-truy-xuat-{dates}.xlsx"
+    return f"bao-cao-truy-xuat-{agency_slug(agency)}-{dates}.xlsx"
+
+
+def agency_slug(agency: Agency) -> str:
+    """The agency's name in a file name, "UBND xã Tân Cương" → "ubnd-xa-tan-cuong": folded as searches fold,
+    other accents dropped, anything else a dash."""
+    text = unicodedata.normalize("NFKD", fold(agency.name) or "").encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].rstrip("-")
+    return slug or f"co-quan-{agency.id}"  # a name with no Latin letter still gets a name of its own
 
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:

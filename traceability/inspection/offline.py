@@ -75,6 +75,9 @@ def field_strings() -> dict[str, str]:
         "no_pack": _("No field pack on this phone yet. Prepare one while you have signal."),
         "pack_failed": _("The field pack could not be prepared: %(problem)s"),
         "choose_commune": _("Choose at least one commune."),
+        "communes_matching": _("Matching: %(n)s of %(total)s communes and wards."),
+        "no_commune_matches": _("No commune or ward matches."),
+        "chosen_shown": _("Also shown: %(n)s already chosen."),
         "unknown_offline": _(
             "Unknown offline: this code is not in the field pack. Check it again when you have signal."
         ),

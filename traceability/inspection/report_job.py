@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from traceability.accounts.models import User
 from traceability.inspection import scope
-from traceability.inspection.export import yearly_workbook
+from traceability.inspection.export import workbook_name, yearly_workbook
 from traceability.inspection.figures import Period, yearly_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,4 +38,4 @@ def make_yearly_report(
     report = yearly_report(session, period, in_scope, by_agency=whole)
     progress(1, 2)
     out.write(yearly_workbook(report, _("The whole province") if whole else scope.scope_text(agency)))
-    return f"bao-cao-truy-xuat-{period.first_on.isoformat()}-{period.last_on.isoformat()}.xlsx", XLSX
+    return workbook_name(period, None if whole else agency), XLSX

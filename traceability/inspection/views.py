@@ -19,7 +19,7 @@ from traceability.forms import choices, submit_form
 from traceability.inspection import alerts as queue
 from traceability.inspection import field, offline, scope, services
 from traceability.inspection.charts import bar_chart
-from traceability.inspection.export import yearly_workbook
+from traceability.inspection.export import workbook_name, yearly_workbook
 from traceability.inspection.figures import Period, dashboard, local_today, total, yearly_report
 from traceability.inspection.lookup import MistypedCode, batch_record, resolve_scanned, search_batches
 from traceability.inspection.models import Inspection, InspectionAction, InspectionResult
@@ -366,7 +366,7 @@ def yearly_xlsx():
     agency, whole = _scope()
     report = yearly_report(db.session, period, _in_scope(whole), by_agency=whole)
     body = yearly_workbook(report, _scope_label(agency, whole))
-    name = f"bao-cao-truy-xuat-{period.first_on.isoformat()}-{period.last_on.isoformat()}.xlsx"
+    name = workbook_name(period, None if whole else agency)
     return body, 200, {"Content-Type": XLSX, "Content-Disposition": f'attachment; filename="{name}"'}
 
 
