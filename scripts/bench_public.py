@@ -79,13 +79,15 @@ print(lot.value, serial.value, lot.id)
 
 # CPU per request inside one process, without a server or a network: the app's own cost, target by target
 IN_PROCESS = """
-import io, sys, time
+import io, logging, os, sys, time
 from flask import Flask
 from traceability import create_app
 
 bare = Flask("bare")
 bare.add_url_rule("/", "bare", lambda: "<!doctype html><title>ok</title><p>ok</p>")
 app = create_app()
+for handler in logging.getLogger().handlers:  # each request's log line is written (it costs), not shown
+    handler.setStream(open(os.devnull, "w"))
 headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in HEADERS.items()}
 for name, wsgi, path in (("bare Flask route", bare, "/"), ("registry start page", app, "/"),
                          ("consumer page (lot code)", app, LOT), ("consumer page (unit code)", app, SERIAL)):
