@@ -71,11 +71,14 @@ class CommuneQuerySchema(Schema):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
 
 
-class AgencyInSchema(BaseSchema):
-    """An inspecting body, as the admin keeps it: none chosen among communes (or categories) means all of them."""
-
+class _AgencyFields(BaseSchema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     kind = fields.Enum(AgencyKind, by_value=True, required=True)
+
+
+class AgencyInSchema(_AgencyFields):
+    """An inspecting body, as the admin keeps it: none chosen among communes (or categories) means all of them."""
+
     commune_ids = fields.List(fields.Integer(), load_default=list)
     category_ids = fields.List(fields.Integer(), load_default=list)
     is_active = fields.Boolean(load_default=False)  # a form's unticked box sends nothing
@@ -85,11 +88,9 @@ _ALL = "none: every {} of the province"
 _CODE = validate.Length(min=1, max=60)
 
 
-class AgencyApiInSchema(BaseSchema):
+class AgencyApiInSchema(_AgencyFields):
     """An inspecting body through the API: the communes and categories it covers named by their codes."""
 
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    kind = fields.Enum(AgencyKind, by_value=True, required=True)
     commune_codes = fields.List(
         fields.String(validate=_CODE),
         load_default=list,
@@ -114,7 +115,7 @@ class AgencyPatchSchema(AgencyApiInSchema):
         super().__init__(partial=True, **kwargs)
 
 
-class CoveredCommuneSchema(Schema):
+class CoveredCommuneSchema(Schema):  # its own name in the API's document, beside the list's whole schema
     code = fields.String()
     name = fields.String()
 
