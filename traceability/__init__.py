@@ -136,7 +136,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         max_waiting=app.config["SCAN_MAX_WAITING"],
     )
     if app.config["PAGE_CACHE"]:
-        readers = db.reader_engine(engine) if not app.config.get("KEEP_SESSION_BINDING") else None
+        readers = db.Reader(engine) if not app.config.get("KEEP_SESSION_BINDING") else None
         app.extensions["readers"] = readers
         app.wsgi_app = PageCache(app, recorder, readers)
     ops.wrap_wsgi(app)  # one log line and the metrics of every request, the page cache's answers too

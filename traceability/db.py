@@ -7,7 +7,9 @@ savepoint, and works the same in the CLI and in scripts.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, MetaData, Numeric, String, create_engine, event, types
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from traceability import search
 
@@ -136,29 +139,42 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
-def reader_engine(engine: Engine) -> Engine:
-    """A small pool of driver connections in autocommit beside `engine`, for a single read too small to be
-    worth a session: without the ping on checkout and the rollback on return that the session's pool does (on
-    PostgreSQL two more round trips than the read itself). Made by the app factory, owned by its app."""
-    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=2)
+class Reader:
+    """One driver connection in autocommit per thread, beside `engine`, for a single read too small to be worth a
+    session (the page cache's data version, a unit code's counter): kept by the thread that opened it, so a read
+    costs the statement alone — no pool checkout and return, no ping, no rollback (on PostgreSQL the session's
+    pool adds two round trips to the read). A connection whose statement fails is discarded and the next read
+    opens a new one; a thread's connection closes when the thread ends (NullPool). Made by the app factory, owned
+    by its app."""
+
+    def __init__(self, engine: Engine):
+        self.engine = create_engine(engine.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self._local = threading.local()
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        local = self._local
+        held = getattr(local, "connection", None)
+        if held is None or local.pid != os.getpid():  # a forked child never uses its parent's socket
+            held = local.connection = self.engine.raw_connection()
+            local.pid = os.getpid()
+        try:
+            yield held
+        except BaseException:
+            local.connection = None
+            held.invalidate()
+            raise
 
 
 @contextmanager
-def driver_connection(readers: Engine | None) -> Iterator[Any]:
-    """The database driver's own connection from `readers` (`reader_engine`). A connection whose statement
-    fails is discarded, so the next read opens a new one. Without `readers` (the session is bound to one
-    connection, a test's), that connection is used."""
+def driver_connection(readers: Reader | None) -> Iterator[Any]:
+    """The driver's own connection of this thread from `readers`; without it (the session is bound to one
+    connection, a test's), that connection."""
     if readers is None:
         yield session.session_factory.kw.get("bind").connection
         return
-    connection = readers.raw_connection()
-    try:
+    with readers.connection() as connection:
         yield connection
-    except BaseException:
-        connection.invalidate()
-        raise
-    finally:
-        connection.close()
 
 
 def driver_sql(connection: Any, sql: str) -> str:

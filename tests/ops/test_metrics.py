@@ -54,6 +54,20 @@ def test_requests_are_counted_by_route_and_status_with_latency(client):
     assert value(after, f"{latency}_sum", method="GET", route="/healthz") > 0
 
 
+def test_a_made_up_method_adds_no_series_of_its_own(client):
+    """Methods are counted by name only when HTTP defines them: a client inventing methods cannot grow the
+    metrics (each new label value is a series kept for the life of the process)."""
+    before = scrape(client)
+    for method in ("BREW", "X-ANYTHING"):
+        client.open("/healthz", method=method, buffered=True)
+    after = scrape(client)
+    count = "traceability_http_requests_total"
+    assert not any(labels and dict(labels).get("method") in ("BREW", "X-ANYTHING") for _name, labels in after)
+    other = sum(v for (name, labels), v in after.items() if name == count and dict(labels)["method"] == "other")
+    other_before = sum(v for (name, labels), v in before.items() if name == count and dict(labels)["method"] == "other")
+    assert other - other_before == 2
+
+
 def test_scans_recorded_and_waiting(client, make_batch, db_session):
     batch = make_batch(status=BatchStatus.PUBLISHED)
     code = lot_code_for(db_session, batch)

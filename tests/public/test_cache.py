@@ -158,3 +158,28 @@ def test_a_first_revalidation_is_kept_too(client, published, db_session, built):
     assert etag != vi_etag
     assert len(built) == 1  # English was kept by its first scan; Vietnamese built once, by a revalidation
     assert _scans(db_session, code) == 1 + 3 + 2 + 3
+
+
+def test_every_validator_http_allows_is_answered_from_memory(client, published, db_session, built):
+    """The ETag sent back as it was given is compared directly; any other form of it (weak, in a list, `*`, a
+    date) as HTTP compares validators. Each 304 carries the same headers, none describing a body."""
+    _batch, code = published()
+    first = client.get(f"/c/{code.value}", headers=PHONE)
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    given = [
+        {"If-None-Match": etag},
+        {"If-None-Match": f"W/{etag}"},
+        {"If-None-Match": f'"other", {etag}'},
+        {"If-None-Match": "*"},
+        {"If-Modified-Since": modified},
+    ]
+    answers = [client.get(f"/c/{code.value}", headers={**PHONE, **validator}) for validator in given]
+    assert [answer.status_code for answer in answers] == [304] * len(given)
+    headers = {tuple(sorted((k, v) for k, v in answer.headers if k != "X-Request-ID")) for answer in answers}
+    assert len(headers) == 1
+    names = {k.lower() for k, _v in answers[0].headers}
+    assert "etag" in names and not names & {"content-type", "content-length"}
+    stale = client.get(f"/c/{code.value}", headers={**PHONE, "If-None-Match": '"other"'})
+    assert stale.status_code == 200 and stale.data == first.data
+    assert len(built) == 1
+    assert _scans(db_session, code) == len(given) + 2

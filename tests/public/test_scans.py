@@ -145,7 +145,7 @@ def test_the_kept_unit_page_equals_a_page_built_with_its_counts(app, published, 
                 # as the cache's fast path answers: the forms rendered ahead, with this scan's count put in
                 text = tuple(p.encode() if n % 2 == 0 else p for n, p in enumerate(pieces))
                 kept_forms = ({suspected: text}, {suspected: forms}, first.timestamp())
-                entry = Entry(unit.id, "serial", language, *kept_forms, "200 OK", [], b"", None, None)
+                entry = Entry(unit.id, "serial", language, *kept_forms, "200 OK", [], b"", None, None, [])
                 assert counted(entry, real) == built.encode()
                 first_scan = "05/10/2026 23:45" if language == "vi" else "Oct 5, 2026, 23:45"
                 sentence = f"quét {count} lần." if language == "vi" else f"scanned {count} time{'s' * (count > 1)}."

@@ -26,6 +26,7 @@ log = logging.getLogger("traceability.requests")
 REQUEST_ID = "traceability.request_id"  # environ keys
 ROUTE = "traceability.route"
 HEADER = "X-Request-ID"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")  # nothing that could forge a log line
 
 
@@ -40,6 +41,8 @@ class RequestLog:
 
     def __init__(self, app: Any):
         self.app = app
+        # the metrics' series by label values, found once: `labels()` checks and looks them up on every call
+        self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         started = time.perf_counter()
@@ -56,9 +59,16 @@ class RequestLog:
             # a request that never reached Flask was answered by the page cache
             route = environ.get(ROUTE, "(page cache)")
             method = environ.get("REQUEST_METHOD", "")
+            label = method if method in METHODS else "other"  # a client's made-up method is no new series
             try:
-                metrics.HTTP_REQUESTS.labels(method, route, status).inc()
-                metrics.HTTP_LATENCY.labels(method, route).observe(seconds)
+                series = self._series.get((label, route, status))
+                if series is None:
+                    series = self._series[label, route, status] = (
+                        metrics.HTTP_REQUESTS.labels(label, route, status),
+                        metrics.HTTP_LATENCY.labels(label, route),
+                    )
+                series[0].inc()
+                series[1].observe(seconds)
             except Exception:  # metrics must never break an answer
                 log.warning("request metrics not recorded", exc_info=True)
             path = environ.get("PATH_INFO", "")

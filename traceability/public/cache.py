@@ -104,6 +104,7 @@ class Entry(NamedTuple):
     body: bytes  # a unit code's: empty (its body is made per scan)
     etag: str | None
     last_modified: int | None  # POSIX seconds
+    unchanged: list[tuple[str, str]]  # the headers of a 304 (no entity headers, as werkzeug answers one)
 
 
 def offer(environ: dict[str, Any], answer: Offer) -> None:
@@ -188,6 +189,12 @@ def entry_key(request: tuple, data: str | None) -> str:
     return "public-page:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
 
 
+def _unchanged(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    kept = list(headers)
+    remove_entity_headers(kept)
+    return kept
+
+
 def _read(body: Iterable[bytes]) -> bytes:
     try:
         return b"".join(body)
@@ -204,7 +211,7 @@ class PageCache:
         self.wsgi_app = app.wsgi_app
         self.store = app.extensions["cache"][cache]  # the backend itself: no app context needed to read it
         self.recorder = recorder
-        self.readers = readers  # the app's own reading pool (db.reader_engine), None when bound to a connection
+        self.readers = readers  # the app's own reading connections (db.Reader), None when bound to a connection
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         request = request_key(environ)
@@ -275,6 +282,7 @@ class PageCache:
             content if lot else b"",
             etag,
             int(modified.timestamp()) if modified else None,
+            _unchanged(headers),
         )
         try:
             self.store.set(key, tuple(entry))
@@ -286,13 +294,16 @@ class PageCache:
 
     @staticmethod
     def _replay(entry: Entry, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
-            modified = entry.last_modified
-            when = dt.datetime.fromtimestamp(modified, dt.UTC) if modified is not None else None
-            if not is_resource_modified(environ, etag=entry.etag, last_modified=when):
-                headers = list(entry.headers)
-                remove_entity_headers(headers)  # as werkzeug answers a 304
-                start_response("304 Not Modified", headers)
+        given = environ.get("HTTP_IF_NONE_MATCH")
+        if given is not None or "HTTP_IF_MODIFIED_SINCE" in environ:
+            if entry.etag is not None and given == f'"{entry.etag}"':  # the ETag it was given, sent back as is
+                unchanged = True
+            else:  # any other validator, as HTTP compares them
+                modified = entry.last_modified
+                when = dt.datetime.fromtimestamp(modified, dt.UTC) if modified is not None else None
+                unchanged = not is_resource_modified(environ, etag=entry.etag, last_modified=when)
+            if unchanged:
+                start_response("304 Not Modified", list(entry.unchanged))
                 return []
         start_response(entry.status, list(entry.headers))
         return [entry.body]

@@ -267,8 +267,8 @@ class ScanRecorder:
     def start(self) -> None:
         """Make sure this process's timer runs when something may wait (with Redis: always, since any server's
         scans may be queued). The server's entry point (`wsgi.py`) calls it in each worker."""
-        if not self.delay:
-            return
+        if not self.delay or (self._timer is not None and self._pid == os.getpid()):
+            return  # (read without the lock: at worst the check below runs)
         with self._lock:
             if self._pid != os.getpid():  # a forked child: the parent's timer thread does not exist here
                 self._pid, self._timer, self._exit_hook = os.getpid(), None, False
