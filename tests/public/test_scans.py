@@ -195,6 +195,14 @@ def test_scans_not_yet_written_are_counted(app, published, serial_code, db_sessi
     assert recorder.write(db_session) == 2
     assert recorder.waiting(unit.id) == [] and recorder._timer is None  # the timer is stopped with the list
     assert len(_scans(db_session, unit)) == 3
+    # the same phones again, and a new one: the phones already written are told apart from the new one,
+    # whether this worker remembered them (.1) or asks again (.2, unknown when last asked)
+    with app.app_context():
+        for address in ("198.51.100.1", "198.51.100.2", "198.51.100.4"):
+            recorder.add(db_session, unit.id, address, PHONE)
+        verification = verify(db_session, unit.id, "serial", recorder.waiting(unit.id))
+    assert verification.scan_count == 6 and verification.distinct_clients == 3
+    assert recorder.write(db_session) == 3
 
 
 def test_a_unit_codes_counter_is_kept_as_its_scans_are_written(app, published, serial_code, db_session):

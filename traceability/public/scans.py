@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -165,6 +165,7 @@ class ScanRecorder:
         self.delay = delay
         self.max_waiting = max_waiting
         self._pending: list[PendingScan] = []
+        self.known = KnownClients()
         self._generation = 0  # how often the list was taken to be written (see `waiting`)
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # one write of the queue at a time in this process
@@ -296,7 +297,7 @@ class ScanRecorder:
                 kept = local if self._generation == generation else []
             return kept + (self.queue.still_waiting(queued) if queued else [])
 
-        return Waiting([*local, *(row for _seq, row in queued)], settle)
+        return Waiting([*local, *(row for _seq, row in queued)], settle, self.known)
 
     def _write_now(self) -> None:
         try:
@@ -493,9 +494,28 @@ class Waiting(list):
     and then asks again (`settle`): a scan written in between is then in the counter and no longer here, so it
     is not counted twice (one taken but not yet committed is counted in neither, for milliseconds)."""
 
-    def __init__(self, rows: list[PendingScan], settle: Callable[[], list[PendingScan]]):
+    def __init__(self, rows: list[PendingScan], settle: Callable[[], list[PendingScan]], known: KnownClients):
         super().__init__(rows)
         self.settle = settle
+        self.known = known
+
+
+class KnownClients:
+    """The clients (daily hashes) known to have a written scan of a unit code, as `verify` found them: a scan
+    is never unwritten, so once known, a client stays known and its next scans waiting in this process need no
+    query. Per recorder (per app); bounded: when full it starts again (hashes change every day anyway)."""
+
+    def __init__(self, size: int = 100_000):
+        self.size = size
+        self._seen: set[tuple[int, str]] = set()
+
+    def unknown(self, code_id: int, hashes: Iterable[str]) -> list[str]:
+        return [h for h in hashes if (code_id, h) not in self._seen]
+
+    def add(self, code_id: int, hashes: Iterable[str]) -> None:
+        if len(self._seen) >= self.size:
+            self._seen.clear()
+        self._seen.update((code_id, h) for h in hashes)
 
 
 def recorder() -> ScanRecorder:
@@ -513,16 +533,16 @@ class Verification:
 
 
 _COUNTER = "SELECT scan_count, first_scanned_at, client_count FROM scan_counts WHERE code_id = %s"
-_KNOWN = "SELECT COUNT(DISTINCT client_hash) FROM scans WHERE code_id = %s AND client_hash IN ({})"
+_KNOWN = "SELECT DISTINCT client_hash FROM scans WHERE code_id = %s AND client_hash IN ({})"
 
 
-def _read_one(connection: Any, sql: str, params: tuple) -> tuple | None:
-    """One row through the driver's own cursor: a unit code's every scan reads its counter, and SQLAlchemy's
-    statement handling cost more than the read (see `db.driver_connection`)."""
+def _read(connection: Any, sql: str, params: tuple) -> list[tuple]:
+    """Rows through the driver's own cursor: a unit code's every scan reads its counter, and SQLAlchemy's
+    statement handling cost more than the read (see `db.Reader`)."""
     cursor = connection.cursor()
     try:
         cursor.execute(db.driver_sql(connection, sql), params)
-        return cursor.fetchone()
+        return cursor.fetchall()
     finally:
         cursor.close()
 
@@ -548,18 +568,22 @@ def verify(
         return Verification(genuine=True, code_kind=kind)
     if isinstance(connection, Session | scoped_session):
         connection = connection.connection().connection
-    counted = _read_one(connection, _COUNTER, (code_id,))
-    count, first, clients = counted or (0, None, 0)
+    counted = _read(connection, _COUNTER, (code_id,))
+    count, first, clients = counted[0] if counted else (0, None, 0)
     first = _as_utc(first)
+    known = waiting.known if isinstance(waiting, Waiting) else KnownClients()
     if isinstance(waiting, Waiting):
         waiting = waiting.settle()
     if waiting:
-        hashes = sorted({row.client_hash for row in waiting})
-        # the waiting scans' clients that already scanned it (an index probe each, not the code's history)
-        (known,) = _read_one(connection, _KNOWN.format(", ".join(["%s"] * len(hashes))), (code_id, *hashes))
+        hashes = {row.client_hash for row in waiting}
+        # the waiting scans' clients that already scanned it: remembered, else an index probe each
+        unknown = known.unknown(code_id, hashes)
+        if unknown:
+            found = _read(connection, _KNOWN.format(", ".join(["%s"] * len(unknown))), (code_id, *unknown))
+            known.add(code_id, (h for (h,) in found))
         count += len(waiting)
         first = min(t for t in (first, *(row.scanned_at for row in waiting)) if t is not None)
-        clients += len(hashes) - known
+        clients += len(known.unknown(code_id, hashes))
     suspected = CopyThresholds.from_config(config or current_app.config).exceeded(clients)
     return Verification(
         genuine=True,
