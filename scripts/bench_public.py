@@ -8,7 +8,7 @@ the same load from `wrk` (Debian's HTTP load generator, written in C: a Python c
 the 2 cores it is measuring). Targets take turns in short rounds so a change in the machine's load touches
 them alike. It prints throughput and p50/p99 latency of each, and the ratios against the bare route.
 
-Environment: BENCH_SECONDS (default 10 per target), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
+Environment: BENCH_SECONDS (default 20 per target), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
 default 2 × cores). BENCH_REDIS_URL (a Redis database whose scan queue the run may empty): the lot and unit
 pages are measured a second time with REDIS_URL set, scans then queued in Redis (and the caches and limits
 there too), and in process the cost of recording one scan in memory and in Redis. Every request goes to
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))  # rounds of 4 s: 1-s rounds moved the ratios ±0.1
 WARMUP_SECONDS = 3.0  # every worker loads its templates, catalogs and connections
 ROUNDS = 5
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -188,6 +188,22 @@ def _cpu_seconds(server: subprocess.Popen) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _database_cpu_seconds() -> float:
+    """User + system CPU time used so far by this machine's PostgreSQL processes (0 when there are none): a local
+    database shares the cores with the app servers, and each scan costs it a read and an insert (all of this
+    machine's PostgreSQL is counted: run nothing else against it meanwhile)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue  # the process ended in between
+        if name.split("(", 1)[1].startswith("postgres"):
+            fields = fields.split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _drive(
     wrk: str,
     script: Path,
@@ -203,11 +219,12 @@ def _drive(
     args = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script)]
     for name, value in {**HEADERS, **(extra or {})}.items():
         args += ["-H", f"{name}: {value}"]
-    cpu = _cpu_seconds(server)
+    postgres = os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres")
+    cpu, database = _cpu_seconds(server), _database_cpu_seconds() if postgres else 0.0
     out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True)
-    cpu = _cpu_seconds(server) - cpu
+    cpu, database = _cpu_seconds(server) - cpu, (_database_cpu_seconds() - database) if postgres else 0.0
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    return {**result, "p50": result["p50"] / 1000, "p99": result["p99"] / 1000, "cpu": cpu}
+    return {**result, "p50": result["p50"] / 1000, "p99": result["p99"] / 1000, "cpu": cpu, "database": database}
 
 
 def _etag(port: int, path: str) -> str:
@@ -334,11 +351,14 @@ def main() -> int:
             "p99": max(r["p99"] for r in measured),
             "errors": sum(r["errors"] for r in measured),
             "cpu_ms": 1000 * sum(r["cpu"] for r in measured) / max(1, sum(r["requests"] for r in measured)),
+            "db_ms": 1000 * sum(r["database"] for r in measured) / max(1, sum(r["requests"] for r in measured)),
         }
         results[name] = result
         print(
             f"{name:<28} {result['rps']:8.0f} req/s   p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
-            f"   server CPU {result['cpu_ms']:5.2f} ms/request   errors {result['errors']}"
+            f"   server CPU {result['cpu_ms']:5.2f} ms/request"
+            + (f" (+ database {result['db_ms']:4.2f})" if result["db_ms"] else "")
+            + f"   errors {result['errors']}"
             f" (at {STRESS_CONNECTIONS} connections: {stress[name]})",
             flush=True,
         )
