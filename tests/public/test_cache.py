@@ -183,3 +183,25 @@ def test_every_validator_http_allows_is_answered_from_memory(client, published, 
     assert stale.status_code == 200 and stale.data == first.data
     assert len(built) == 1
     assert _scans(db_session, code) == len(given) + 2
+
+
+def test_a_unit_code_counts_right_while_its_scans_wait_and_when_they_are_written(
+    app, client, published, serial_code, db_session, monkeypatch
+):
+    """A repeat scan reads the code's counter with the data version, before it is recorded itself. Its count is
+    right whether its scans wait in the worker, are written by the timer between two scans, or are written at
+    once by the scan that fills the waiting list."""
+    scans = app.extensions["scans"]
+    monkeypatch.setattr(scans, "delay", 3600)  # scans wait, as they do in a server
+    monkeypatch.setattr(scans, "max_waiting", 3)  # the third waiting scan writes them all at once
+    batch, _code = published()
+    unit = serial_code(batch)
+    try:
+        for n in range(1, 9):
+            page = client.get(f"/c/{unit.value}", headers=PHONE).get_data(as_text=True)
+            assert f"đã được quét {n} lần" in page
+            if n == 4:
+                scans.write(db_session)  # the timer's write, between two scans
+    finally:
+        scans.write(db_session)
+    assert _scans(db_session, unit) == 8

@@ -45,7 +45,7 @@ from traceability.extensions import cache
 from traceability.i18n import LANG_COOKIE
 from traceability.public.lookup import local_today
 from traceability.public.representations import scanned_times
-from traceability.public.scans import ScanRecorder, Verification, verify
+from traceability.public.scans import ScanRecorder, Verification, read_with_version, verify
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ _PAGE_PATH = re.compile(r"/c/[^/]+|/01/.+")  # a code's page, short or GS1 Digit
 _CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 _SLOT = re.compile(r"<!--scan-counts:(\w+)-->")  # where a unit page's counts go (page text is escaped: no '<!--')
 COUNTS = "public/_scan_counts.html"
+UNITS_KNOWN = 10_000  # requests remembered as a unit code's (then forgotten all at once)
 MANY = 9_182_736_455  # a count no page shows otherwise: the digits `counted` replaces
 
 
@@ -211,6 +212,8 @@ class PageCache:
         self.wsgi_app = app.wsgi_app
         self.store = app.extensions["cache"][cache]  # the backend itself: no app context needed to read it
         self.recorder = recorder
+        # the unit code each request was answered for (a code's id never changes): read with the version
+        self.units: dict[tuple, int] = {}
         self.readers = readers  # the app's own reading connections (db.Reader), None when bound to a connection
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -222,14 +225,25 @@ class PageCache:
             # The version is read before the view reads the data: a change in between makes the kept answer
             # stale at once.
             with db.driver_connection(self.readers) as connection:
-                key = entry_key(request, data_version(connection))
+                # a request answered before for a unit code reads that code's counter with the version
+                unit = self.units.get(request)
+                generation = self.recorder.generation
+                if unit is None:
+                    version, counter = data_version(connection), None
+                else:
+                    version, counter = read_with_version(connection, unit)
+                key = entry_key(request, version)
                 kept = self.store.get(key)
                 if kept is not None:
                     entry = Entry._make(kept)
                     address, agent = environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")
                     self.recorder.add(db.session, entry.code_id, address, agent, entry.kind)
                     if entry.kind == CodeKind.SERIAL:
-                        return self._unit(entry, connection, start_response)
+                        if len(self.units) >= UNITS_KNOWN:
+                            self.units.clear()
+                        self.units[request] = entry.code_id
+                        counter = counter if unit == entry.code_id else None
+                        return self._unit(entry, connection, counter, generation, start_response)
                     return self._replay(entry, environ, start_response)
         except Exception:  # the app answers instead, with its own error page if the database is down
             log.exception("page cache skipped")
@@ -308,11 +322,18 @@ class PageCache:
         start_response(entry.status, list(entry.headers))
         return [entry.body]
 
-    def _unit(self, entry: Entry, connection: Any, start_response: Callable) -> Iterable[bytes]:
-        """A unit code's kept page with this scan's counts: its counter row, the scans waiting in this worker."""
+    def _unit(
+        self, entry: Entry, connection: Any, counter: tuple | None, generation: int, start_response: Callable
+    ) -> Iterable[bytes]:
+        """A unit code's kept page with this scan's counts: its counter row, the scans waiting in this worker.
+        The counter read with the version (before this scan was recorded) serves unless this worker took its
+        waiting scans to be written since (this scan's own write, or the timer's): those are then in neither
+        the counter read nor the waiting list, so the counter is read again."""
         code_id = entry.code_id
         waiting = self.recorder.waiting(code_id)
-        verification = verify(connection, code_id, CodeKind.SERIAL, waiting, self.app.config)
+        if waiting.generation != generation:
+            counter = None
+        verification = verify(connection, code_id, CodeKind.SERIAL, waiting, self.app.config, counter)
         body = counted(entry, verification)
         if body is None:
             pieces = entry.pieces[verification.suspected_copy]

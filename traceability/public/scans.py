@@ -166,7 +166,7 @@ class ScanRecorder:
         self.max_waiting = max_waiting
         self._pending: list[PendingScan] = []
         self.known = KnownClients()
-        self._generation = 0  # how often the list was taken to be written (see `waiting`)
+        self.generation = 0  # how often the list was taken to be written (see `waiting`)
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # one write of the queue at a time in this process
         self._timer: threading.Timer | None = None
@@ -244,7 +244,7 @@ class ScanRecorder:
         """
         with self._lock:
             rows, self._pending = self._pending, []
-            self._generation += 1
+            self.generation += 1
             metrics.SCANS_WAITING.set(0)
         if not rows:
             return 0
@@ -288,16 +288,16 @@ class ScanRecorder:
         """The scans of a code this process recorded and that are not written yet (with Redis: those of its
         unit-code scans still in the queue)."""
         with self._lock:
-            generation = self._generation
+            generation = self.generation
             local = [row for row in self._pending if row.code_id == code_id]
         queued = self.queue.waiting(code_id) if self.queue is not None else []
 
         def settle() -> list[PendingScan]:
             with self._lock:  # the list was taken to be written since: its scans are counted, or soon will be
-                kept = local if self._generation == generation else []
+                kept = local if self.generation == generation else []
             return kept + (self.queue.still_waiting(queued) if queued else [])
 
-        return Waiting([*local, *(row for _seq, row in queued)], settle, self.known)
+        return Waiting([*local, *(row for _seq, row in queued)], settle, self.known, generation)
 
     def _write_now(self) -> None:
         try:
@@ -494,10 +494,17 @@ class Waiting(list):
     and then asks again (`settle`): a scan written in between is then in the counter and no longer here, so it
     is not counted twice (one taken but not yet committed is counted in neither, for milliseconds)."""
 
-    def __init__(self, rows: list[PendingScan], settle: Callable[[], list[PendingScan]], known: KnownClients):
+    def __init__(
+        self,
+        rows: list[PendingScan],
+        settle: Callable[[], list[PendingScan]],
+        known: KnownClients,
+        generation: int,
+    ):
         super().__init__(rows)
         self.settle = settle
         self.known = known
+        self.generation = generation  # the recorder's when these rows were found
 
 
 class KnownClients:
@@ -533,6 +540,11 @@ class Verification:
 
 
 _COUNTER = "SELECT scan_count, first_scanned_at, client_count FROM scan_counts WHERE code_id = %s"
+# the data version (`audit.services.data_version`) and a unit code's counter in one statement: one round trip
+_VERSION_AND_COUNTER = (
+    "SELECT audit_head.hash, scan_counts.scan_count, scan_counts.first_scanned_at, scan_counts.client_count"
+    " FROM audit_head LEFT JOIN scan_counts ON scan_counts.code_id = %s WHERE audit_head.id = 1"
+)
 _KNOWN = "SELECT DISTINCT client_hash FROM scans WHERE code_id = %s AND client_hash IN ({})"
 
 
@@ -547,6 +559,16 @@ def _read(connection: Any, sql: str, params: tuple) -> list[tuple]:
         cursor.close()
 
 
+def read_with_version(connection: Any, code_id: int) -> tuple[str | None, tuple | None]:
+    """The data version and a unit code's counter row (zeros when it has none), read together; no counter when
+    there is no version yet (nothing was ever recorded)."""
+    rows = _read(connection, _VERSION_AND_COUNTER, (code_id,))
+    if not rows:
+        return None, None
+    version, count, first, clients = rows[0]
+    return version, (count or 0, first, clients or 0)
+
+
 def _as_utc(value: Any) -> dt.datetime | None:
     """A timestamp as the driver returns it (SQLite: text in UTC, as UTCDateTime keeps it), time-zone aware."""
     if value is None:
@@ -557,19 +579,27 @@ def _as_utc(value: Any) -> dt.datetime | None:
 
 
 def verify(
-    connection: Session | Any, code_id: int, kind: str, waiting: list[PendingScan] = (), config: Any = None
+    connection: Session | Any,
+    code_id: int,
+    kind: str,
+    waiting: list[PendingScan] = (),
+    config: Any = None,
+    counter: tuple | None = None,
 ) -> Verification:
     """Is the code genuine, and for a unit code: how often and by how many has it been scanned — its counter
     row (`scan_counts`, kept by the database as scans are written) and the scans still `waiting` in this
     process (`ScanRecorder.waiting`). Read on a driver connection: the page cache's (`db.driver_connection`), or
     the one under a session's transaction when given a session (the view). `config`: the app's (default: the
-    current app's)."""
+    current app's). `counter`: the counter row when it was read already (`read_with_version`), before `waiting`
+    was taken."""
     if kind != CodeKind.SERIAL:
         return Verification(genuine=True, code_kind=kind)
     if isinstance(connection, Session | scoped_session):
         connection = connection.connection().connection
-    counted = _read(connection, _COUNTER, (code_id,))
-    count, first, clients = counted[0] if counted else (0, None, 0)
+    if counter is None:
+        counted = _read(connection, _COUNTER, (code_id,))
+        counter = counted[0] if counted else (0, None, 0)
+    count, first, clients = counter
     first = _as_utc(first)
     known = waiting.known if isinstance(waiting, Waiting) else KnownClients()
     if isinstance(waiting, Waiting):
