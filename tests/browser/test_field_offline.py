@@ -128,6 +128,13 @@ def _page(context: Any) -> Any:
     return context.pages[0] if context.pages else context.new_page()
 
 
+def _signal_back(context: Any, page: Any) -> None:
+    """The phone has signal again, and knows it (as its owner sees the status change) before anything is done:
+    the browser applies the change to the page and its service worker a moment later."""
+    context.set_offline(False)
+    page.wait_for_function("navigator.onLine")
+
+
 def _open_field_page(page: Any) -> None:
     page.goto("/inspect/field/")
     if "/login" in page.url:  # the session cookie did not outlive the browser: sign in again, as a phone would
@@ -242,7 +249,7 @@ def test_offline_inspection_with_a_suspension_arrives_once_after_a_restart(phone
             route.fulfill(response=answer)
 
     context.route("**/inspect/field/inspections", _lose_first_answer)
-    context.set_offline(False)
+    _signal_back(context, page)
     _open_field_page(page)  # the page sends what waits as soon as it opens with signal
     for _ in range(60):
         if sent:
@@ -313,7 +320,7 @@ def test_a_recall_requested_offline_on_a_batch_that_changed_waits_for_the_inspec
     changed.status_changed_at = utcnow()
     live_db.commit()
 
-    context.set_offline(False)
+    _signal_back(context, page)
     page.click("#send-now")
     page.wait_for_selector("#outbox .conflict")
     text = page.locator("#outbox").inner_text()
@@ -351,7 +358,7 @@ def test_a_record_the_server_refuses_shows_why_and_can_be_discarded(phone, live_
     page.click("#field-form button[type=submit]")
     page.wait_for_selector("#outbox-status:has-text('Đang chờ gửi: 1')")
 
-    context.set_offline(False)
+    _signal_back(context, page)
     page.click("#send-now")
     page.wait_for_selector("#outbox .discard")
     item = page.locator("#outbox").inner_text()
