@@ -71,14 +71,19 @@ class RequestLog:
                 series[1].observe(seconds)
             except Exception:  # metrics must never break an answer
                 log.warning("request metrics not recorded", exc_info=True)
+            if not log.isEnabledFor(logging.INFO):
+                return
             path = environ.get("PATH_INFO", "")
-            log.info(
+            # the record made here: `log.info` would walk up the stack for a caller no line shows, a third of
+            # the line's cost on a page answered from the cache
+            record = log.makeRecord(
+                log.name,
+                logging.INFO,
+                __file__,
+                0,
                 "%s %s %s %.1fms id=%s",
-                method,
-                path,
-                status,
-                seconds * 1000,
-                rid,
+                (method, path, status, seconds * 1000, rid),
+                None,
                 extra={
                     "request_id": rid,
                     "method": method,
@@ -89,6 +94,7 @@ class RequestLog:
                     "remote_addr": environ.get("REMOTE_ADDR"),
                 },
             )
+            log.handle(record)
 
         try:
             body = self.app(environ, start)
