@@ -47,6 +47,15 @@ def test_a_repeat_scan_gets_the_same_answer_and_is_counted(client, published, db
     assert _scans(db_session, code) == 2
 
 
+def test_a_replay_is_not_dated_when_its_page_was_built(client, published, built):
+    """The server dates what it sends when the app gives no date (gunicorn always; werkzeug's server, `make run`,
+    only then): a replay must not carry the time its page was built."""
+    _batch, code = published()
+    assert "Date" in client.get(f"/c/{code.value}", headers=PHONE).headers  # the view's own answer is dated now
+    replay = client.get(f"/c/{code.value}", headers=PHONE)
+    assert len(built) == 1 and "Date" not in replay.headers
+
+
 def test_a_replay_answers_304_to_a_matching_validator_and_still_counts(client, published, db_session, built):
     _batch, code = published()
     etag = client.get(f"/c/{code.value}", headers=PHONE).headers["ETag"]
@@ -179,6 +188,12 @@ def test_every_validator_http_allows_is_answered_from_memory(client, published, 
     assert len(headers) == 1
     names = {k.lower() for k, _v in answers[0].headers}
     assert "etag" in names and not names & {"content-type", "content-length"}
+    # what guides caches and CORS (a script revalidating by itself must read the 304); not the 200's other headers,
+    # which the browser keeps from the page it revalidates
+    assert {"cache-control", "vary", "last-modified", "access-control-allow-origin"} <= names
+    assert not names & {"content-security-policy", "link", "permissions-policy", "x-frame-options"}
+    size = lambda answer: sum(len(k) + len(v) + 4 for k, v in answer.headers)  # noqa: E731
+    assert size(answers[0]) < size(first) / 2
     stale = client.get(f"/c/{code.value}", headers={**PHONE, "If-None-Match": '"other"'})
     assert stale.status_code == 200 and stale.data == first.data
     assert len(built) == 1
