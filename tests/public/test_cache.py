@@ -130,6 +130,43 @@ def test_a_unit_code_is_kept_once_and_counted_on_every_scan(client, published, d
     assert len(built) == 1  # the later scans came from the cache, with their own counts
 
 
+@pytest.mark.parametrize("accept", ["application/json", "application/linkset+json"])
+def test_a_unit_codes_json_and_link_set_are_kept_once_too(client, published, serial_code, db_session, built, accept):
+    batch, _code = published()
+    unit = serial_code(batch)
+    answers = [client.get(f"/c/{unit.value}", headers={**PHONE, "Accept": accept}) for _ in range(3)]
+    assert all(
+        a.status_code == 200 and a.mimetype == accept and a.headers["Cache-Control"] == "no-store" for a in answers
+    )
+    assert [int(a.headers["Content-Length"]) for a in answers] == [len(a.data) for a in answers]
+    assert len(built) == 1 and _scans(db_session, unit) == 3
+    if accept == "application/json":
+        pages = [a.get_json() for a in answers]
+        assert [page.pop("verification")["scan_count"] for page in pages] == [1, 2, 3]
+        assert pages[0] == pages[1] == pages[2]  # nothing else differs
+    else:
+        assert answers[0].data == answers[1].data == answers[2].data
+
+
+def test_a_unit_codes_kept_json_warns_of_a_copy_with_each_scans_count(client, published, serial_code, settings, built):
+    settings["COPY_CLIENT_THRESHOLD"] = 2
+    batch, _code = published()
+    unit = serial_code(batch)
+    pages = [
+        client.get(
+            f"/c/{unit.value}",
+            headers={**PHONE, "Accept": "application/json"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        ).get_json()
+        for n in range(4)
+    ]
+    assert [page["verification"]["suspected_copy"] for page in pages] == [False, False, True, True]
+    copies = [[w["message"] for w in page["warnings"] if w["kind"] == "suspected_copy"] for page in pages]
+    assert copies[:2] == [[], []]
+    assert "quét 3 lần" in copies[2][0] and "quét 4 lần" in copies[3][0]
+    assert len(built) == 1
+
+
 def test_a_digital_link_is_answered_from_memory_too(client, published, db_session):
     _batch, code = published(gtin="08930000000019")
     path = f"/01/08930000000019/10/{code.batch.lot_code}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import func, select
 
@@ -139,14 +140,20 @@ def test_the_kept_unit_page_equals_a_page_built_with_its_counts(app, published, 
                     built = _body(page, "html")
                     pieces = cut(_body(page, "html", counts_slot=slot))
                     forms = counts_forms(real)
+                    as_json = _body(page, "json")
+                    json_pieces = cut(_body(page, "json", "m1"), "m1")
                 with app.app_context(), force_locale(language):  # when the counts cannot be put in directly
                     kept = fill(pieces, real)
                 assert kept == built
                 # as the cache's fast path answers: the forms rendered ahead, with this scan's count put in
                 text = tuple(p.encode() if n % 2 == 0 else p for n, p in enumerate(pieces))
                 kept_forms = ({suspected: text}, {suspected: forms}, first.timestamp())
-                entry = Entry(unit.id, "serial", language, *kept_forms, "200 OK", [], b"", None, None, [])
+                entry = Entry(unit.id, "serial", language, *kept_forms, "html", "200 OK", [], b"", None, None, [])
                 assert counted(entry, real) == built.encode()
+                with app.app_context(), force_locale(language):  # a unit code's JSON, kept the same way
+                    assert fill(json_pieces, real, "json") == as_json
+                assert json.loads(as_json)["verification"]["scan_count"] == count
+                assert len(json_pieces) == (5 if suspected else 3)  # the copy warning, the verification
                 first_scan = "05/10/2026 23:45" if language == "vi" else "Oct 5, 2026, 23:45"
                 sentence = f"quét {count} lần." if language == "vi" else f"scanned {count} time{'s' * (count > 1)}."
                 assert sentence in built and first_scan in built

@@ -44,7 +44,7 @@ from traceability.config import PROJECT_ROOT
 from traceability.extensions import cache
 from traceability.i18n import LANG_COOKIE
 from traceability.public.lookup import local_today
-from traceability.public.representations import scanned_times
+from traceability.public.representations import counts_json, scanned_times
 from traceability.public.scans import ScanRecorder, Verification, read_with_version, verify
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,9 @@ class Offer:
     kind: str
     locale: str
     pieces: dict[bool, tuple[str, ...]] | None = None  # copy suspected? → page text and slot names, alternating
-    counts: dict[bool, dict[str, tuple[str, str]]] | None = None  # copy suspected? → `counts_forms`
+    counts: dict[bool, dict[str, tuple[str, str]]] | None = None  # copy suspected? → `counts_forms` (HTML only)
     first: dt.datetime | None = None  # the first scan the counts were rendered with
+    representation: str = "html"  # or json, linkset: how `fill` renders the counts
 
 
 class Entry(NamedTuple):
@@ -101,6 +102,7 @@ class Entry(NamedTuple):
     pieces: dict[bool, tuple[bytes | str, ...]] | None  # a unit code's page (UTF-8), cut around its counts
     counts: dict[bool, dict[str, tuple[str, str]]] | None  # its counts, rendered ahead (`counts_forms`)
     first: float | None  # the first scan they show (POSIX seconds)
+    representation: str
     status: str
     headers: list[tuple[str, str]]
     body: bytes  # a unit code's: empty (its body is made per scan)
@@ -120,19 +122,25 @@ def slot(part: str) -> Markup:
     return Markup("<!--scan-counts:{}-->").format(part)
 
 
-def cut(html: str) -> tuple[str, ...]:
-    """A page rendered with `slot` marks, cut at them: page text, slot name, page text, …"""
-    return tuple(_SLOT.split(html))
+def cut(text: str, mark: str | None = None) -> tuple[str, ...]:
+    """A page rendered with `slot` marks, cut at them: page text, slot name, page text, … A JSON answer is cut at
+    its strings `"{mark}:name"`, `mark` being drawn at random for it: a string of the data cannot hold one."""
+    if mark is None:
+        return tuple(_SLOT.split(text))
+    return tuple(re.split(f'"{re.escape(mark)}:(\\w+)"', text))
 
 
-def fill(pieces: tuple[str, ...], verification: Verification) -> str:
-    """The kept page with this scan's counts, rendered by the template (in an app context, in the page's
-    language): the view's own answer, and a scan whose counts `counted` cannot fill."""
-    template = current_app.jinja_env.get_template(COUNTS)
-    return "".join(
-        piece if n % 2 == 0 else template.render(part=piece, verification=verification, scanned_times=scanned_times)
-        for n, piece in enumerate(pieces)
-    )
+def fill(pieces: tuple[str, ...], verification: Verification, representation: str = "html") -> str:
+    """The kept page with this scan's counts (in an app context, in the page's language): the view's own answer,
+    and a scan whose counts `counted` cannot fill. HTML renders them by the template, JSON as `page_json` does."""
+    template = current_app.jinja_env.get_template(COUNTS) if representation == "html" else None
+
+    def render(part: str) -> str:
+        if template is None:
+            return counts_json(part, verification)
+        return template.render(part=part, verification=verification, scanned_times=scanned_times)
+
+    return "".join(piece if n % 2 == 0 else render(piece) for n, piece in enumerate(pieces))
 
 
 def counts_forms(verification: Verification) -> dict[str, tuple[str, str]]:
@@ -154,7 +162,7 @@ def counted(entry: Entry, verification: Verification) -> bytes | None:
     when they cannot serve: the first scan they show is no longer the first one known (another server's
     earlier scan was written since), or nothing was counted."""
     first = verification.first_scanned_at
-    if verification.scan_count < 1 or first is None or first.timestamp() != entry.first:
+    if entry.counts is None or verification.scan_count < 1 or first is None or first.timestamp() != entry.first:
         return None
     count = verification.scan_count
     forms = entry.counts[verification.suspected_copy]
@@ -295,6 +303,7 @@ class PageCache:
             pieces,
             offered.counts,
             offered.first.timestamp() if offered.first else None,
+            offered.representation,
             started["status"],
             list(headers),
             content if lot else b"",
@@ -343,7 +352,7 @@ class PageCache:
             pieces = entry.pieces[verification.suspected_copy]
             page = tuple(piece.decode() if n % 2 == 0 else piece for n, piece in enumerate(pieces))
             with self.app.app_context(), force_locale(entry.locale):
-                body = fill(page, verification).encode()
+                body = fill(page, verification, entry.representation).encode()
         headers = [(k, v) for k, v in entry.headers if k.lower() != "content-length"]
         start_response(entry.status, [*headers, ("Content-Length", str(len(body)))])
         return [body]

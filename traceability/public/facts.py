@@ -119,6 +119,20 @@ def batch_status(batch: Batch, flagged: list[Batch], today: dt.date) -> str:
     return BatchStatus.PUBLISHED.value
 
 
+def copy_warning(verification: Verification) -> Warning:
+    """The warning of a unit code scanned by too many clients (the one warning that changes with every scan)."""
+    return Warning(
+        "suspected_copy",
+        _(
+            "This unit code has been scanned %(count)d times since %(day)s: the label may have been copied. "
+            "If this is your first scan, the product may be fake — please report it.",
+            count=verification.scan_count,
+            day=_day(verification.first_scanned_at),
+        ),
+        verification.first_scanned_at,
+    )
+
+
 def _warnings(session: Session, batch: Batch, fresh: Freshness, verification: Verification) -> list[Warning]:
     found: list[Warning] = []
     reason = clause(batch.status_reason) or _("no reason given")
@@ -178,18 +192,7 @@ def _warnings(session: Session, batch: Batch, fresh: Freshness, verification: Ve
     if batch.expires_on is not None and batch.expires_on < fresh.today:
         found.append(Warning("expired", _("Expired on %(day)s.", day=_day(batch.expires_on)), batch.expires_on))
     if verification.suspected_copy:
-        found.append(
-            Warning(
-                "suspected_copy",
-                _(
-                    "This unit code has been scanned %(count)d times since %(day)s: the label may have been copied. "
-                    "If this is your first scan, the product may be fake — please report it.",
-                    count=verification.scan_count,
-                    day=_day(verification.first_scanned_at),
-                ),
-                verification.first_scanned_at,
-            )
-        )
+        found.append(copy_warning(verification))
     if not batch.organization.is_verified:
         found.append(
             Warning(

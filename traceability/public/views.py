@@ -9,6 +9,7 @@ Link URIs are expanded. Every resolution answer carries CORS headers, so any web
 
 from __future__ import annotations
 
+import secrets
 from contextlib import suppress
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -275,14 +276,18 @@ def serve(code: Code):
     fresh = freshness(session, code)
     page = build_page(session, code, fresh, verification)
     locale = str(get_locale())
-    if not lot and representation == "html" and not signed_in:
+    if not lot and not signed_in:
         # kept cut around its counts, for either copy verdict: each scan puts its own counts in (cache.fill)
-        pieces = {verification.suspected_copy: cut(_body(page, representation, counts_slot=slot))}
         other = replace(verification, suspected_copy=not verification.suspected_copy)
-        pieces[other.suspected_copy] = cut(_body(build_page(session, code, fresh, other), "html", counts_slot=slot))
-        body = fill(pieces[verification.suspected_copy], verification)
-        counts = {v.suspected_copy: counts_forms(v) for v in (verification, other)}
-        offer(request.environ, Offer(code.id, code.kind, locale, pieces, counts, verification.first_scanned_at))
+        pages = {verification.suspected_copy: page, other.suspected_copy: build_page(session, code, fresh, other)}
+        mark = None if representation == "html" else f"scan-counts-{secrets.token_hex(8)}"
+        pieces = {
+            verdict: cut(_body(p, representation, mark, counts_slot=slot), mark) for verdict, p in pages.items()
+        }
+        body = fill(pieces[verification.suspected_copy], verification, representation)
+        counts = {v.suspected_copy: counts_forms(v) for v in (verification, other)} if mark is None else None
+        first = verification.first_scanned_at
+        offer(request.environ, Offer(code.id, code.kind, locale, pieces, counts, first, representation))
     else:
         body = _body(page, representation)
         if lot and not signed_in:
@@ -303,9 +308,14 @@ def serve(code: Code):
     return response.make_conditional(request)  # 304 to a matching validator (a signed-in visitor's)
 
 
-def _body(page, representation: str, **context) -> str:
+def _body(page, representation: str, mark: str | None = None, **context) -> str:
+    """The answer's text; with `mark`, a unit code's JSON with strings `"{mark}:part"` where its counts go."""
     if representation == "json":
-        return current_app.json.dumps(page_json(page))
+        data = page_json(page)
+        if mark is not None:
+            data["verification"] = f"{mark}:verification"
+            data["warnings"] = [f"{mark}:warning" if w["kind"] == "suspected_copy" else w for w in data["warnings"]]
+        return current_app.json.dumps(data)
     if representation == "linkset":
         return current_app.json.dumps(linkset(page))
     return render_template(
