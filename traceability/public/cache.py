@@ -17,7 +17,8 @@ kept. A signed-in visitor, or any cookie but the language one, always goes to Fl
 
 A unit (serial) code's page differs per scan only in its counts block (`templates/public/_scan_counts.html`):
 its entry keeps the page cut around that block, for both copy verdicts, and each scan renders the block alone
-from the counter row (`scans.verify`). Its answers stay `no-store`.
+from the counter row (`scans.verify`). Its JSON is kept cut around its verification object and copy warning,
+its link set whole. Its answers stay `no-store`.
 """
 
 from __future__ import annotations
