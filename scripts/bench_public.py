@@ -11,8 +11,11 @@ them alike. It prints throughput and p50/p99 latency of each, and the ratios aga
 Environment: BENCH_SECONDS (default 20 per target), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
 default 2 × cores). BENCH_REDIS_URL (a Redis database whose scan queue the run may empty): the lot and unit
 pages are measured a second time with REDIS_URL set, scans then queued in Redis (and the caches and limits
-there too), and in process the cost of recording one scan in memory and in Redis. Every request goes to
-127.0.0.1 only. If `wrk` is missing it is installed with apt-get.
+there too), and in process the cost of recording one scan in memory and in Redis. BENCH_BEFORE (a folder
+holding another checkout of the registry, e.g. `git worktree add /tmp/before <commit>`): its lot, unit and 304
+pages are served too, by the same virtualenv from the same database, so a change is measured before and after in
+one run (the other checkout must work with this one's schema). Every request goes to 127.0.0.1 only. If `wrk` is
+missing it is installed with apt-get.
 """
 
 from __future__ import annotations
@@ -311,6 +314,9 @@ def main() -> int:
             ("lot page, Redis queue", "lot-redis", "traceability.wsgi:app", f"/c/{lot}"),
             ("unit page, Redis queue", "unit-redis", "traceability.wsgi:app", f"/c/{serial}"),
         ]
+    before = os.environ.get("BENCH_BEFORE")
+    if before:  # the same pages served by the other checkout
+        targets += [(f"{name}, before", f"{log}-before", app, path) for name, log, app, path in targets[1:4]]
     runs: dict[str, list[dict]] = {name: [] for name, *_rest in targets}
     extra: dict[str, dict] = {}
     stress: dict[str, int] = {}
@@ -318,8 +324,12 @@ def main() -> int:
     try:
         for name, log, app, path in targets:
             own = {**env, "REDIS_URL": redis_url} if name.endswith("Redis queue") else env
+            if name.endswith(", before"):
+                own = {**env, "PYTHONPATH": str(Path(before).resolve())}
             servers.append(_gunicorn(app, path, own, workdir, workdir / f"{log}.log"))
-        extra["lot page, 304 revalidation"] = {"If-None-Match": _etag(servers[3][1], f"/c/{lot}")}
+        for (name, _log, _app, path), (_server, port) in zip(targets, servers, strict=True):
+            if name.startswith("lot page, 304"):  # each server's own ETag (a change may alter the page)
+                extra[name] = {"If-None-Match": _etag(port, path)}
         for (name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
             _drive(wrk, script, port, path, WARMUP_SECONDS, server, extra.get(name))
         for _round in range(ROUNDS):
@@ -378,6 +388,14 @@ def main() -> int:
                 f"throughput ratio, {name} / bare route: {queued['rps'] / base['rps']:.2f}"
                 f" (scans in memory: {plain['rps'] / base['rps']:.2f}); server CPU per request"
                 f" {queued['cpu_ms'] / base['cpu_ms']:.2f} (in memory: {plain['cpu_ms'] / base['cpu_ms']:.2f})"
+            )
+    if before:
+        for name in ("consumer page (lot code)", "consumer page (unit code)", "lot page, 304 revalidation"):
+            then, now = results[f"{name}, before"], results[name]
+            print(
+                f"throughput ratio, {name} / bare route: before {then['rps'] / base['rps']:.2f}, now"
+                f" {now['rps'] / base['rps']:.2f}; server CPU per request before {then['cpu_ms']:.2f} ms,"
+                f" now {now['cpu_ms']:.2f} ms"
             )
     return 1 if any(r["errors"] for r in results.values()) or any(stress.values()) else 0
 
