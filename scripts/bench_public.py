@@ -8,7 +8,7 @@ the same load from `wrk` (Debian's HTTP load generator, written in C: a Python c
 the 2 cores it is measuring). Targets take turns in short rounds so a change in the machine's load touches
 them alike. It prints throughput and p50/p99 latency of each, and the ratios against the bare route.
 
-Environment: BENCH_SECONDS (default 20 per target), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
+Environment: BENCH_SECONDS (default 24 per target), BENCH_CONNECTIONS (16), BENCH_WORKERS (gunicorn workers,
 default 2 × cores). BENCH_REDIS_URL (a Redis database whose scan queue the run may empty): the lot and unit
 pages are measured a second time with REDIS_URL set, scans then queued in Redis (and the caches and limits
 there too), and in process the cost of recording one scan in memory and in Redis. BENCH_BEFORE (a folder
@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))  # rounds of 4 s: 1-s rounds moved the ratios ±0.1
+SECONDS = float(os.environ.get("BENCH_SECONDS", "24"))  # rounds of 4 s: 1-s rounds moved the ratios ±0.1
 WARMUP_SECONDS = 3.0  # every worker loads its templates, catalogs and connections
-ROUNDS = 5
+ROUNDS = 6  # an even number: half the rounds in each order
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
 GOAL_RATIO, GOAL_UNIT_RATIO, GOAL_304_RATIO, GOAL_P99_MS = 0.8, 0.5, 0.9, 25.0
@@ -332,8 +332,10 @@ def main() -> int:
                 extra[name] = {"If-None-Match": _etag(port, path)}
         for (name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
             _drive(wrk, script, port, path, WARMUP_SECONDS, server, extra.get(name))
-        for _round in range(ROUNDS):
-            for (name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
+        for n in range(ROUNDS):
+            # every other round in the opposite order: a target's place in the round weighs on none
+            order = list(zip(targets, servers, strict=True))
+            for (name, _log, _app, path), (server, port) in order if n % 2 == 0 else reversed(order):
                 runs[name].append(_drive(wrk, script, port, path, SECONDS / ROUNDS, server, extra.get(name)))
         for (name, _log, _app, path), (server, port) in zip(targets, servers, strict=True):
             measured = _drive(wrk, script, port, path, SECONDS / ROUNDS, server, extra.get(name), STRESS_CONNECTIONS)
