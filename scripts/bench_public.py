@@ -92,12 +92,16 @@ app = create_app()
 for handler in logging.getLogger().handlers:  # each request's log line is written (it costs), not shown
     handler.setStream(open(os.devnull, "w"))
 headers = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in HEADERS.items()}
-for name, wsgi, path in (("bare Flask route", bare, "/"), ("registry start page", app, "/"),
-                         ("consumer page (lot code)", app, LOT), ("consumer page (unit code)", app, SERIAL)):
+JSON = {"HTTP_ACCEPT": "application/json"}
+TARGETS = [("bare Flask route", bare, "/", {}), ("registry start page", app, "/", {}),
+           ("consumer page (lot code)", app, LOT, {}), ("consumer page (unit code)", app, SERIAL, {}),
+           ("unit code's JSON", app, SERIAL, JSON)]
+for name, wsgi, path, asked in TARGETS:
     def call():
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
                    "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-                   "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, **headers}
+                   "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, **headers,
+                   **asked}
         body = wsgi.wsgi_app(environ, lambda *a: None)
         b"".join(body)
         getattr(body, "close", lambda: None)()  # as a server does: the request's log line is written here
