@@ -105,7 +105,7 @@ class Entry(NamedTuple):
     first: float | None  # the first scan they show (POSIX seconds)
     representation: str
     status: str
-    headers: list[tuple[str, str]]
+    headers: list[tuple[str, str]]  # without Date (the server's own) and, for a unit code, Content-Length
     body: bytes  # a unit code's: empty (its body is made per scan)
     etag: str | None
     last_modified: int | None  # POSIX seconds
@@ -296,7 +296,9 @@ class PageCache:
             verdict: tuple(piece.encode() if n % 2 == 0 else piece for n, piece in enumerate(cut_page))
             for verdict, cut_page in offered.pieces.items()
         }
-        headers = [(k, v) for k, v in headers if k.lower() != "date"]  # a replay gets the server's, never a stale one
+        # a replay gets the server's date, never a stale one; a unit code's length is its scan's
+        dropped = {"date"} if lot else {"date", "content-length"}
+        headers = [(k, v) for k, v in headers if k.lower() not in dropped]
         entry = Entry(
             offered.code_id,
             str(offered.kind),
@@ -306,7 +308,7 @@ class PageCache:
             offered.first.timestamp() if offered.first else None,
             offered.representation,
             started["status"],
-            list(headers),
+            headers,
             content if lot else b"",
             etag,
             int(modified.timestamp()) if modified else None,
@@ -354,6 +356,5 @@ class PageCache:
             page = tuple(piece.decode() if n % 2 == 0 else piece for n, piece in enumerate(pieces))
             with self.app.app_context(), force_locale(entry.locale):
                 body = fill(page, verification, entry.representation).encode()
-        headers = [(k, v) for k, v in entry.headers if k.lower() != "content-length"]
-        start_response(entry.status, [*headers, ("Content-Length", str(len(body)))])
+        start_response(entry.status, [*entry.headers, ("Content-Length", str(len(body)))])
         return [body]
