@@ -17,8 +17,8 @@ kept. A signed-in visitor, or any cookie but the language one, always goes to Fl
 
 A unit (serial) code's page differs per scan only in its counts block (`templates/public/_scan_counts.html`):
 its entry keeps the page cut around that block, for both copy verdicts, and each scan renders the block alone
-from the counter row (`scans.verify`). Its JSON is kept cut around its verification object and copy warning,
-its link set whole. Its answers stay `no-store`.
+from the counter row (`scans.verify`). Its JSON is kept cut around its verification object and copy warning;
+its link set, which shows no count, whole. Its answers stay `no-store`.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class Offer:
     pieces: dict[bool, tuple[str, ...]] | None = None  # copy suspected? → page text and slot names, alternating
     counts: dict[bool, dict[str, tuple[str, str]]] | None = None  # copy suspected? → `counts_forms` (HTML only)
     first: dt.datetime | None = None  # the first scan the counts were rendered with
-    representation: str = "html"  # or json, linkset: how `fill` renders the counts
+    representation: str = "html"  # or json: how `fill` renders the counts
 
 
 class Entry(NamedTuple):
@@ -100,13 +100,13 @@ class Entry(NamedTuple):
     code_id: int
     kind: str  # CodeKind's value
     locale: str
-    pieces: dict[bool, tuple[bytes | str, ...]] | None  # a unit code's page (UTF-8), cut around its counts
+    pieces: dict[bool, tuple[bytes | str, ...]] | None  # a unit code's page or JSON (UTF-8), cut around its counts
     counts: dict[bool, dict[str, tuple[str, str]]] | None  # its counts, rendered ahead (`counts_forms`)
     first: float | None  # the first scan they show (POSIX seconds)
     representation: str
     status: str
-    headers: list[tuple[str, str]]  # without Date (the server's own) and, for a unit code, Content-Length
-    body: bytes  # a unit code's: empty (its body is made per scan)
+    headers: list[tuple[str, str]]  # without Date (the server's own), and Content-Length when cut in pieces
+    body: bytes  # empty when cut in pieces (the body is made per scan)
     etag: str | None
     last_modified: int | None  # POSIX seconds
     unchanged: list[tuple[str, str]]  # the headers of a 304 (`_unchanged`)
@@ -250,7 +250,7 @@ class PageCache:
                     entry = Entry._make(kept)
                     address, agent = environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT")
                     self.recorder.add(db.session, entry.code_id, address, agent, entry.kind)
-                    if entry.kind == CodeKind.SERIAL:
+                    if entry.pieces is not None:  # a unit code's page or JSON: this scan's counts go in
                         if len(self.units) >= UNITS_KNOWN:
                             self.units.clear()
                         self.units[request] = entry.code_id
@@ -291,13 +291,13 @@ class PageCache:
         names = {k.lower(): v for k, v in headers}
         etag = unquote_etag(names["etag"])[0] if "etag" in names else None
         modified = parse_date(names["last-modified"]) if "last-modified" in names else None
-        lot = offered.kind != CodeKind.SERIAL
+        whole = offered.pieces is None  # else the body is made per scan, around its counts
         pieces = offered.pieces and {  # page text as it is sent; slot names as they are
             verdict: tuple(piece.encode() if n % 2 == 0 else piece for n, piece in enumerate(cut_page))
             for verdict, cut_page in offered.pieces.items()
         }
-        # a replay gets the server's date, never a stale one; a unit code's length is its scan's
-        dropped = {"date"} if lot else {"date", "content-length"}
+        # a replay gets the server's date, never a stale one; a body made per scan its own length
+        dropped = {"date"} if whole else {"date", "content-length"}
         headers = [(k, v) for k, v in headers if k.lower() not in dropped]
         entry = Entry(
             offered.code_id,
@@ -309,7 +309,7 @@ class PageCache:
             offered.representation,
             started["status"],
             headers,
-            content if lot else b"",
+            content if whole else b"",
             etag,
             int(modified.timestamp()) if modified else None,
             _unchanged(headers),

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from traceability.codes.identifiers import grouped
 from traceability.public.facts import Page, chemical_sentence, copy_warning
 from traceability.public.scans import Verification
-from traceability.public.schemas import ProducerOut, ProductOut, VerificationOut, WarningOut, page_out
+from traceability.public.schemas import ProducerOut, ProductOut, page_out
 
 LINKSET_TYPE = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
@@ -98,8 +98,8 @@ def counts_json(part: str, verification: Verification) -> str:
     """A part of a unit code's JSON that changes with every scan, as `page_json` gives it (in an app context, in the
     page's language): "verification", or "warning" (the copy warning)."""
     if part == "verification":
-        return current_app.json.dumps(VerificationOut().dump(verification))
-    return current_app.json.dumps(WarningOut().dump(copy_warning(verification)))
+        return current_app.json.dumps(page_out.fields["verification"].schema.dump(verification))
+    return current_app.json.dumps(page_out.fields["warnings"].inner.schema.dump(copy_warning(verification)))
 
 
 # GS1 link types may be named by their CURIE (gs1:pip) or by any of the vocabulary's three namespaces

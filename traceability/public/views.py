@@ -276,8 +276,9 @@ def serve(code: Code):
     fresh = freshness(session, code)
     page = build_page(session, code, fresh, verification)
     locale = str(get_locale())
-    if not lot and not signed_in:
-        # kept cut around its counts, for either copy verdict: each scan puts its own counts in (cache.fill)
+    if not lot and representation != "linkset" and not signed_in:
+        # a unit code's page and JSON show its counts: kept cut around them, for either copy verdict, each scan
+        # puts its own counts in (cache.fill)
         other = replace(verification, suspected_copy=not verification.suspected_copy)
         pages = {verification.suspected_copy: page, other.suspected_copy: build_page(session, code, fresh, other)}
         mark = None if representation == "html" else f"scan-counts-{secrets.token_hex(8)}"
@@ -290,7 +291,7 @@ def serve(code: Code):
         offer(request.environ, Offer(code.id, code.kind, locale, pieces, counts, first, representation))
     else:
         body = _body(page, representation)
-        if lot and not signed_in:
+        if not signed_in:  # a lot code's answer, or a unit code's link set: kept whole
             offer(request.environ, Offer(code.id, code.kind, locale))
     response = make_response(body)
     response.mimetype = {"json": "application/json", "linkset": LINKSET_TYPE}.get(representation, "text/html")
