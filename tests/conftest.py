@@ -100,6 +100,9 @@ def app(engine: Any):
             "UPLOAD_DIR": os.path.join(_RUN_DIR, "uploads"),
             "SCAN_WRITE_SECONDS": 0,  # each scan written at once, inside the test's transaction
             "AUDIT_ANCHOR_MINUTES": 0,  # heads of rolled-back test data must not be anchored; tests anchor themselves
+            # the data version read on every scan: tests change data without committing (their transaction is
+            # rolled back); tests/public/test_shared_cache.py runs two servers with a lease
+            "DATA_VERSION_LEASE": 0,
         }
     )
     application.test_client_class = CommittingClient

@@ -141,6 +141,9 @@ def load_config() -> dict:
         "SCAN_MAX_WAITING": int(os.environ.get("SCAN_MAX_WAITING", "10000")),
         # answers of code pages kept in the cache below (public/cache.py); PAGE_CACHE_SIZE=0 turns it off
         "PAGE_CACHE": os.environ.get("PAGE_CACHE_SIZE", "1000") != "0",
+        # a worker trusts the data version it read for this long, and a commit that changes data is answered
+        # this long after it, so the next scan anywhere shows the change (audit/services.py `data_version`)
+        "DATA_VERSION_LEASE": float(os.environ.get("DATA_VERSION_LEASE", "0.02")),
         # The operating agency named on every public page; unset: the province's own (public/agency.py)
         "AGENCY_NAME": os.environ.get("AGENCY_NAME") or None,
         "AGENCY_HOTLINE": os.environ.get("AGENCY_HOTLINE", "1022"),

@@ -25,13 +25,19 @@ from .test_cache import PHONE
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 
 
+LEASE = 0.2  # seconds a server trusts the data version it read: far longer than a test's steps
+
+
 @pytest.fixture
-def servers(app, engine):
+def servers(app, engine, monkeypatch):
     """Two apps as two servers would run them: their own processes' state, one database, one Redis cache (under
-    a key prefix of this test's own). Each counts the pages its view built (a cached answer builds none)."""
+    a key prefix of this test's own), each trusting the data version it read for `LEASE`, as every writer waits
+    it out (the test's own commits too). Each counts the pages its view built (a cached answer builds none)."""
     prefix = f"test-{uuid.uuid4().hex}:"
+    monkeypatch.setitem(app.config, "DATA_VERSION_LEASE", LEASE)
     config = {**{k: app.config[k] for k in ("TESTING", "KEEP_SESSION_BINDING", "PUBLIC_BASE_URL", "UPLOAD_DIR")}}
     config.update(ENGINE=engine, SCAN_WRITE_SECONDS=0, AUDIT_ANCHOR_MINUTES=0, WTF_CSRF_ENABLED=False)
+    config.update(DATA_VERSION_LEASE=LEASE)
     config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
     made = [create_app(config) for _ in range(2)]
     for server in made:

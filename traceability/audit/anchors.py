@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -164,11 +164,9 @@ def anchor_if_due(bind: Engine | Connection, path: str | os.PathLike, minutes: f
             return _write(fd, current_head(conn, key), key)
 
 
-def anchor_after_commit(session: Session) -> None:
-    """A commit that wrote audit entries anchors the head when the newest anchor is older than
+def anchor_when_due(session: Session) -> None:
+    """After a commit that wrote audit entries: anchor the head when the newest anchor is older than
     AUDIT_ANCHOR_MINUTES (0: never). Read on a connection of its own: the session's transaction is over."""
-    if not session.info.pop("audit_appended", False) or not has_app_context():
-        return
     config = current_app.config
     minutes = config.get("AUDIT_ANCHOR_MINUTES") or 0
     if minutes <= 0:
@@ -177,7 +175,3 @@ def anchor_after_commit(session: Session) -> None:
         anchor_if_due(session.get_bind(), config["AUDIT_ANCHOR_FILE"], minutes, audit_key())
     except (OSError, HeadNotAnchorable) as exc:  # the change is committed: say so, never fail the request
         current_app.logger.error("audit anchor not written: %s", exc)
-
-
-def forget_appended(session: Session) -> None:
-    session.info.pop("audit_appended", None)

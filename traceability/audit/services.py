@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import io
 import json
+import time
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -160,11 +161,28 @@ def init_app(_app: Any) -> None:
         event.listen(Session, "before_flush", _set_onupdate_values)
     if not event.contains(Session, "after_flush", _record_changes):
         event.listen(Session, "after_flush", _record_changes)
-    from traceability.audit import anchors  # the commit hook that anchors the head now and then
-
-    for name, hook in (("after_commit", anchors.anchor_after_commit), ("after_rollback", anchors.forget_appended)):
+    for name, hook in (("after_commit", _committed), ("after_rollback", _forget_appended)):
         if not event.contains(Session, name, hook):
             event.listen(Session, name, hook)
+
+
+def _committed(session: Session) -> None:
+    """A commit that moved the chain's head: anchor it when due (`anchors`), then hold the writer until every
+    reader's lease on the older data version has run out (`DATA_VERSION_LEASE`, see `data_version`), so that
+    whoever learns of the change from this answer finds it on the next scan, on every server."""
+    if not session.info.pop("audit_appended", False) or not has_app_context():
+        return
+    committed = time.monotonic()
+    from traceability.audit import anchors
+
+    anchors.anchor_when_due(session)
+    left = (current_app.config.get("DATA_VERSION_LEASE") or 0) - (time.monotonic() - committed)
+    if left > 0:
+        time.sleep(left)
+
+
+def _forget_appended(session: Session) -> None:
+    session.info.pop("audit_appended", None)
 
 
 def _record_changes(session: Session, _flush_context: Any) -> None:
@@ -292,13 +310,17 @@ def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> Non
         .where(head_table.c.id == 1)
         .values(seq=seq, hash=prev_hash, keyed_from=func.coalesce(head_table.c.keyed_from, first_seq))
     )
-    session.info["audit_appended"] = True  # the commit may anchor the new head (anchors.anchor_after_commit)
+    session.info["audit_appended"] = True  # for the commit's hook (`_committed`)
 
 
 def data_version(connection: Any) -> str | None:
     """The chain's newest hash. Every recorded change of data moves it, so an answer built while it had one
     value still holds while it keeps that value (the consumer page's cache relies on this). Read on a driver
-    connection (`db.driver_connection`): it runs on every scan, and a session would cost ten times the query."""
+    connection (`db.driver_connection`): a session would cost ten times the query.
+
+    A reader may trust what it read for DATA_VERSION_LEASE seconds from the moment it began the read, because
+    every commit that moves the head is answered only that long after it (`_committed`): a change whose answer
+    has reached anyone was committed before any read still trusted began, so every such read has seen it."""
     cursor = connection.cursor()
     try:
         cursor.execute("SELECT hash FROM audit_head WHERE id = 1")

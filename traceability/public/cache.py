@@ -4,9 +4,10 @@ Every answer of a code's page an anonymous visitor may share is kept once, in th
 (`extensions.cache`: memory of the process by default, Redis with `REDIS_URL`, so every app server sees the
 same entries). An entry is the whole answer — status, headers, body, ETag, Last-Modified — under a key made of
 everything the answer depends on:
-- the data: the audit chain's newest hash (`audit.services.data_version`, one primary-key read per scan). Every
-  change the page shows is a flushed ORM change, and every flushed change is written to the chain, so a change
-  anywhere gives every page a new key at once, on every worker and server;
+- the data: the audit chain's newest hash (`audit.services.data_version`, one primary-key read, trusted for
+  `DATA_VERSION_LEASE` seconds, while every writer's answer waits that long after its commit). Every change the
+  page shows is a flushed ORM change, and every flushed change is written to the chain, so a change anywhere
+  gives every page a new key by the time anyone hears of it, on every worker and server;
 - the day (expiry, certificate validity) and the page's layout (`LAYOUT`: a deploy never answers old pages);
 - the request: address, query, scheme, host, `Accept`, `Accept-Language`, the language cookie.
 
@@ -26,7 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -227,6 +230,9 @@ class PageCache:
         # the unit code each request was answered for (a code's id never changes): read with the version
         self.units: dict[tuple, int] = {}
         self.readers = readers  # the app's own reading connections (db.Reader), None when bound to a connection
+        # the data version last read, and when its read began: trusted for `lease` seconds (`_version`)
+        self.lease = app.config["DATA_VERSION_LEASE"]
+        self.version: tuple[str | None, float] = (None, -math.inf)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         request = request_key(environ)
@@ -241,9 +247,11 @@ class PageCache:
                 unit = self.units.get(request)
                 generation = self.recorder.generation
                 if unit is None:
-                    version, counter = data_version(connection), None
+                    version, counter = self._version(connection), None
                 else:
+                    began = time.monotonic()
                     version, counter = read_with_version(connection, unit)
+                    self.version = (version, began)
                 key = entry_key(request, version)
                 kept = self.store.get(key)
                 if kept is not None:
@@ -263,6 +271,18 @@ class PageCache:
         finally:
             db.session.remove()
         return self._build(key, environ, start_response)
+
+    def _version(self, connection: Any) -> str | None:
+        """The data version, read again once the lease on the last read has run out: a writer answers only a
+        lease after its commit (`audit.services.data_version`), so a change anyone has heard of is never older
+        than a read still trusted. Most scans of a busy worker thus ask the database nothing."""
+        version, began = self.version
+        now = time.monotonic()
+        if now - began < self.lease:
+            return version
+        version = data_version(connection)
+        self.version = (version, now)
+        return version
 
     def _build(self, key: str, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         environ[_KEY] = key
