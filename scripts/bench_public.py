@@ -164,7 +164,9 @@ def _gunicorn(target: str, path: str, env: dict, chdir: Path, log: Path) -> tupl
     port = _free_port()
     args = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--worker-class", "sync"]
     args += ["--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), target]
-    server = subprocess.Popen(args, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    # started in `chdir`: `python -m` puts the folder it starts in first on the import path, which from a
+    # checkout would load that checkout's registry instead of the one PYTHONPATH names (BENCH_BEFORE)
+    server = subprocess.Popen(args, env=env, cwd=chdir, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180  # a loaded machine takes long to start the workers
     while time.monotonic() < deadline and server.poll() is None:
         try:
