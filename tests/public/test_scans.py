@@ -251,3 +251,10 @@ def test_the_unit_page_shows_the_counter_not_a_count_of_rows(client, published, 
     assert (
         client.get(f"/c/{unit.value}", headers={"Accept": "application/json"}).json["verification"]["scan_count"] == 42
     )
+
+
+def test_a_scan_without_a_user_agent_is_stored_without_a_browser_family(client, published, db_session):
+    _batch, code = published()
+    client.get(f"/c/{code.value}", headers={"User-Agent": ""})
+    (scan,) = _scans(db_session, code)
+    assert scan.user_agent_family is None  # not an empty family: statistics count it as unknown

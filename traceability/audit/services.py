@@ -11,13 +11,11 @@ writers queue (a row lock on PostgreSQL, the write lock on SQLite) instead of fo
 from __future__ import annotations
 
 import contextvars
-import csv
 import datetime as dt
 import enum
 import functools
 import hashlib
 import hmac
-import io
 import json
 import time
 from collections.abc import Iterable
@@ -29,7 +27,7 @@ from sqlalchemy import Table, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from traceability.audit.models import AuditEntry, AuditHead
-from traceability.db import Base, utcnow
+from traceability.db import Base, copy_csv, utcnow
 
 GENESIS_HASH = "0" * 64
 UNKEYED, KEYED = 1, 2  # hash versions: plain SHA-256 (entries from before the key), HMAC-SHA256
@@ -249,27 +247,20 @@ _COPIED = ("seq", "prev_hash", "created_at", "actor_id", "actor_label", "action"
 
 
 def _copy_entries(conn: Any, entries: list[dict[str, Any]]) -> None:
-    """COPY the entries in CSV on the session's connection (its transaction). An empty cell is NULL: no text
-    column of an entry is ever empty, and JSON null is written as NULL, which reads back the same (None)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for entry in entries:
-        writer.writerow(
-            [
-                *(entry[c] for c in _COPIED),
-                None if entry["before"] is None else json.dumps(entry["before"], ensure_ascii=False),
-                None if entry["after"] is None else json.dumps(entry["after"], ensure_ascii=False),
-                entry["hash"],
-                entry["hash_version"],
-            ]
-        )
-    buffer.seek(0)
+    """COPY the entries on the session's connection (its transaction): no text column of an entry is ever empty,
+    and JSON null is written as NULL, which reads back the same (None)."""
     columns = ", ".join((*_COPIED, "before", "after", "hash", "hash_version"))
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.copy_expert(f"COPY audit_entries ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
-    finally:
-        cursor.close()
+    rows = (
+        [
+            *(entry[c] for c in _COPIED),
+            None if entry["before"] is None else json.dumps(entry["before"], ensure_ascii=False),
+            None if entry["after"] is None else json.dumps(entry["after"], ensure_ascii=False),
+            entry["hash"],
+            entry["hash_version"],
+        ]
+        for entry in entries
+    )
+    copy_csv(conn, f"audit_entries ({columns})", rows)
 
 
 def _append(session: Session, rows: list[tuple[str, str, str, Any, Any]]) -> None:
