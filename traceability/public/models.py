@@ -57,8 +57,9 @@ class ConsumerReport(Base):
 class ScanCount(Base):
     """A unit code's scans, counted as they are written: the consumer page reads one row instead of counting.
 
-    Kept by the database itself (a trigger on `scans`, see the migration `scan_counts`), in the transaction
-    that inserts the scan, whoever inserts it. `client_count` is the number of distinct client hashes.
+    Kept by the database itself (a trigger on `scans`: migrations `scan_counts`, and `scan_counts_per_statement`
+    on PostgreSQL), in the transaction that inserts the scan, whoever inserts it. `client_count` is the number
+    of distinct client hashes.
     """
 
     __tablename__ = "scan_counts"
