@@ -143,7 +143,7 @@ def load_config() -> dict:
         "PAGE_CACHE": os.environ.get("PAGE_CACHE_SIZE", "1000") != "0",
         # a worker trusts the data version it read for this long, and a commit that changes data is answered
         # this long after it, so the next scan anywhere shows the change (audit/services.py `data_version`)
-        "DATA_VERSION_LEASE": float(os.environ.get("DATA_VERSION_LEASE", "0.02")),
+        "DATA_VERSION_LEASE": float(os.environ.get("DATA_VERSION_LEASE", "0.05")),
         # The operating agency named on every public page; unset: the province's own (public/agency.py)
         "AGENCY_NAME": os.environ.get("AGENCY_NAME") or None,
         "AGENCY_HOTLINE": os.environ.get("AGENCY_HOTLINE", "1022"),
