@@ -45,11 +45,6 @@ def test_a_client_scanning_through_two_writers_at_once_is_counted_once():
         first, second = session.scalars(select(Code.id).where(Code.kind == CodeKind.SERIAL).limit(2)).all()
     before = _counts(engine, (first, second))
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None) if engine.dialect.name == "sqlite" else dt.datetime.now(dt.UTC)
-    one = engine.connect()
-    one.begin()
-    # the first writer: a new client on the first code, another on the second
-    one.execute(_INSERT, {"a": first, "b": second, "at": at, "client_a": "phone-x", "client_b": "phone-y"})
-    # the second writer, in the other order: the same new client on the first code, a third on the second
     done = threading.Event()
 
     def second_writer():
@@ -57,11 +52,14 @@ def test_a_client_scanning_through_two_writers_at_once_is_counted_once():
             two.execute(_INSERT, {"a": second, "b": first, "at": at, "client_a": "phone-z", "client_b": "phone-x"})
         done.set()
 
-    thread = threading.Thread(target=second_writer)
-    thread.start()
-    assert not done.wait(0.5)  # it waits for the first writer's transaction
-    one.commit()
-    one.close()
+    # a daemon: a writer still waiting when the test fails must not keep the test run from ending
+    thread = threading.Thread(target=second_writer, daemon=True)
+    with engine.begin() as one:
+        # the first writer: a new client on the first code, another on the second
+        one.execute(_INSERT, {"a": first, "b": second, "at": at, "client_a": "phone-x", "client_b": "phone-y"})
+        # the second writer, in the other order: the same new client on the first code, a third on the second
+        thread.start()
+        assert not done.wait(0.5)  # it waits for the first writer's transaction
     thread.join(10)
     assert done.is_set()
     after = _counts(engine, (first, second))
