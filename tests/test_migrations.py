@@ -1,10 +1,15 @@
 """The migrations build the whole schema from nothing, match the models exactly, and come back down."""
 
+import datetime as dt
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
 from traceability import db, migrate
+from traceability.codes.models import Code, CodeKind
+from traceability.demo import load_demo
 from traceability.models import Base
 
 from .conftest import scratch_database_url
@@ -39,5 +44,44 @@ def test_the_scan_time_index_can_be_built_ahead_and_is_dropped_on_downgrade():
         migrate.downgrade(engine, "c13a97db5fde")
         with engine.connect() as conn:
             assert "ix_scans_scanned_at" not in {i["name"] for i in inspect(conn).get_indexes("scans")}
+    finally:
+        engine.dispose()
+
+
+def test_the_clients_of_unit_codes_scanned_before_the_upgrade_are_known_after_it():
+    engine = db.make_engine(scratch_database_url("_migrations"))
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            load_demo(session)
+            session.commit()
+            unit = session.scalars(select(Code.id).where(Code.kind == CodeKind.SERIAL)).first()
+        migrate.downgrade(engine, "4e7b9c2d1f60")  # scans counted by looking the client up among the scans
+        scan = text("INSERT INTO scans (code_id, scanned_at, client_hash) VALUES (:code, :at, :client)")
+        at = dt.datetime(2026, 11, 30, 8, tzinfo=dt.UTC)
+        if engine.dialect.name == "sqlite":  # kept as naive UTC text, as the app writes it
+            at = at.replace(tzinfo=None)
+        with engine.begin() as conn:
+            for client in ("phone-a", "phone-b", "phone-a"):
+                conn.execute(scan, {"code": unit, "at": at, "client": client})
+        migrate.upgrade(engine)
+        with engine.begin() as conn:  # one client seen before the upgrade, one new
+            for client in ("phone-b", "phone-c"):
+                conn.execute(scan, {"code": unit, "at": at, "client": client})
+        with engine.connect() as conn:
+            counts = conn.execute(
+                text("SELECT scan_count, client_count FROM scan_counts WHERE code_id = :code"), {"code": unit}
+            ).one()
+            assert tuple(counts) == (5, 3)
+            assert "ix_scans_code_id_client_hash" not in {i["name"] for i in inspect(conn).get_indexes("scans")}
+        migrate.downgrade(engine, "4e7b9c2d1f60")  # and back: the index counts again, from the scans
+        with engine.begin() as conn:
+            conn.execute(scan, {"code": unit, "at": at, "client": "phone-c"})
+            conn.execute(scan, {"code": unit, "at": at, "client": "phone-d"})
+        with engine.connect() as conn:
+            counts = conn.execute(
+                text("SELECT scan_count, client_count FROM scan_counts WHERE code_id = :code"), {"code": unit}
+            ).one()
+            assert tuple(counts) == (7, 4)
     finally:
         engine.dispose()

@@ -44,7 +44,6 @@ class Scan(Base):
     __table_args__ = (
         Index("ix_scans_code_id_scanned_at", "code_id", "scanned_at"),
         Index("ix_scans_scanned_at", "scanned_at"),  # recent scans without reading the whole history
-        Index("ix_scans_code_id_client_hash", "code_id", "client_hash"),  # a unit code's new client (scan_counts)
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

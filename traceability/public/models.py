@@ -57,9 +57,9 @@ class ConsumerReport(Base):
 class ScanCount(Base):
     """A unit code's scans, counted as they are written: the consumer page reads one row instead of counting.
 
-    Kept by the database itself (a trigger on `scans`: migrations `scan_counts`, and `scan_counts_per_statement`
-    on PostgreSQL), in the transaction that inserts the scan, whoever inserts it. `client_count` is the number
-    of distinct client hashes.
+    Kept by the database itself (a trigger on `scans`: migrations `scan_counts`, `scan_counts_per_statement` on
+    PostgreSQL, `scan_clients`), in the transaction that inserts the scan, whoever inserts it. `client_count` is
+    the number of distinct client hashes, the code's rows in `scan_clients`.
     """
 
     __tablename__ = "scan_counts"
@@ -71,6 +71,20 @@ class ScanCount(Base):
     scan_count: Mapped[int]
     client_count: Mapped[int]
     first_scanned_at: Mapped[dt.datetime]
+
+
+class ScanClient(Base):
+    """A client (`scans.client_hash`) that scanned a unit code, kept by the same trigger as `ScanCount`: a scan
+    whose client is not here yet adds one to the code's `client_count`. A table of unit codes' clients rather
+    than an index of every scan's: lot codes, most scans, have no client count to keep."""
+
+    __tablename__ = "scan_clients"
+    __audit__ = False  # follows the scans, which are not audited either
+
+    code_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("codes.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class ScanBatch(Base):

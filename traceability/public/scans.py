@@ -545,7 +545,7 @@ _VERSION_AND_COUNTER = (
     "SELECT audit_head.hash, scan_counts.scan_count, scan_counts.first_scanned_at, scan_counts.client_count"
     " FROM audit_head LEFT JOIN scan_counts ON scan_counts.code_id = %s WHERE audit_head.id = 1"
 )
-_KNOWN = "SELECT DISTINCT client_hash FROM scans WHERE code_id = %s AND client_hash IN ({})"
+_KNOWN = "SELECT client_hash FROM scan_clients WHERE code_id = %s AND client_hash IN ({})"
 
 
 def _read(connection: Any, sql: str, params: tuple) -> list[tuple]:
