@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from traceability.accounts.models import Organization, OrgKind, OrgStatus
@@ -141,7 +142,11 @@ def _open_field_page(page: Any) -> None:
         page.fill("#f-email", "thanhtra@example.org")
         page.fill("#f-password", DEMO_PASSWORD)
         page.click("form button[type=submit]")
-        page.wait_for_url("**/inspect/field/")  # the sign-in sends the phone back to where it was going
+        try:
+            page.wait_for_url("**/inspect/field/")  # the sign-in sends the phone back to where it was going
+        except PlaywrightTimeout as error:  # where the phone was left is what explains a failure here
+            left = page.locator("body").inner_text()[:500]
+            raise AssertionError(f"after signing in the phone is at {page.url}: {left!r}") from error
     # the service worker keeps the page and its files before it takes control; a page opened before it was
     # active is controlled from its next load
     page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
