@@ -52,13 +52,8 @@ def _batch(code_id: int, clients: list[str]) -> list[PendingScan]:
 
 
 def _write_bare(session: Session, rows: list[PendingScan]) -> None:
-    """The rows into the bare table by the statement `_insert` uses for `scans`."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        db.copy_csv(connection, BARE, rows)
-        return
-    utc = [(r.code_id, r.scanned_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), *r[2:]) for r in rows]
-    connection.exec_driver_sql(f"INSERT INTO {BARE} VALUES (?, ?, ?, ?)", utc)
+    """The rows into the bare table by the writer's own statement."""
+    _insert(session, rows, into=BARE)
 
 
 class DatabaseClock:

@@ -58,6 +58,12 @@ def test_the_clients_of_unit_codes_scanned_before_the_upgrade_are_known_after_it
             unit = session.scalars(select(Code.id).where(Code.kind == CodeKind.SERIAL)).first()
         migrate.downgrade(engine, "4e7b9c2d1f60")  # scans counted by looking the client up among the scans
         scan = text("INSERT INTO scans (code_id, scanned_at, client_hash) VALUES (:code, :at, :client)")
+
+        def counts() -> tuple[int, int]:
+            with engine.connect() as conn:
+                query = text("SELECT scan_count, client_count FROM scan_counts WHERE code_id = :code")
+                return tuple(conn.execute(query, {"code": unit}).one())
+
         at = dt.datetime(2026, 11, 30, 8, tzinfo=dt.UTC)
         if engine.dialect.name == "sqlite":  # kept as naive UTC text, as the app writes it
             at = at.replace(tzinfo=None)
@@ -68,20 +74,13 @@ def test_the_clients_of_unit_codes_scanned_before_the_upgrade_are_known_after_it
         with engine.begin() as conn:  # one client seen before the upgrade, one new
             for client in ("phone-b", "phone-c"):
                 conn.execute(scan, {"code": unit, "at": at, "client": client})
+        assert counts() == (5, 3)
         with engine.connect() as conn:
-            counts = conn.execute(
-                text("SELECT scan_count, client_count FROM scan_counts WHERE code_id = :code"), {"code": unit}
-            ).one()
-            assert tuple(counts) == (5, 3)
             assert "ix_scans_code_id_client_hash" not in {i["name"] for i in inspect(conn).get_indexes("scans")}
         migrate.downgrade(engine, "4e7b9c2d1f60")  # and back: the index counts again, from the scans
         with engine.begin() as conn:
             conn.execute(scan, {"code": unit, "at": at, "client": "phone-c"})
             conn.execute(scan, {"code": unit, "at": at, "client": "phone-d"})
-        with engine.connect() as conn:
-            counts = conn.execute(
-                text("SELECT scan_count, client_count FROM scan_counts WHERE code_id = :code"), {"code": unit}
-            ).one()
-            assert tuple(counts) == (7, 4)
+        assert counts() == (7, 4)
     finally:
         engine.dispose()

@@ -106,23 +106,23 @@ class LocalWindow:
 
 
 _COLUMNS = "scans (code_id, scanned_at, client_hash, user_agent_family)"
-_INSERT = "INSERT INTO scans (code_id, scanned_at, client_hash, user_agent_family) VALUES (?, ?, ?, ?)"
 
 
-def _insert(session: Session, rows: list[PendingScan]) -> None:
+def _insert(session: Session, rows: list[PendingScan], into: str = _COLUMNS) -> None:
     """Straight to the driver, in the thread that shares the interpreter with the requests: SQLAlchemy's
     per-row parameter handling took twice the CPU of the insert. PostgreSQL gets the rows by COPY: quoting each
     value for an INSERT (psycopg2's `mogrify`) cost 16 µs a scan; 500 scans took 10–14 ms of the worker's CPU,
-    by COPY 6–9 ms. A scan's texts are never empty (no user agent: None, NULL)."""
+    by COPY 6–9 ms. A scan's texts are never empty (no user agent: None, NULL). `into`: another table of the same
+    columns (`scripts/bench_scan_writes.py` compares one)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        db.copy_csv(connection, _COLUMNS, rows)
+        db.copy_csv(connection, into, rows)
         return
     # SQLite keeps UTC timestamps as naive text, as UTCDateTime writes them
     utc = [(row.code_id, row.scanned_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), *row[2:]) for row in rows]
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(_INSERT, utc)
+        cursor.executemany(f"INSERT INTO {into} VALUES (?, ?, ?, ?)", utc)  # noqa: S608 (a constant, never input)
     finally:
         cursor.close()
 
