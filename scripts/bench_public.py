@@ -20,6 +20,7 @@ missing it is installed with apt-get.
 
 from __future__ import annotations
 
+import bisect
 import http.client
 import json
 import os
@@ -52,14 +53,17 @@ def bare():
     return "<!doctype html><title>ok</title><p>ok</p>"
 """
 
-# wrk's summary as one JSON line: requests, errors and latency percentiles (microseconds)
+# wrk's summary as one JSON line: requests, errors and latency percentiles (microseconds), and the tail of the
+# latencies (percentiles 95 to 100 by 0.01) from which the p99 of several rounds together is found
 WRK_REPORT = """
 done = function(summary, latency, requests)
   local e = summary.errors
+  local tail = {}
+  for i = 0, 500 do tail[#tail + 1] = string.format('%d', latency:percentile(95 + i / 100)) end
   io.write(string.format(
-    '{"requests": %d, "errors": %d, "p50": %d, "p99": %d}\\n',
+    '{"requests": %d, "errors": %d, "p50": %d, "p99": %d, "tail": [%s]}\\n',
     summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), table.concat(tail, ',')))
 end
 """
 
@@ -236,6 +240,20 @@ def _drive(
     return {**result, "p50": result["p50"] / 1000, "p99": result["p99"] / 1000, "cpu": cpu, "database": database}
 
 
+def _pooled_p99(measured: list[dict]) -> float:
+    """The p99 of all the rounds' requests together, in ms: the least latency under which 99 % of them fall, each
+    round's share under it read off its tail (rounded down to the 0.01 percentile, so never an underestimate)."""
+    total = sum(r["requests"] for r in measured)
+    for latency in sorted({value for r in measured for value in r["tail"]}):
+        under = 0.0
+        for r in measured:
+            at_most = bisect.bisect_right(r["tail"], latency)  # how many of its percentiles 95.00, 95.01, … are ≤
+            under += r["requests"] * (95 + (at_most - 1) / 100) / 100 if at_most else 0.0
+        if under >= 0.99 * total:
+            return latency / 1000
+    return max(max(r["tail"]) for r in measured) / 1000
+
+
 def _etag(port: int, path: str) -> str:
     """The ETag the page answers with now (the 304 target revalidates it)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -361,12 +379,13 @@ def main() -> int:
     seconds = max(1, round(SECONDS / ROUNDS)) * ROUNDS
     results = {}
     for name, measured in runs.items():
-        # p50/p99 of the whole run: the median round's p50, the worst round's p99 (wrk gives no raw latencies)
+        # p50 of the whole run: the median round's p50; p99: of all its requests, and the worst round's
         p50s = sorted(r["p50"] for r in measured)
         result = {
             "rps": sum(r["requests"] for r in measured) / seconds,
             "p50": p50s[len(p50s) // 2],
-            "p99": max(r["p99"] for r in measured),
+            "p99": _pooled_p99(measured),
+            "worst_p99": max(r["p99"] for r in measured),
             "errors": sum(r["errors"] for r in measured),
             "cpu_ms": 1000 * sum(r["cpu"] for r in measured) / max(1, sum(r["requests"] for r in measured)),
             "db_ms": 1000 * sum(r["database"] for r in measured) / max(1, sum(r["requests"] for r in measured)),
@@ -374,6 +393,7 @@ def main() -> int:
         results[name] = result
         print(
             f"{name:<28} {result['rps']:8.0f} req/s   p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
+            f" (worst round {result['worst_p99']:5.1f})"
             f"   server CPU {result['cpu_ms']:5.2f} ms/request"
             + (f" (+ database {result['db_ms']:4.2f})" if result["db_ms"] else "")
             + f"   errors {result['errors']}"
@@ -387,7 +407,10 @@ def main() -> int:
     print(f"throughput ratio, unit page / bare route: {unit['rps'] / base['rps']:.2f}   (goal ≥ {GOAL_UNIT_RATIO})")
     ratio = revalidate["rps"] / base["rps"]
     print(f"throughput ratio, 304 / bare route:       {ratio:.2f}   (goal ≥ {GOAL_304_RATIO})")
-    print(f"lot page p99: {page['p99']:.1f} ms, unit page p99: {unit['p99']:.1f} ms   (goal ≤ {GOAL_P99_MS:.0f} ms)")
+    print(
+        f"lot page p99: {page['p99']:.1f} ms, unit page p99: {unit['p99']:.1f} ms   (goal ≤ {GOAL_P99_MS:.0f} ms;"
+        f" worst rounds {page['worst_p99']:.1f} and {unit['worst_p99']:.1f} ms)"
+    )
     print(f"server CPU per request, lot page / bare route: {page['cpu_ms'] / base['cpu_ms']:.2f}")
     if redis_url:
         for name, plain in (("lot page, Redis queue", page), ("unit page, Redis queue", unit)):
