@@ -239,6 +239,21 @@ def test_one_timer_per_process_however_scans_and_writes_interleave(monkeypatch):
     assert len(mine) == 1
 
 
+def test_workers_started_together_do_not_write_at_the_same_moment():
+    """The workers of a server start at once and get their first scans at once: their writes must not stay in
+    step (the pages waiting behind four bursts at once are the slowest), nor come later than the setting."""
+    workers = [ScanRecorder("s", delay=1.0) for _ in range(8)]
+    for recorder in workers:
+        recorder._pending.append(scans.PendingScan(1, None, "h", None))
+        recorder.start()
+    waits = [recorder._timer.interval for recorder in workers]
+    for recorder in workers:
+        recorder._timer.cancel()
+        recorder._pending.clear()
+    assert all(0.5 <= wait <= 1.0 for wait in waits)
+    assert max(waits) - min(waits) > 0.05
+
+
 def test_a_writer_leaves_a_scan_younger_than_the_grace_to_the_request_counting_it(
     app, published, serial_code, db_session, redis_url, queue_redis, monkeypatch
 ):

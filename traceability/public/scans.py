@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import os
+import random
 import re
 import threading
 import time
@@ -280,7 +281,10 @@ class ScanRecorder:
         if not self._exit_hook:  # in the process that serves, not the one that loaded the app before forking
             atexit.register(self._write_at_exit)
             self._exit_hook = True
-        self._timer = threading.Timer(self.delay, self._write_now)
+        # each wait drawn anew: the workers of a server start together and would otherwise all write at once,
+        # and the slowest pages wait behind those bursts (docs/decisions.md)
+        wait = self.delay * random.uniform(0.5, 1.0)  # noqa: S311 (a timer's spread, not a secret)
+        self._timer = threading.Timer(wait, self._write_now)
         self._timer.daemon = True
         self._timer.start()
 
