@@ -16,6 +16,7 @@ the database's CPU on PostgreSQL (its process on this machine, read from /proc),
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import random
 import statistics
@@ -49,11 +50,6 @@ def _clients(count: int) -> list[str]:
 def _batch(code_id: int, clients: list[str]) -> list[PendingScan]:
     now = dt.datetime.now(dt.UTC)
     return [PendingScan(code_id, now, clients[i % len(clients)], "Chrome") for i in range(BATCH)]
-
-
-def _write_bare(session: Session, rows: list[PendingScan]) -> None:
-    """The rows into the bare table by the writer's own statement."""
-    _insert(session, rows, into=BARE)
 
 
 class DatabaseClock:
@@ -111,10 +107,10 @@ def main() -> int:
             "lot code, one client": lambda: _batch(lots[0], _clients(1)),
             "unit code, 1,000 new clients": lambda: _batch(unit, _clients(BATCH)),
         }
+        targets = [("bare", functools.partial(_insert, into=BARE)), ("scans", _insert)]  # the writer's own statement
         took: dict[tuple[str, str], list[float]] = {}
         for turn in range(ROUNDS):
             for kind, make in kinds.items():
-                targets = [("bare", _write_bare), ("scans", _insert)]
                 for target, write in targets if turn % 2 == 0 else reversed(targets):
                     batches = [make() for _ in range(PER_SAMPLE)]
                     started = clock()
